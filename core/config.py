@@ -1,0 +1,158 @@
+"""The one place Raygram reads its configuration.
+
+Every setting comes from an environment variable (``RAYGRAM_*``) with a default that fits the local
+stack started by ``raygram stack up``. Service passwords and keys are not defaults: the stack
+generates them once into ``<var>/secrets.json`` and this module reads them from there unless the
+environment names them (a deployment against other endpoints sets the variables instead).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Mapping
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# Secrets that the local stack generates; the keys double as the names used in secrets.json.
+SECRET_NAMES = ("neo4j_password", "s3_access_key", "s3_secret_key")
+
+
+@dataclass(frozen=True)
+class Settings:
+    var_dir: Path
+    cache_dir: Path
+
+    host: str
+    port: int
+    gateway_workers: int
+
+    redis_port: int
+    redis_url: str
+
+    neo4j_bolt_port: int
+    neo4j_http_port: int
+    neo4j_uri: str
+    neo4j_user: str
+    neo4j_password: str
+    neo4j_heap: str
+    neo4j_pagecache: str
+
+    es_port: int
+    es_transport_port: int
+    es_url: str
+    es_heap: str
+    es_index_prefix: str
+
+    s3_port: int
+    s3_console_port: int
+    s3_endpoint: str
+    s3_region: str
+    s3_access_key: str
+    s3_secret_key: str
+    s3_bucket: str
+
+    ray_port: int
+    ray_address: str
+    ray_namespace: str
+    ray_num_cpus: int
+    ray_object_store_bytes: int
+    ray_temp_dir: Path
+    feed_shards: int
+
+    probe_timeout_s: float
+
+    @property
+    def secrets_file(self) -> Path:
+        return self.var_dir / "secrets.json"
+
+    @property
+    def public_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def redacted(self) -> dict[str, str]:
+        """Settings as strings, secrets masked: safe to log or print."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            out[f.name] = "***" if f.name in SECRET_NAMES and value else str(value)
+        return out
+
+
+def read_secrets(var_dir: Path) -> dict[str, str]:
+    path = var_dir / "secrets.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+
+
+def _default_cache_dir() -> Path:
+    # Installed services (jars, the Elasticsearch distribution, the MinIO binary) are shared by every
+    # clone on the machine. As root they go where the unprivileged user that runs Elasticsearch can
+    # read them: root's home is closed to other users.
+    if os.geteuid() == 0:
+        return Path("/var/cache/raygram")
+    return Path.home() / ".cache" / "raygram"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+
+    def get(name: str, default: str) -> str:
+        return env.get(f"RAYGRAM_{name}", default)
+
+    def get_int(name: str, default: int) -> int:
+        return int(get(name, str(default)))
+
+    var_dir = Path(get("VAR_DIR", str(REPO_ROOT / "var"))).resolve()
+    cache_dir = Path(get("CACHE_DIR", str(_default_cache_dir()))).resolve()
+    secrets = read_secrets(var_dir)
+
+    def secret(name: str) -> str:
+        return env.get(f"RAYGRAM_{name.upper()}", secrets.get(name, ""))
+
+    host = get("HOST", "127.0.0.1")
+    redis_port = get_int("REDIS_PORT", 6379)
+    bolt_port = get_int("NEO4J_BOLT_PORT", 7687)
+    es_port = get_int("ES_PORT", 9200)
+    s3_port = get_int("S3_PORT", 9000)
+    ray_port = get_int("RAY_PORT", 6380)
+
+    return Settings(
+        var_dir=var_dir,
+        cache_dir=cache_dir,
+        host=host,
+        port=get_int("PORT", 8080),
+        gateway_workers=get_int("GATEWAY_WORKERS", 1),
+        redis_port=redis_port,
+        redis_url=get("REDIS_URL", f"redis://127.0.0.1:{redis_port}/0"),
+        neo4j_bolt_port=bolt_port,
+        neo4j_http_port=get_int("NEO4J_HTTP_PORT", 7474),
+        neo4j_uri=get("NEO4J_URI", f"bolt://127.0.0.1:{bolt_port}"),
+        neo4j_user=get("NEO4J_USER", "neo4j"),
+        neo4j_password=secret("neo4j_password"),
+        neo4j_heap=get("NEO4J_HEAP", "512m"),
+        neo4j_pagecache=get("NEO4J_PAGECACHE", "256m"),
+        es_port=es_port,
+        es_transport_port=get_int("ES_TRANSPORT_PORT", 9300),
+        es_url=get("ES_URL", f"http://127.0.0.1:{es_port}"),
+        es_heap=get("ES_HEAP", "384m"),
+        es_index_prefix=get("ES_INDEX_PREFIX", "raygram"),
+        s3_port=s3_port,
+        s3_console_port=get_int("S3_CONSOLE_PORT", 9001),
+        s3_endpoint=get("S3_ENDPOINT", f"http://127.0.0.1:{s3_port}"),
+        s3_region=get("S3_REGION", "us-east-1"),
+        s3_access_key=secret("s3_access_key"),
+        s3_secret_key=secret("s3_secret_key"),
+        s3_bucket=get("S3_BUCKET", "raygram-media"),
+        ray_port=ray_port,
+        ray_address=get("RAY_ADDRESS", f"127.0.0.1:{ray_port}"),
+        ray_namespace=get("RAY_NAMESPACE", "raygram"),
+        ray_num_cpus=get_int("RAY_NUM_CPUS", 2),
+        ray_object_store_bytes=get_int("RAY_OBJECT_STORE_BYTES", 256 * 1024 * 1024),
+        ray_temp_dir=Path(get("RAY_TEMP_DIR", str(var_dir / "ray"))).resolve(),
+        feed_shards=get_int("FEED_SHARDS", 4),
+        probe_timeout_s=float(get("PROBE_TIMEOUT_S", "2.0")),
+    )

@@ -1,0 +1,75 @@
+"""The `raygram` command."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from core.config import load_settings
+
+
+def _stack(args: argparse.Namespace) -> int:
+    from stack import manager
+    from stack.proc import StackError
+
+    settings = load_settings()
+    try:
+        if args.action == "up":
+            rows = manager.up(settings, args.services or None, gateway=not args.no_gateway)
+            for row in rows:
+                print(row.line())
+            if not args.services and not args.no_gateway:
+                print(f"Raygram is serving at {settings.public_url}")
+        elif args.action == "down":
+            manager.down(settings, args.services or None)
+        elif args.action == "status":
+            rows = manager.status(settings, args.services or None)
+            for row in rows:
+                print(row.line())
+            return 0 if all(r.healthy for r in rows) else 3
+        elif args.action == "logs":
+            if len(args.services) != 1:
+                print("usage: raygram stack logs SERVICE", file=sys.stderr)
+                return 2
+            print(manager.logs(settings, args.services[0], args.lines))
+    except StackError as exc:
+        print(f"[stack] error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gateway.server import serve
+
+    serve(load_settings())
+    return 0
+
+
+def _config(args: argparse.Namespace) -> int:
+    print(json.dumps(load_settings().redacted(), indent=2))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="raygram", description="Raygram photo-sharing backend")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the gateway in the foreground")
+    p.set_defaults(func=_serve)
+
+    p = sub.add_parser("stack", help="the local service stack (Redis, Neo4j, Elasticsearch, MinIO, Ray, gateway)")
+    p.add_argument("action", choices=["up", "down", "status", "logs"])
+    p.add_argument("services", nargs="*", help="limit to these services (logs: exactly one)")
+    p.add_argument("--no-gateway", action="store_true", help="up: start the backing services only")
+    p.add_argument("-n", "--lines", type=int, default=60, help="logs: how many lines")
+    p.set_defaults(func=_stack)
+
+    p = sub.add_parser("config", help="print the effective configuration (secrets masked)")
+    p.set_defaults(func=_config)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

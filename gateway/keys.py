@@ -1,0 +1,19 @@
+"""Typed application keys: what the app factory puts on the app for handlers to use."""
+from __future__ import annotations
+
+from aiohttp import web
+from elasticsearch import AsyncElasticsearch
+from neo4j import AsyncDriver
+from prometheus_client import CollectorRegistry
+from ray.actor import ActorHandle
+from redis.asyncio import Redis
+
+from core.config import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+REDIS = web.AppKey("redis", Redis)
+NEO4J = web.AppKey("neo4j", AsyncDriver)
+SEARCH = web.AppKey("search", AsyncElasticsearch)
+S3 = web.AppKey("s3", object)
+SHARDS = web.AppKey("shards", list[ActorHandle])
+METRICS = web.AppKey("metrics", CollectorRegistry)

@@ -1,0 +1,25 @@
+"""`raygram serve`: run the gateway until SIGTERM/SIGINT, then shut down gracefully."""
+from __future__ import annotations
+
+import logging
+
+import ray
+from aiohttp import web
+
+from core.config import Settings
+
+from .app import create_app
+
+log = logging.getLogger("raygram")
+
+
+def serve(settings: Settings) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log.info("gateway starting on %s", settings.public_url)
+    # run_app stops accepting, lets in-flight requests finish (up to shutdown_timeout), then runs
+    # the cleanup contexts, which close every client.
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, shutdown_timeout=15,
+                access_log=None, print=None)
+    if ray.is_initialized():
+        ray.shutdown()
+    log.info("gateway stopped")

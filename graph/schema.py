@@ -1,0 +1,22 @@
+"""Constraints and indexes of the graph; applied on every gateway start (all are IF NOT EXISTS).
+
+Uniqueness constraints double as the lookup indexes: a user by id or by case-folded username, a
+post, comment or media item by id.
+"""
+from __future__ import annotations
+
+from neo4j import AsyncDriver
+
+STATEMENTS: tuple[str, ...] = (
+    "CREATE CONSTRAINT user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
+    "CREATE CONSTRAINT user_username_key IF NOT EXISTS FOR (u:User) REQUIRE u.username_key IS UNIQUE",
+    "CREATE CONSTRAINT post_id IF NOT EXISTS FOR (p:Post) REQUIRE p.id IS UNIQUE",
+    "CREATE CONSTRAINT comment_id IF NOT EXISTS FOR (c:Comment) REQUIRE c.id IS UNIQUE",
+    "CREATE CONSTRAINT media_id IF NOT EXISTS FOR (m:Media) REQUIRE m.id IS UNIQUE",
+    "CREATE INDEX post_created_at IF NOT EXISTS FOR (p:Post) ON (p.created_at)",
+)
+
+
+async def apply_schema(driver: AsyncDriver) -> None:
+    for statement in STATEMENTS:
+        await driver.execute_query(statement)

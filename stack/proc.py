@@ -1,0 +1,138 @@
+"""Process plumbing for the local stack: pid files, detached spawns, waiting, log tails.
+
+Stdlib only, synchronous: the stack manager runs before any event loop exists.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Callable, Mapping, Sequence
+
+
+class StackError(RuntimeError):
+    """A service could not be installed or started; the message names it."""
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie still answers kill(0); treat it as gone.
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def read_pid(pidfile: Path) -> int | None:
+    try:
+        pid = int(pidfile.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
+def spawn(cmd: Sequence[str], *, log: Path, pidfile: Path, env: Mapping[str, str] | None = None,
+          cwd: Path | None = None, user: str | None = None) -> int:
+    """Start ``cmd`` in its own session (it outlives us), output appended to ``log``."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    pidfile.parent.mkdir(parents=True, exist_ok=True)
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    argv = list(cmd)
+    if user is not None:
+        argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--", *argv]
+    with open(log, "ab") as out:
+        out.write(f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%S')} starting: {' '.join(argv)}\n".encode())
+        out.flush()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                env=full_env, cwd=cwd, start_new_session=True)
+    pidfile.write_text(str(proc.pid))
+    return proc.pid
+
+
+def terminate(pid: int, timeout: float = 30.0) -> None:
+    """SIGTERM the process group, escalate to SIGKILL after ``timeout``."""
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            return
+        except PermissionError:
+            os.kill(pid, sig)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not pid_alive(pid):
+                return
+            time.sleep(0.2)
+
+
+def port_open(port: int, host: str = "127.0.0.1", timeout: float = 0.5) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (OSError, ValueError):
+        return None
+
+
+def wait_until(check: Callable[[], bool], *, timeout: float, interval: float = 0.5,
+               alive: Callable[[], bool] | None = None) -> bool:
+    """Poll ``check`` until true; give up early if ``alive`` says the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        if alive is not None and not alive():
+            return check()
+        time.sleep(interval)
+    return check()
+
+
+def tail(path: Path, lines: int = 40) -> str:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - 64 * 1024))
+            data = fh.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return f"(no log at {path})"
+    return "\n".join(data.splitlines()[-lines:])
+
+
+def run(cmd: Sequence[str], *, what: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+        log: Path | None = None, timeout: float | None = None) -> str:
+    """Run an install step to completion; on failure raise naming ``what`` with the output's tail."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run(list(cmd), env=full_env, cwd=cwd, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout)
+    output = proc.stdout.decode("utf-8", "replace")
+    if log is not None:
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a") as fh:
+            fh.write(f"\n$ {' '.join(cmd)}\n{output}")
+    if proc.returncode != 0:
+        last = "\n".join(output.splitlines()[-30:])
+        raise StackError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{last}")
+    return output

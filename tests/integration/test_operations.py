@@ -1,0 +1,62 @@
+"""The operational surface of the gateway: liveness, readiness, metrics, OpenAPI, error shape."""
+from __future__ import annotations
+
+BACKING = {"redis", "neo4j", "elasticsearch", "s3", "ray"}
+
+
+async def test_healthz_says_the_process_serves(client):
+    resp = await client.get("/healthz")
+    assert resp.status == 200
+    assert (await resp.json()) == {"status": "ok"}
+
+
+async def test_readyz_lists_every_backing_service_as_ok(client):
+    resp = await client.get("/readyz")
+    body = await resp.json()
+    assert resp.status == 200, body
+    assert body["ready"] is True and body["down"] == []
+    assert set(body["services"]) == BACKING
+    assert all(state["status"] == "ok" for state in body["services"].values())
+
+
+async def test_metrics_count_requests_per_route_in_prometheus_format(client):
+    await client.get("/healthz")
+    resp = await client.get("/metrics")
+    assert resp.status == 200
+    assert resp.headers["Content-Type"].startswith("text/plain")
+    text = await resp.text()
+    assert 'raygram_http_requests_total{method="GET",route="/healthz",status="200"}' in text
+    assert "raygram_http_request_duration_seconds_bucket" in text
+
+
+async def test_openapi_document_describes_the_served_routes(client):
+    resp = await client.get("/api/v1/openapi.json")
+    assert resp.status == 200
+    spec = await resp.json()
+    assert spec["openapi"].startswith("3.")
+    assert {"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json"} <= set(spec["paths"])
+    assert "Error" in spec["components"]["schemas"]
+
+
+async def test_unknown_path_gets_the_contract_error_body(client):
+    resp = await client.get("/api/v1/no-such-thing")
+    assert resp.status == 404
+    body = await resp.json()
+    assert body["error"]["code"] == "not_found"
+    assert body["error"]["message"]
+
+
+async def test_wrong_method_gets_the_contract_error_body(client):
+    resp = await client.post("/healthz")
+    assert resp.status == 405
+    assert (await resp.json())["error"]["code"] == "method_not_allowed"
+
+
+async def test_a_second_app_starts_against_the_same_stack(settings, aiohttp_client):
+    """Start-up work (constraints, indexes, bucket, shard actors) is idempotent."""
+    from gateway.app import create_app
+
+    first = await aiohttp_client(create_app(settings))
+    second = await aiohttp_client(create_app(settings))
+    assert (await first.get("/readyz")).status == 200
+    assert (await second.get("/readyz")).status == 200
