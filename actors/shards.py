@@ -1,4 +1,4 @@
-"""Joining the Ray cluster and finding (or creating) the named, detached feed-shard actors."""
+"""The gateway's link to the Ray cluster and its named, detached feed-shard actors."""
 from __future__ import annotations
 
 import asyncio
@@ -40,5 +40,27 @@ def ensure_shards(settings: Settings) -> list[ActorHandle]:
     ]
 
 
-async def probe(handles: list[ActorHandle]) -> list[dict]:
-    return list(await asyncio.gather(*(h.ping.remote() for h in handles)))
+class ShardLink:
+    """This process's handles to the shard actors.
+
+    A crashed actor is Ray's to restart (``max_restarts=-1``). A restarted Ray head is not
+    repairable from inside a driver: Ray exits a driver whose local raylet died as soon as it
+    tries to disconnect, so the gateway reports ``ray`` down on ``/readyz`` and
+    ``raygram stack up`` replaces the gateway process once the head is back.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.handles: list[ActorHandle] = []
+
+    def _join(self) -> None:
+        connect(self.settings)
+        self.handles = ensure_shards(self.settings)
+
+    async def start(self) -> None:
+        # ray.init and actor lookup block; keep them off the event loop.
+        await asyncio.get_running_loop().run_in_executor(None, self._join)
+
+    async def probe(self, timeout: float) -> list[dict]:
+        pings = asyncio.gather(*(h.ping.remote() for h in self.handles))
+        return list(await asyncio.wait_for(pings, timeout))

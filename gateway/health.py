@@ -12,7 +12,6 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from actors import shards
 from graph import driver as graph_driver
 from media import storage
 from search import client as search_client
@@ -26,7 +25,7 @@ PROBES: dict[str, Probe] = {
     "neo4j": lambda app: graph_driver.probe(app[NEO4J]),
     "elasticsearch": lambda app: search_client.probe(app[SEARCH]),
     "s3": lambda app: storage.probe(app[S3], app[SETTINGS].s3_bucket),
-    "ray": lambda app: shards.probe(app[SHARDS]),
+    "ray": lambda app: app[SHARDS].probe(app[SETTINGS].probe_timeout_s),
 }
 
 

@@ -5,9 +5,9 @@ from aiohttp import web
 from elasticsearch import AsyncElasticsearch
 from neo4j import AsyncDriver
 from prometheus_client import CollectorRegistry
-from ray.actor import ActorHandle
 from redis.asyncio import Redis
 
+from actors.shards import ShardLink
 from core.config import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -15,5 +15,5 @@ REDIS = web.AppKey("redis", Redis)
 NEO4J = web.AppKey("neo4j", AsyncDriver)
 SEARCH = web.AppKey("search", AsyncElasticsearch)
 S3 = web.AppKey("s3", object)
-SHARDS = web.AppKey("shards", list[ActorHandle])
+SHARDS = web.AppKey("shards", ShardLink)
 METRICS = web.AppKey("metrics", CollectorRegistry)

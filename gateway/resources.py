@@ -6,13 +6,12 @@ closes the client on shutdown.
 """
 from __future__ import annotations
 
-import asyncio
 from typing import AsyncIterator
 
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from actors import shards
+from actors.shards import ShardLink
 from graph.driver import open_driver
 from graph.schema import apply_schema
 from media.storage import ensure_bucket, open_s3
@@ -59,17 +58,12 @@ async def s3_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def ray_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS]
-
-    def join() -> list:
-        shards.connect(settings)
-        return shards.ensure_shards(settings)
-
-    # ray.init and actor lookup block; keep them off the event loop.
-    app[SHARDS] = await asyncio.get_running_loop().run_in_executor(None, join)
+    link = ShardLink(app[SETTINGS])
+    await link.start()
+    app[SHARDS] = link
+    yield
     # The driver connection is per process and outlives this app (tests build many apps in one
     # process); `raygram serve` disconnects when the process exits.
-    yield
 
 
 CONTEXTS = (redis_ctx, neo4j_ctx, search_ctx, s3_ctx, ray_ctx)

@@ -15,6 +15,9 @@ log = logging.getLogger("raygram")
 
 def serve(settings: Settings) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # One line per Elasticsearch request or per "constraint already exists" would drown the log.
+    for noisy in ("elastic_transport", "neo4j.notifications"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     log.info("gateway starting on %s", settings.public_url)
     # run_app stops accepting, lets in-flight requests finish (up to shutdown_timeout), then runs
     # the cleanup contexts, which close every client.

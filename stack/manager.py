@@ -68,10 +68,21 @@ def up(settings: Settings, names: list[str] | None = None, *, gateway: bool = Tr
     return status(settings, names)
 
 
+# How long a running but unready gateway gets before it is replaced (its backing services are
+# healthy by then, so a gateway still unready is stale, e.g. its Ray driver outlived the head).
+GATEWAY_GRACE_S = 15.0
+
+
 def _start_if_needed(svc: Service, to_wait: list[Service]) -> None:
     if svc.healthy():
         _say(f"{svc.name}: already running (port {svc.port})")
         return
+    if svc.name == "gateway" and svc.pid() is not None:
+        if wait_until(svc.healthy, timeout=GATEWAY_GRACE_S, interval=1.0):
+            _say(f"{svc.name}: already running (port {svc.port})")
+            return
+        _say(f"{svc.name}: process {svc.pid()} stays unready with its services up; replacing it")
+        svc.stop()
     if svc.pid() is None:
         if port_open(svc.port):
             raise StackError(f"{svc.name}: port {svc.port} is taken by another process; "

@@ -103,9 +103,9 @@ def wait_until(check: Callable[[], bool], *, timeout: float, interval: float = 0
         if check():
             return True
         if alive is not None and not alive():
-            return check()
+            return bool(check())
         time.sleep(interval)
-    return check()
+    return bool(check())
 
 
 def tail(path: Path, lines: int = 40) -> str:

@@ -69,7 +69,7 @@ async def test_elasticsearch_indexes_sit_behind_aliases(client, settings):
 
 
 async def test_feed_shards_are_named_detached_actors(client, settings):
-    handles = client.app[SHARDS]
+    handles = client.app[SHARDS].handles
     assert len(handles) == settings.feed_shards
     infos = [await h.ping.remote() for h in handles]
     assert [i["shard"] for i in infos] == list(range(settings.feed_shards))
