@@ -154,8 +154,10 @@ class Neo4j(Service):
             f"server.directories.run={self.home / 'run'}",
             f"server.directories.plugins={self.home / 'plugins'}",
             f"server.directories.import={self.home / 'import'}",
-            # Transaction logs of a local stack need not be kept for days.
+            # Transaction logs of a local stack need not be kept for days nor preallocated.
             "db.tx_log.rotation.retention_policy=2 files",
+            "db.tx_log.rotation.size=64M",
+            "db.tx_log.preallocate=false",
             "",
         ]))
         if not (self.home / "data" / "dbms" / "auth.ini").exists():
@@ -292,10 +294,19 @@ class Ray(Service):
                               capture_output=True, env={**os.environ, **self._env()}, timeout=30)
         return proc.returncode == 0
 
+    # Ray keeps every session's logs under its temp dir; older sessions than these are pruned.
+    KEEP_SESSIONS = 2
+
+    def _prune_sessions(self) -> None:
+        sessions = sorted(self.settings.ray_temp_dir.glob("session_2*"), key=lambda p: p.stat().st_mtime)
+        for old in sessions[:-self.KEEP_SESSIONS]:
+            shutil.rmtree(old, ignore_errors=True)
+
     def start(self) -> None:
         s = self.settings
         self.home.mkdir(parents=True, exist_ok=True)
         s.ray_temp_dir.mkdir(parents=True, exist_ok=True)
+        self._prune_sessions()
         run([self.ray_bin, "start", "--head", f"--port={s.ray_port}", "--node-ip-address=127.0.0.1",
              f"--num-cpus={s.ray_num_cpus}", "--include-dashboard=false", "--disable-usage-stats",
              f"--object-store-memory={s.ray_object_store_bytes}", f"--temp-dir={s.ray_temp_dir}"],
