@@ -63,6 +63,13 @@ class Settings:
 
     probe_timeout_s: float
 
+    session_ttl_s: int
+    login_failures_per_user: int
+    login_failures_per_address: int
+    login_window_s: int
+    # Peers whose X-Forwarded-For names the client (a load balancer in front of the gateways).
+    trusted_proxies: tuple[str, ...]
+
     @property
     def secrets_file(self) -> Path:
         return self.var_dir / "secrets.json"
@@ -155,4 +162,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ray_temp_dir=Path(get("RAY_TEMP_DIR", str(var_dir / "ray"))).resolve(),
         feed_shards=get_int("FEED_SHARDS", 4),
         probe_timeout_s=float(get("PROBE_TIMEOUT_S", "2.0")),
+        session_ttl_s=get_int("SESSION_TTL_S", 30 * 24 * 3600),
+        login_failures_per_user=get_int("LOGIN_FAILURES_PER_USER", 10),
+        login_failures_per_address=get_int("LOGIN_FAILURES_PER_ADDRESS", 100),
+        login_window_s=get_int("LOGIN_WINDOW_S", 15 * 60),
+        trusted_proxies=tuple(p for p in get("TRUSTED_PROXIES", "").split(",") if p),
     )

@@ -6,6 +6,7 @@ from aiohttp import web
 from core.config import Settings, load_settings
 
 from . import health, metrics, openapi
+from .routes import accounts, social
 from .keys import SETTINGS
 from .middleware import error_middleware
 from .resources import CONTEXTS
@@ -24,4 +25,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/readyz", health.readyz)
     app.router.add_get("/metrics", metrics.metrics)
     app.router.add_get("/api/v1/openapi.json", openapi.openapi)
+    accounts.setup(app)
+    social.setup(app)
     return app

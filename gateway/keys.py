@@ -7,8 +7,12 @@ from neo4j import AsyncDriver
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
+from actors.feed_port import FeedGraphPort
 from actors.shards import ShardLink
 from core.config import Settings
+from core.ids import IdGenerator
+
+from .sessions import SessionStore
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)
@@ -17,3 +21,6 @@ SEARCH = web.AppKey("search", AsyncElasticsearch)
 S3 = web.AppKey("s3", object)
 SHARDS = web.AppKey("shards", ShardLink)
 METRICS = web.AppKey("metrics", CollectorRegistry)
+IDS = web.AppKey("ids", IdGenerator)
+SESSIONS = web.AppKey("sessions", SessionStore)
+FEED = web.AppKey("feed", FeedGraphPort)

@@ -11,20 +11,29 @@ from typing import AsyncIterator
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from actors.feed_port import NoFeedEffects
 from actors.shards import ShardLink
+from core import redis_keys
+from core.ids import MAX_WORKER, IdGenerator
 from graph.driver import open_driver
 from graph.schema import apply_schema
 from media.storage import ensure_bucket, open_s3
 from search.client import open_client
 from search.indexes import ensure_indexes
 
-from .keys import NEO4J, REDIS, S3, SEARCH, SETTINGS, SHARDS
+from .keys import FEED, IDS, NEO4J, REDIS, S3, SEARCH, SESSIONS, SETTINGS, SHARDS
+from .sessions import SessionStore
 
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
-    client = aioredis.from_url(app[SETTINGS].redis_url, socket_connect_timeout=2, socket_timeout=5,
+    settings = app[SETTINGS]
+    client = aioredis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5,
                                health_check_interval=15, retry_on_timeout=False)
     app[REDIS] = client
+    app[SESSIONS] = SessionStore(client, settings.session_ttl_s)
+    # Each process leases its own ID-generator worker id, so ids never collide across gateways.
+    worker = (await client.incr(redis_keys.id_worker_counter())) % (MAX_WORKER + 1)
+    app[IDS] = IdGenerator(worker)
     yield
     await client.aclose()
 
@@ -61,6 +70,7 @@ async def ray_ctx(app: web.Application) -> AsyncIterator[None]:
     link = ShardLink(app[SETTINGS])
     await link.start()
     app[SHARDS] = link
+    app[FEED] = NoFeedEffects()
     yield
     # The driver connection is per process and outlives this app (tests build many apps in one
     # process); `raygram serve` disconnects when the process exits.

@@ -1,6 +1,6 @@
 """Constraints and indexes of the graph; applied on every gateway start (all are IF NOT EXISTS).
 
-Uniqueness constraints double as the lookup indexes: a user by id or by case-folded username, a
+Uniqueness constraints double as the lookup indexes: a user by id or by (lower-cased) username, a
 post, comment or media item by id.
 """
 from __future__ import annotations
@@ -9,11 +9,16 @@ from neo4j import AsyncDriver
 
 STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT user_id IF NOT EXISTS FOR (u:User) REQUIRE u.id IS UNIQUE",
-    "CREATE CONSTRAINT user_username_key IF NOT EXISTS FOR (u:User) REQUIRE u.username_key IS UNIQUE",
+    # Usernames are stored lower-cased, so this is case-insensitive uniqueness.
+    "CREATE CONSTRAINT user_username IF NOT EXISTS FOR (u:User) REQUIRE u.username IS UNIQUE",
     "CREATE CONSTRAINT post_id IF NOT EXISTS FOR (p:Post) REQUIRE p.id IS UNIQUE",
     "CREATE CONSTRAINT comment_id IF NOT EXISTS FOR (c:Comment) REQUIRE c.id IS UNIQUE",
     "CREATE CONSTRAINT media_id IF NOT EXISTS FOR (m:Media) REQUIRE m.id IS UNIQUE",
     "CREATE INDEX post_created_at IF NOT EXISTS FOR (p:Post) ON (p.created_at)",
+    # Paging an account's followers / following / requests newest first is a range scan of these.
+    "CREATE INDEX follows_followee IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.followee, r.id)",
+    "CREATE INDEX follows_follower IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.follower, r.id)",
+    "CREATE INDEX requested_followee IF NOT EXISTS FOR ()-[r:REQUESTED]-() ON (r.followee, r.id)",
 )
 
 

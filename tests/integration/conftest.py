@@ -6,6 +6,7 @@ running `make up` data intact while the suite runs.
 """
 from __future__ import annotations
 
+import dataclasses
 import secrets
 
 import pytest
@@ -15,12 +16,16 @@ from gateway.app import create_app
 from stack import manager
 from stack.services import ensure_secrets
 
+from .world import World
+
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
     settings = ensure_secrets(load_settings())
     manager.up(settings, gateway=False)
-    return settings
+    # The test client is a trusted proxy, so each test can speak for its own client address
+    # (X-Forwarded-For) and per-address login limits of one test never reach another.
+    return dataclasses.replace(settings, trusted_proxies=("127.0.0.1",))
 
 
 @pytest.fixture
@@ -35,5 +40,10 @@ async def app(settings):
 
 
 @pytest.fixture
-async def client(aiohttp_client, app):
-    return await aiohttp_client(app)
+async def client(aiohttp_client, app, unique):
+    return await aiohttp_client(app, headers={"X-Forwarded-For": f"test-client-{unique}"})
+
+
+@pytest.fixture
+def world(client, unique) -> World:
+    return World(client, unique)

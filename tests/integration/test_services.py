@@ -58,7 +58,7 @@ async def test_neo4j_has_auth_on_and_the_schema_applied(client, settings):
         await wrong.verify_connectivity()
     await wrong.close()
     records, _, _ = await client.app[NEO4J].execute_query("SHOW CONSTRAINTS YIELD name RETURN collect(name) AS names")
-    assert {"user_id", "user_username_key", "post_id"} <= set(records[0]["names"])
+    assert {"user_id", "user_username", "post_id"} <= set(records[0]["names"])
 
 
 async def test_elasticsearch_indexes_sit_behind_aliases(client, settings):

@@ -1,0 +1,56 @@
+"""Opaque list cursors and the ``limit`` parameter of the contract's lists.
+
+A cursor is the sort key of the last item a page returned, encoded so that clients treat it as
+opaque. Keys are tuples of ints (ids are 64-bit and time-ordered, so an id alone is a stable,
+unique sort key for most lists).
+"""
+from __future__ import annotations
+
+import base64
+import json
+
+from .errors import BadRequest, ValidationFailed
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+def encode(*key: int) -> str:
+    raw = json.dumps(list(key), separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(cursor: str | None, arity: int = 1) -> tuple[int, ...] | None:
+    if cursor is None or cursor == "":
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        key = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor") from None
+    if not (isinstance(key, list) and len(key) == arity and all(type(k) is int for k in key)):
+        raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor")
+    return tuple(key)
+
+
+def parse_limit(value: str | None) -> int:
+    if value is None or value == "":
+        return DEFAULT_LIMIT
+    try:
+        limit = int(value)
+    except ValueError:
+        raise ValidationFailed("limit must be an integer between 1 and 100.") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed("limit must be an integer between 1 and 100.")
+    return limit
+
+
+def page(items: list, limit: int, key) -> dict:
+    """Build ``{"items", "next_cursor"}`` from up to ``limit + 1`` fetched items.
+
+    Fetching one extra item tells whether another page exists without a count query.
+    """
+    more = len(items) > limit
+    items = items[:limit]
+    next_cursor = encode(*key(items[-1])) if more and items else None
+    return {"items": items, "next_cursor": next_cursor}

@@ -1,0 +1,27 @@
+"""Every Redis key Raygram uses, built in one place so that names never drift between writers.
+
+All keys share the ``rg:`` prefix so the data set is recognisable in a shared Redis.
+"""
+from __future__ import annotations
+
+PREFIX = "rg:"
+
+
+def session(token_hash: str) -> str:
+    """Session token (hashed) -> user id; expires with the session."""
+    return f"{PREFIX}session:{token_hash}"
+
+
+def user_sessions(user_id: int) -> str:
+    """Set of a user's live session hashes (for revoking them all)."""
+    return f"{PREFIX}user-sessions:{user_id}"
+
+
+def login_attempts(scope: str, subject: str) -> str:
+    """Failed-login counter for a username or a client address, expiring with its window."""
+    return f"{PREFIX}login-attempts:{scope}:{subject}"
+
+
+def id_worker_counter() -> str:
+    """Counter handing out ID-generator worker ids to processes at start-up."""
+    return f"{PREFIX}id-worker-seq"

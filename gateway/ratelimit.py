@@ -1,0 +1,31 @@
+"""Fixed-window attempt counters in Redis (login brute-force protection).
+
+An attempt is reserved *before* the expensive check, atomically, so parallel requests cannot
+slip past the limit; a successful attempt gives its reservation back.
+"""
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from core.errors import RateLimited
+
+
+async def reserve(redis: Redis, key: str, limit: int, window_s: int, message: str) -> None:
+    """Count one attempt; refuse with 429 (Retry-After = rest of the window) past ``limit``."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        # The window starts with the first attempt and is not extended by later ones.
+        pipe.expire(key, window_s, nx=True)
+        pipe.ttl(key)
+        count, _, ttl = await pipe.execute()
+    if count > limit:
+        raise RateLimited(message, retry_after=ttl if ttl > 0 else window_s)
+
+
+async def release(redis: Redis, key: str) -> None:
+    """Give back one reserved attempt (it succeeded)."""
+    await redis.decr(key)
+
+
+async def clear(redis: Redis, key: str) -> None:
+    await redis.delete(key)

@@ -1,0 +1,122 @@
+"""The social graph: profiles, follow / unfollow, follow requests, followers and following."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from core import cursors
+from core.clock import now_ms
+from core.errors import Forbidden, NotFound, ValidationFailed
+from core.validation import normalize_username
+from graph import follows, users
+
+from ..auth import current_user_id
+from ..http import no_content
+from ..keys import FEED, IDS, NEO4J
+from ..openapi import describe
+from ..views import user_view
+
+
+def _username(request: web.Request, name: str = "username") -> str:
+    try:
+        return normalize_username(request.match_info[name])
+    except ValidationFailed:
+        # A name that cannot exist is simply not found.
+        raise NotFound("No such user.", code="user_not_found") from None
+
+
+async def get_user(request: web.Request) -> web.Response:
+    """A user's profile, with the caller's relationship to them."""
+    viewer = await current_user_id(request)
+    user = await users.get_by_username(request.app[NEO4J], _username(request), viewer)
+    if user is None:
+        raise NotFound("No such user.", code="user_not_found")
+    return web.json_response(user_view(user))
+
+
+@describe(responses={"200": {"description": '{state: "following" | "requested"}'}})
+async def follow(request: web.Request) -> web.Response:
+    """Follow a user; for a private account this becomes a follow request. Idempotent."""
+    viewer = await current_user_id(request)
+    app = request.app
+    change = await follows.follow(app[NEO4J], viewer, _username(request), edge_id=app[IDS].next_id(),
+                                  now_ms=now_ms())
+    if change.changed and change.state == follows.FOLLOWING:
+        await app[FEED].followed(viewer, change.target_id)
+    return web.json_response({"state": change.state})
+
+
+@describe(responses={"204": {"description": "not following (any more)"}})
+async def unfollow(request: web.Request) -> web.Response:
+    """Unfollow a user, or withdraw a pending follow request. Idempotent."""
+    viewer = await current_user_id(request)
+    change = await follows.unfollow(request.app[NEO4J], viewer, _username(request))
+    if change.was_following:
+        await request.app[FEED].unfollowed(viewer, change.target_id)
+    return no_content()
+
+
+async def _user_page(request: web.Request, edge: str, side: str, owner_id: int, viewer: int) -> web.Response:
+    limit = cursors.parse_limit(request.query.get("limit"))
+    before = cursors.decode(request.query.get("cursor"))
+    rows = await follows.edge_page(request.app[NEO4J], edge, side, owner_id, viewer,
+                                   before[0] if before else None, limit)
+    page = cursors.page(rows, limit, key=lambda row: (row["_edge_id"],))
+    return web.json_response({"items": [user_view(r) for r in page["items"]], "next_cursor": page["next_cursor"]})
+
+
+async def _connections(request: web.Request, side: str) -> web.Response:
+    viewer = await current_user_id(request)
+    owner = await follows.can_see_connections(request.app[NEO4J], _username(request), viewer)
+    if owner is None:
+        raise Forbidden("This account is private; only its followers can see its connections.",
+                        code="private_account")
+    return await _user_page(request, "FOLLOWS", side, owner, viewer)
+
+
+async def followers(request: web.Request) -> web.Response:
+    """Accounts following a user, most recent first."""
+    return await _connections(request, "followee")
+
+
+async def following(request: web.Request) -> web.Response:
+    """Accounts a user follows, most recent first."""
+    return await _connections(request, "follower")
+
+
+async def follow_requests(request: web.Request) -> web.Response:
+    """Pending requests to follow the caller, most recent first."""
+    viewer = await current_user_id(request)
+    return await _user_page(request, "REQUESTED", "followee", viewer, viewer)
+
+
+async def _answer(request: web.Request, accept: bool) -> web.Response:
+    viewer = await current_user_id(request)
+    app = request.app
+    requester = await follows.answer_request(app[NEO4J], viewer, _username(request), accept=accept,
+                                             edge_id=app[IDS].next_id(), now_ms=now_ms())
+    if accept:
+        await app[FEED].followed(requester, viewer)
+    return no_content()
+
+
+@describe(responses={"204": {"description": "the requester now follows you"}})
+async def accept_request(request: web.Request) -> web.Response:
+    """Accept a pending follow request."""
+    return await _answer(request, accept=True)
+
+
+@describe(responses={"204": {"description": "the request is gone"}})
+async def reject_request(request: web.Request) -> web.Response:
+    """Reject a pending follow request."""
+    return await _answer(request, accept=False)
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/api/v1/users/{username}", get_user)
+    app.router.add_put("/api/v1/users/{username}/follow", follow)
+    app.router.add_delete("/api/v1/users/{username}/follow", unfollow)
+    app.router.add_get("/api/v1/users/{username}/followers", followers)
+    app.router.add_get("/api/v1/users/{username}/following", following)
+    app.router.add_get("/api/v1/me/follow-requests", follow_requests)
+    app.router.add_post("/api/v1/me/follow-requests/{username}/accept", accept_request)
+    app.router.add_post("/api/v1/me/follow-requests/{username}/reject", reject_request)

@@ -1,0 +1,35 @@
+"""Rendering of graph records into the contract's JSON shapes (pure functions)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+
+def rfc3339(ms: int | None) -> str | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def user_view(user: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "id": str(user["id"]),
+        "username": user["username"],
+        "display_name": user.get("display_name") or user["username"],
+        "bio": user.get("bio") or "",
+        "private": bool(user.get("private")),
+        "followers_count": user.get("followers_count", 0),
+        "following_count": user.get("following_count", 0),
+        "posts_count": user.get("posts_count", 0),
+        "avatar_url": None,
+        "created_at": rfc3339(user.get("created_at")),
+    }
+    if "relationship" in user:
+        rel = user["relationship"]
+        out["relationship"] = {k: bool(rel.get(k)) for k in ("following", "requested", "followed_by")}
+    return out
+
+
+def user_summary(user: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(user["id"]), "username": user["username"],
+            "display_name": user.get("display_name") or user["username"], "avatar_url": None}

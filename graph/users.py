@@ -1,0 +1,78 @@
+"""Accounts in the graph: ``(:User)`` nodes, their profile and counts.
+
+Counts are never stored: followers, following and posts are the node's relationship degrees,
+which Neo4j keeps per node and type, so they are exact under any concurrency and cost O(1).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import AsyncDriver
+from neo4j.exceptions import ConstraintError
+
+from core.errors import Conflict
+
+# The public projection of a user; `u` must be bound in the query that embeds it.
+USER_FIELDS = """u {
+    .id, .username, .display_name, .bio, .private, .created_at, .avatar_key,
+    followers_count: COUNT { (u)<-[:FOLLOWS]-() },
+    following_count: COUNT { (u)-[:FOLLOWS]->() },
+    posts_count: COUNT { (u)-[:POSTED]->() }
+}"""
+
+# The viewer's relationship to `u`; `v` (the viewer) must be bound.
+RELATIONSHIP_FIELDS = """{
+    following: EXISTS { (v)-[:FOLLOWS]->(u) },
+    requested: EXISTS { (v)-[:REQUESTED]->(u) },
+    followed_by: EXISTS { (u)-[:FOLLOWS]->(v) }
+}"""
+
+
+async def create_user(driver: AsyncDriver, *, user_id: int, username: str, display_name: str,
+                      password_hash: str, now_ms: int) -> dict[str, Any]:
+    try:
+        records, _, _ = await driver.execute_query(
+            f"""CREATE (u:User {{id: $id, username: $username, display_name: $display_name, bio: '',
+                               private: false, created_at: $now, password_hash: $password_hash}})
+                RETURN {USER_FIELDS} AS user""",
+            id=user_id, username=username, display_name=display_name, password_hash=password_hash, now=now_ms)
+    except ConstraintError:
+        raise Conflict("That username is taken.", code="username_taken") from None
+    return records[0]["user"]
+
+
+async def credentials_of(driver: AsyncDriver, username: str) -> tuple[int, str] | None:
+    records, _, _ = await driver.execute_query(
+        "MATCH (u:User {username: $username}) RETURN u.id AS id, u.password_hash AS hash", username=username)
+    return (records[0]["id"], records[0]["hash"]) if records else None
+
+
+async def get_by_id(driver: AsyncDriver, user_id: int) -> dict[str, Any] | None:
+    records, _, _ = await driver.execute_query(
+        f"MATCH (u:User {{id: $id}}) RETURN {USER_FIELDS} AS user", id=user_id)
+    return records[0]["user"] if records else None
+
+
+async def get_by_username(driver: AsyncDriver, username: str, viewer_id: int) -> dict[str, Any] | None:
+    """A user as ``viewer_id`` sees them (with ``relationship`` unless it is the viewer)."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (u:User {{username: $username}}), (v:User {{id: $viewer}})
+            RETURN {USER_FIELDS} AS user,
+                   CASE WHEN u = v THEN null ELSE {RELATIONSHIP_FIELDS} END AS relationship""",
+        username=username, viewer=viewer_id)
+    if not records:
+        return None
+    return _with_relationship(records[0])
+
+
+async def update_profile(driver: AsyncDriver, user_id: int, patch: dict[str, Any]) -> dict[str, Any] | None:
+    records, _, _ = await driver.execute_query(
+        f"MATCH (u:User {{id: $id}}) SET u += $patch RETURN {USER_FIELDS} AS user", id=user_id, patch=patch)
+    return records[0]["user"] if records else None
+
+
+def _with_relationship(record) -> dict[str, Any]:
+    user = dict(record["user"])
+    if record["relationship"] is not None:
+        user["relationship"] = record["relationship"]
+    return user

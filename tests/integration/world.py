@@ -1,0 +1,58 @@
+"""A small world of accounts, built through the public API only."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Account:
+    username: str
+    password: str
+    token: str
+    id: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class World:
+    def __init__(self, client, unique: str) -> None:
+        self.client = client
+        self.unique = unique
+
+    def name(self, base: str) -> str:
+        return f"{base}_{self.unique}"
+
+    async def signup(self, base: str, *, private: bool = False, password: str = "correct horse") -> Account:
+        username = self.name(base)
+        resp = await self.client.post("/api/v1/accounts", json={"username": username, "password": password})
+        assert resp.status == 201, await resp.text()
+        body = await resp.json()
+        account = Account(username, password, body["token"], body["user"]["id"])
+        if private:
+            resp = await self.client.patch("/api/v1/me", json={"private": True}, headers=account.auth)
+            assert resp.status == 200, await resp.text()
+        return account
+
+    async def follow(self, who: Account, whom: Account) -> str:
+        resp = await self.client.put(f"/api/v1/users/{whom.username}/follow", headers=who.auth)
+        assert resp.status == 200, await resp.text()
+        return (await resp.json())["state"]
+
+    async def profile(self, viewer: Account, username: str) -> dict:
+        resp = await self.client.get(f"/api/v1/users/{username}", headers=viewer.auth)
+        assert resp.status == 200, await resp.text()
+        return await resp.json()
+
+    async def all_pages(self, path: str, viewer: Account, limit: int = 20) -> list[dict]:
+        items, cursor = [], None
+        while True:
+            params = {"limit": str(limit)} | ({"cursor": cursor} if cursor else {})
+            resp = await self.client.get(path, params=params, headers=viewer.auth)
+            assert resp.status == 200, await resp.text()
+            page = await resp.json()
+            items.extend(page["items"])
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return items
