@@ -14,6 +14,9 @@ def open_driver(settings: Settings) -> AsyncDriver:
         connection_timeout=5.0,
         connection_acquisition_timeout=10.0,
         max_connection_pool_size=50,
+        # Server notifications ("constraint already exists", "unknown property" before the first
+        # post) are planner chatter, not errors; failures still raise.
+        notifications_min_severity="OFF",
     )
 
 

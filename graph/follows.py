@@ -130,11 +130,12 @@ async def can_see_connections(driver: AsyncDriver, owner_username: str, viewer_i
 
 
 # Pages of users reached over edges of one account, newest edge first, with the viewer's
-# relationship to each. `side` names the edge property that holds the account's id.
-_PAGE_QUERIES = {
-    ("FOLLOWS", "followee"): "MATCH (u:User)-[r:FOLLOWS]->(:User) WHERE r.followee = $owner AND r.id < $before",
-    ("FOLLOWS", "follower"): "MATCH (:User)-[r:FOLLOWS]->(u:User) WHERE r.follower = $owner AND r.id < $before",
-    ("REQUESTED", "followee"): "MATCH (u:User)-[r:REQUESTED]->(:User) WHERE r.followee = $owner AND r.id < $before",
+# relationship to each. `side` names the edge property that holds the account's id; ordering by
+# (side, id) lets Neo4j read the composite index backwards and stop after one page.
+_PAGE_PATTERNS = {
+    ("FOLLOWS", "followee"): "(u:User)-[r:FOLLOWS]->(:User)",
+    ("FOLLOWS", "follower"): "(:User)-[r:FOLLOWS]->(u:User)",
+    ("REQUESTED", "followee"): "(u:User)-[r:REQUESTED]->(:User)",
 }
 
 
@@ -142,8 +143,8 @@ async def edge_page(driver: AsyncDriver, edge: str, side: str, owner_id: int, vi
                     before: int | None, limit: int) -> list[dict[str, Any]]:
     """Up to ``limit`` users (plus one, to tell whether more exist), each with ``_edge_id``."""
     records, _, _ = await driver.execute_query(
-        _PAGE_QUERIES[(edge, side)] + f"""
-        WITH u, r ORDER BY r.id DESC LIMIT $limit
+        f"""MATCH {_PAGE_PATTERNS[(edge, side)]} WHERE r.{side} = $owner AND r.id < $before
+        WITH u, r ORDER BY r.{side} DESC, r.id DESC LIMIT $limit
         MATCH (v:User {{id: $viewer}})
         RETURN {USER_FIELDS} AS user, r.id AS edge_id,
                CASE WHEN u = v THEN null ELSE {RELATIONSHIP_FIELDS} END AS relationship

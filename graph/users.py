@@ -14,7 +14,7 @@ from core.errors import Conflict
 
 # The public projection of a user; `u` must be bound in the query that embeds it.
 USER_FIELDS = """u {
-    .id, .username, .display_name, .bio, .private, .created_at, .avatar_key,
+    .id, .username, .display_name, .bio, .private, .created_at,
     followers_count: COUNT { (u)<-[:FOLLOWS]-() },
     following_count: COUNT { (u)-[:FOLLOWS]->() },
     posts_count: COUNT { (u)-[:POSTED]->() }
