@@ -1,16 +1,19 @@
-"""The narrow interface through which the gateway tells the feed layer about graph changes.
+"""The narrow interface through which the gateway tells the feed layer what happened.
 
-The feed engine gives these their effect (backfill on follow, purge on unfollow). Until it exists
-they are deliberate no-ops, so every call site is already in place.
+The feed engine gives these their effect (fan-out on publish, purge on unpublish, backfill on
+follow, purge on unfollow). Until it exists they are deliberate no-ops, so every call site is
+already in place. Verbs come in symmetric pairs.
 """
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 
-class FeedGraphPort(Protocol):
+class FeedPort(Protocol):
     async def followed(self, follower_id: int, followee_id: int) -> None: ...
     async def unfollowed(self, follower_id: int, followee_id: int) -> None: ...
+    async def published(self, post: dict[str, Any]) -> None: ...
+    async def unpublished(self, post_id: int, author_id: int) -> None: ...
 
 
 class NoFeedEffects:
@@ -18,4 +21,10 @@ class NoFeedEffects:
         return None
 
     async def unfollowed(self, follower_id: int, followee_id: int) -> None:
+        return None
+
+    async def published(self, post: dict[str, Any]) -> None:
+        return None
+
+    async def unpublished(self, post_id: int, author_id: int) -> None:
         return None

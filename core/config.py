@@ -52,6 +52,8 @@ class Settings:
     s3_access_key: str
     s3_secret_key: str
     s3_bucket: str
+    # The S3 endpoint as clients reach it; presigned URLs are signed for this host.
+    s3_public_endpoint: str
 
     ray_port: int
     ray_address: str
@@ -69,6 +71,17 @@ class Settings:
     login_window_s: int
     # Peers whose X-Forwarded-For names the client (a load balancer in front of the gateways).
     trusted_proxies: tuple[str, ...]
+
+    media_max_bytes: int
+    media_max_parts: int
+    media_max_pixels: int
+    media_workers: int
+    media_url_ttl_s: int
+    posts_per_day: int
+    posts_per_month: int
+    # Objects younger than this are never swept: their upload may still be committing.
+    orphan_grace_s: int
+    orphan_sweep_interval_s: int
 
     @property
     def secrets_file(self) -> Path:
@@ -154,6 +167,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         s3_access_key=secret("s3_access_key"),
         s3_secret_key=secret("s3_secret_key"),
         s3_bucket=get("S3_BUCKET", "raygram-media"),
+        s3_public_endpoint=get("S3_PUBLIC_ENDPOINT", get("S3_ENDPOINT", f"http://127.0.0.1:{s3_port}")),
         ray_port=ray_port,
         ray_address=get("RAY_ADDRESS", f"127.0.0.1:{ray_port}"),
         ray_namespace=get("RAY_NAMESPACE", "raygram"),
@@ -167,4 +181,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         login_failures_per_address=get_int("LOGIN_FAILURES_PER_ADDRESS", 100),
         login_window_s=get_int("LOGIN_WINDOW_S", 15 * 60),
         trusted_proxies=tuple(p for p in get("TRUSTED_PROXIES", "").split(",") if p),
+        media_max_bytes=get_int("MEDIA_MAX_BYTES", 10 * 1024 * 1024),
+        media_max_parts=get_int("MEDIA_MAX_PARTS", 10),
+        media_max_pixels=get_int("MEDIA_MAX_PIXELS", 64_000_000),
+        media_workers=get_int("MEDIA_WORKERS", 2),
+        media_url_ttl_s=get_int("MEDIA_URL_TTL_S", 3600),
+        posts_per_day=get_int("POSTS_PER_DAY", 10),
+        posts_per_month=get_int("POSTS_PER_MONTH", 500),
+        orphan_grace_s=get_int("ORPHAN_GRACE_S", 3600),
+        orphan_sweep_interval_s=get_int("ORPHAN_SWEEP_INTERVAL_S", 600),
     )

@@ -25,3 +25,13 @@ def login_attempts(scope: str, subject: str) -> str:
 def id_worker_counter() -> str:
     """Counter handing out ID-generator worker ids to processes at start-up."""
     return f"{PREFIX}id-worker-seq"
+
+
+def post_quota(user_id: int, period: str) -> str:
+    """Posts counted against a quota period (``day-YYYYMMDD`` or ``month-YYYYMM``, UTC)."""
+    return f"{PREFIX}post-quota:{user_id}:{period}"
+
+
+def sweep_lock(name: str) -> str:
+    """Held by the one gateway process running a periodic job."""
+    return f"{PREFIX}lock:{name}"

@@ -13,6 +13,8 @@ PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 DISPLAY_NAME_MAX = 64
 BIO_MAX = 150
+CAPTION_MAX = 2200
+ALT_MAX = 1000
 
 
 def normalize_username(raw: Any) -> str:
@@ -87,3 +89,11 @@ def credentials(body: Any, *, new_account: bool) -> tuple[str, str]:
     if not isinstance(username, str) or not isinstance(password, str):
         raise ValidationFailed("username and password must be strings.")
     return username.strip().lower(), password
+
+
+def caption(raw: str) -> str:
+    return _clean_text(raw, "caption", CAPTION_MAX, allow_empty=True)
+
+
+def alt_text(raw: str) -> str:
+    return _clean_text(raw, "alt", ALT_MAX, allow_empty=True).replace("\n", " ")

@@ -6,7 +6,7 @@ from aiohttp import web
 from core.config import Settings, load_settings
 
 from . import health, metrics, openapi
-from .routes import accounts, social
+from .routes import accounts, posts, social
 from .keys import SETTINGS
 from .middleware import error_middleware
 from .resources import CONTEXTS
@@ -27,4 +27,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/api/v1/openapi.json", openapi.openapi)
     accounts.setup(app)
     social.setup(app)
+    posts.setup(app)
     return app

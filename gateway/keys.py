@@ -1,16 +1,19 @@
 """Typed application keys: what the app factory puts on the app for handlers to use."""
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 from aiohttp import web
 from elasticsearch import AsyncElasticsearch
 from neo4j import AsyncDriver
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
-from actors.feed_port import FeedGraphPort
+from actors.feed_port import FeedPort
 from actors.shards import ShardLink
 from core.config import Settings
 from core.ids import IdGenerator
+from search.port import SearchPort
 
 from .sessions import SessionStore
 
@@ -23,4 +26,8 @@ SHARDS = web.AppKey("shards", ShardLink)
 METRICS = web.AppKey("metrics", CollectorRegistry)
 IDS = web.AppKey("ids", IdGenerator)
 SESSIONS = web.AppKey("sessions", SessionStore)
-FEED = web.AppKey("feed", FeedGraphPort)
+FEED = web.AppKey("feed", FeedPort)
+SEARCH_EFFECTS = web.AppKey("search_effects", SearchPort)
+MEDIA_POOL = web.AppKey("media_pool", Executor)
+# Signs media URLs for the endpoint clients reach (may differ from the one the gateway uses).
+S3_PRESIGNER = web.AppKey("s3_presigner", object)

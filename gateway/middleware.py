@@ -43,7 +43,14 @@ _UNAVAILABLE: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
 )
 
 
+# S3 answers that mean its side is broken (a missing bucket, an outage), not the request.
+_S3_UNAVAILABLE_CODES = {"NoSuchBucket", "ServiceUnavailable", "SlowDown", "InternalError", "XMinioServerNotInitialized"}
+
+
 def unavailable_service(exc: BaseException) -> str | None:
+    if isinstance(exc, botocore.exceptions.ClientError) and \
+            exc.response.get("Error", {}).get("Code") in _S3_UNAVAILABLE_CODES:
+        return "s3"
     for service, types in _UNAVAILABLE:
         if isinstance(exc, types):
             return service

@@ -6,6 +6,13 @@ closes the client on shutdown.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import AsyncExitStack
 from typing import AsyncIterator
 
 import redis.asyncio as aioredis
@@ -14,15 +21,21 @@ from aiohttp import web
 from actors.feed_port import NoFeedEffects
 from actors.shards import ShardLink
 from core import redis_keys
+from core.clock import now_ms
 from core.ids import MAX_WORKER, IdGenerator
 from graph.driver import open_driver
 from graph.schema import apply_schema
 from media.storage import ensure_bucket, open_s3
+from media.sweeper import sweep_orphans
 from search.client import open_client
 from search.indexes import ensure_indexes
+from search.port import NoSearchEffects
 
-from .keys import FEED, IDS, NEO4J, REDIS, S3, SEARCH, SESSIONS, SETTINGS, SHARDS
+from .keys import (FEED, IDS, MEDIA_POOL, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SESSIONS,
+                   SETTINGS, SHARDS)
 from .sessions import SessionStore
+
+log = logging.getLogger(__name__)
 
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -60,10 +73,48 @@ async def search_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def s3_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    async with open_s3(settings) as s3:
+    async with AsyncExitStack() as stack:
+        s3 = await stack.enter_async_context(open_s3(settings))
         await ensure_bucket(s3, settings.s3_bucket)
         app[S3] = s3
+        app[S3_PRESIGNER] = s3
+        if settings.s3_public_endpoint != settings.s3_endpoint:
+            public = dataclasses.replace(settings, s3_endpoint=settings.s3_public_endpoint)
+            app[S3_PRESIGNER] = await stack.enter_async_context(open_s3(public))
         yield
+
+
+async def media_pool_ctx(app: web.Application) -> AsyncIterator[None]:
+    # Processes, not threads: Pillow work is CPU-bound. "spawn", because forking a process that
+    # holds a Ray driver and open sockets is unsafe.
+    pool = ProcessPoolExecutor(max_workers=app[SETTINGS].media_workers, mp_context=mp.get_context("spawn"))
+    app[MEDIA_POOL] = pool
+    yield
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def orphan_sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_sweep_forever(app))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _sweep_forever(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    while True:
+        await asyncio.sleep(settings.orphan_sweep_interval_s)
+        try:
+            # One sweeper at a time across gateway processes.
+            lock = redis_keys.sweep_lock("orphan-media")
+            if await app[REDIS].set(lock, "1", nx=True, ex=settings.orphan_sweep_interval_s):
+                deleted = await sweep_orphans(app[S3], settings.s3_bucket, app[NEO4J], now_ms=now_ms(),
+                                              grace_ms=settings.orphan_grace_s * 1000)
+                if deleted:
+                    log.info("orphan sweeper deleted %d objects", deleted)
+        except Exception:
+            log.exception("orphan sweep failed; retrying next interval")
 
 
 async def ray_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -71,9 +122,10 @@ async def ray_ctx(app: web.Application) -> AsyncIterator[None]:
     await link.start()
     app[SHARDS] = link
     app[FEED] = NoFeedEffects()
+    app[SEARCH_EFFECTS] = NoSearchEffects()
     yield
     # The driver connection is per process and outlives this app (tests build many apps in one
     # process); `raygram serve` disconnects when the process exits.
 
 
-CONTEXTS = (redis_ctx, neo4j_ctx, search_ctx, s3_ctx, ray_ctx)
+CONTEXTS = (redis_ctx, neo4j_ctx, search_ctx, s3_ctx, media_pool_ctx, ray_ctx, orphan_sweeper_ctx)

@@ -33,3 +33,31 @@ def user_view(user: dict[str, Any]) -> dict[str, Any]:
 def user_summary(user: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(user["id"]), "username": user["username"],
             "display_name": user.get("display_name") or user["username"], "avatar_url": None}
+
+
+VARIANT_ORDER = ("thumb", "small", "medium", "original")
+
+
+def post_view(post: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
+    """``urls`` maps each S3 key of the post's media to a URL the caller may use."""
+    return {
+        "id": str(post["id"]),
+        "author": user_summary(post["author"]),
+        "caption": post.get("caption") or "",
+        "hashtags": list(post.get("hashtags") or []),
+        "created_at": rfc3339(post.get("created_at")),
+        "like_count": post.get("like_count", 0),
+        "comment_count": post.get("comment_count", 0),
+        "liked_by_me": bool(post.get("liked_by_me")),
+        "media": [
+            {
+                "id": str(m["id"]),
+                "width": m["width"],
+                "height": m["height"],
+                "content_type": m["content_type"],
+                "alt": m.get("alt") or "",
+                "urls": {name: urls[key] for name, key in zip(VARIANT_ORDER, m["keys"])},
+            }
+            for m in post["media"]
+        ],
+    }

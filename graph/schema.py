@@ -15,6 +15,8 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT comment_id IF NOT EXISTS FOR (c:Comment) REQUIRE c.id IS UNIQUE",
     "CREATE CONSTRAINT media_id IF NOT EXISTS FOR (m:Media) REQUIRE m.id IS UNIQUE",
     "CREATE INDEX post_created_at IF NOT EXISTS FOR (p:Post) ON (p.created_at)",
+    # An author's posts newest first, one index range per page.
+    "CREATE INDEX post_author IF NOT EXISTS FOR (p:Post) ON (p.author_id, p.id)",
     # Paging an account's followers / following / requests newest first is a range scan of these.
     "CREATE INDEX follows_followee IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.followee, r.id)",
     "CREATE INDEX follows_follower IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.follower, r.id)",

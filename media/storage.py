@@ -47,3 +47,45 @@ async def ensure_bucket(s3, bucket: str) -> None:
 
 async def probe(s3, bucket: str) -> None:
     await s3.head_bucket(Bucket=bucket)
+
+
+# --- media objects -------------------------------------------------------------------------------
+# Keys are built from media ids only (never usernames): a leaked URL reveals no account, and the
+# id's timestamp tells the orphan sweeper how old an object is.
+MEDIA_PREFIX = "media/"
+
+
+def media_key(media_id: int, variant: str, ext: str) -> str:
+    return f"{MEDIA_PREFIX}{media_id}/{variant}.{ext}"
+
+
+def media_id_of(key: str) -> int | None:
+    """The media id in a key built by ``media_key`` (None for foreign keys)."""
+    if not key.startswith(MEDIA_PREFIX):
+        return None
+    head = key[len(MEDIA_PREFIX):].split("/", 1)[0]
+    return int(head) if head.isdigit() else None
+
+
+async def put_file(s3, bucket: str, key: str, path: str, content_type: str) -> None:
+    with open(path, "rb") as body:
+        await s3.put_object(Bucket=bucket, Key=key, Body=body, ContentType=content_type,
+                            CacheControl="private, max-age=31536000, immutable")
+
+
+async def delete_keys(s3, bucket: str, keys: list[str]) -> None:
+    for start in range(0, len(keys), 1000):     # S3's batch limit
+        batch = keys[start:start + 1000]
+        if batch:
+            await s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+
+
+async def presign_get(s3, bucket: str, key: str, ttl_s: int) -> str:
+    return await s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=ttl_s)
+
+
+async def list_keys(s3, bucket: str, prefix: str = MEDIA_PREFIX):
+    """Every key under ``prefix``, page by page (an async generator of key lists)."""
+    paginator = s3.get_paginator("list_objects_v2")
+    async for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        yield [obj["Key"] for obj in page.get("Contents", [])]

@@ -16,7 +16,7 @@ from ..openapi import describe
 from ..views import user_view
 
 
-def _username(request: web.Request, name: str = "username") -> str:
+def username_param(request: web.Request, name: str = "username") -> str:
     try:
         return normalize_username(request.match_info[name])
     except ValidationFailed:
@@ -27,7 +27,7 @@ def _username(request: web.Request, name: str = "username") -> str:
 async def get_user(request: web.Request) -> web.Response:
     """A user's profile, with the caller's relationship to them."""
     viewer = await current_user_id(request)
-    user = await users.get_by_username(request.app[NEO4J], _username(request), viewer)
+    user = await users.get_by_username(request.app[NEO4J], username_param(request), viewer)
     if user is None:
         raise NotFound("No such user.", code="user_not_found")
     return web.json_response(user_view(user))
@@ -38,7 +38,7 @@ async def follow(request: web.Request) -> web.Response:
     """Follow a user; for a private account this becomes a follow request. Idempotent."""
     viewer = await current_user_id(request)
     app = request.app
-    change = await follows.follow(app[NEO4J], viewer, _username(request), edge_id=app[IDS].next_id(),
+    change = await follows.follow(app[NEO4J], viewer, username_param(request), edge_id=app[IDS].next_id(),
                                   now_ms=now_ms())
     if change.changed and change.state == follows.FOLLOWING:
         await app[FEED].followed(viewer, change.target_id)
@@ -49,7 +49,7 @@ async def follow(request: web.Request) -> web.Response:
 async def unfollow(request: web.Request) -> web.Response:
     """Unfollow a user, or withdraw a pending follow request. Idempotent."""
     viewer = await current_user_id(request)
-    change = await follows.unfollow(request.app[NEO4J], viewer, _username(request))
+    change = await follows.unfollow(request.app[NEO4J], viewer, username_param(request))
     if change.was_following:
         await request.app[FEED].unfollowed(viewer, change.target_id)
     return no_content()
@@ -66,7 +66,7 @@ async def _user_page(request: web.Request, edge: str, side: str, owner_id: int, 
 
 async def _connections(request: web.Request, side: str) -> web.Response:
     viewer = await current_user_id(request)
-    owner = await follows.can_see_connections(request.app[NEO4J], _username(request), viewer)
+    owner = await follows.can_see_connections(request.app[NEO4J], username_param(request), viewer)
     if owner is None:
         raise Forbidden("This account is private; only its followers can see its connections.",
                         code="private_account")
@@ -92,7 +92,7 @@ async def follow_requests(request: web.Request) -> web.Response:
 async def _answer(request: web.Request, accept: bool) -> web.Response:
     viewer = await current_user_id(request)
     app = request.app
-    requester = await follows.answer_request(app[NEO4J], viewer, _username(request), accept=accept,
+    requester = await follows.answer_request(app[NEO4J], viewer, username_param(request), accept=accept,
                                              edge_id=app[IDS].next_id(), now_ms=now_ms())
     if accept:
         await app[FEED].followed(requester, viewer)

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import aiohttp
+
+from tests import images
+
 
 @dataclass
 class Account:
@@ -56,3 +60,19 @@ class World:
             cursor = page["next_cursor"]
             if cursor is None:
                 return items
+
+    async def upload(self, who: Account | None, files: list[bytes] | None = None, caption: str = "",
+                     alts: list[str] | None = None, filename: str = "photo.jpg", content_type: str = "image/jpeg"):
+        """POST /posts; returns the raw response (the caller checks the status)."""
+        form = aiohttp.FormData(default_to_multipart=True)
+        for data in (images.jpeg(),) if files is None else files:
+            form.add_field("media", data, filename=filename, content_type=content_type)
+        form.add_field("caption", caption)
+        for alt in alts or []:
+            form.add_field("alt", alt)
+        return await self.client.post("/api/v1/posts", data=form, headers=who.auth if who else {})
+
+    async def post(self, who: Account, files: list[bytes] | None = None, caption: str = "", **kw) -> dict:
+        resp = await self.upload(who, files, caption, **kw)
+        assert resp.status == 201, await resp.text()
+        return await resp.json()

@@ -1,0 +1,78 @@
+"""Posts and media: upload, read, delete, and an author's posts."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from core import cursors
+from core.errors import Forbidden, NotFound
+from graph import posts
+
+from .. import posting
+from ..auth import current_user_id
+from ..http import no_content
+from ..keys import NEO4J, SETTINGS
+from ..media_urls import render_post, render_posts
+from ..openapi import describe
+from ..uploads import receive
+from .social import username_param
+
+
+def _post_id(request: web.Request) -> int:
+    raw = request.match_info["post_id"]
+    if not raw.isdigit() or len(raw) > 19:
+        raise NotFound("No such post.", code="post_not_found")
+    return int(raw)
+
+
+@describe(
+    requestBody={"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
+        "media": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1, "maxItems": 10},
+        "caption": {"type": "string", "maxLength": 2200},
+        "alt": {"type": "array", "items": {"type": "string"}}}}}}},
+    responses={"201": {"description": "post"}, "413": {"description": "a file over 10 MB"},
+               "415": {"description": "not JPEG, PNG or GIF"}, "429": {"description": "quota_exceeded"}})
+async def create_post(request: web.Request) -> web.Response:
+    """Upload a post: 1-10 photos (JPEG, PNG or GIF, 10 MB each), a caption, alt texts."""
+    author = await current_user_id(request)   # before reading a single byte of the body
+    with posting.new_workdir() as workdir:
+        upload = await receive(request, request.app[SETTINGS], workdir)
+        post = await posting.publish(request.app, author, upload, workdir)
+    return web.json_response(await render_post(request.app, post), status=201)
+
+
+async def get_post(request: web.Request) -> web.Response:
+    """A post, if the caller may see it (404 otherwise)."""
+    viewer = await current_user_id(request)
+    post = await posts.get_visible(request.app[NEO4J], _post_id(request), viewer)
+    if post is None:
+        raise NotFound("No such post.", code="post_not_found")
+    return web.json_response(await render_post(request.app, post))
+
+
+@describe(responses={"204": {"description": "deleted, media included"}})
+async def delete_post(request: web.Request) -> web.Response:
+    """Delete a post and its media (author only)."""
+    actor = await current_user_id(request)
+    await posting.delete(request.app, _post_id(request), actor)
+    return no_content()
+
+
+async def user_posts(request: web.Request) -> web.Response:
+    """A user's posts, newest first."""
+    viewer = await current_user_id(request)
+    author, visible = await posts.author_visibility(request.app[NEO4J], username_param(request), viewer)
+    if not visible:
+        raise Forbidden("This account is private; only its followers can see its posts.", code="private_account")
+    limit = cursors.parse_limit(request.query.get("limit"))
+    before = cursors.decode(request.query.get("cursor"))
+    rows = await posts.list_by_author(request.app[NEO4J], author, viewer, before[0] if before else None, limit)
+    page = cursors.page(rows, limit, key=lambda p: (p["id"],))
+    return web.json_response({"items": await render_posts(request.app, page["items"]),
+                              "next_cursor": page["next_cursor"]})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post("/api/v1/posts", create_post)
+    app.router.add_get("/api/v1/posts/{post_id}", get_post)
+    app.router.add_delete("/api/v1/posts/{post_id}", delete_post)
+    app.router.add_get("/api/v1/users/{username}/posts", user_posts)

@@ -1,0 +1,110 @@
+"""Posts in the graph: ``(:User)-[:POSTED]->(:Post)-[:HAS_MEDIA]->(:Media)``.
+
+A post and all its media nodes are created in one transaction, after every object is in S3: a
+post that exists always has its bytes. Like and comment counts are degrees, like follower counts.
+Visibility lives here too, in the queries, so no caller can forget it.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import AsyncDriver, AsyncManagedTransaction
+
+from core.errors import Forbidden, NotFound
+
+# `p` (the post), `u` (its author) and `v` (the viewer) must be bound.
+POST_FIELDS = """p {
+    .id, .caption, .hashtags, .created_at,
+    author: u { .id, .username, .display_name },
+    like_count: COUNT { (p)<-[:LIKED]-() },
+    comment_count: COUNT { (p)<-[:ON]-(:Comment) },
+    liked_by_me: EXISTS { (v)-[:LIKED]->(p) },
+    media: [(p)-[:HAS_MEDIA]->(m:Media) | m { .id, .position, .width, .height, .content_type, .alt, .keys }]
+}"""
+
+# May viewer `v` see author `u`'s posts? Public, themself, or an approved follower.
+VISIBLE = "(NOT u.private OR u = v OR EXISTS { (v)-[:FOLLOWS]->(u) })"
+
+
+def _clean(record_post: dict[str, Any]) -> dict[str, Any]:
+    post = dict(record_post)
+    post["media"] = sorted(post["media"], key=lambda m: m["position"])
+    return post
+
+
+async def create_post(driver: AsyncDriver, *, author_id: int, post_id: int, caption: str, hashtags: list[str],
+                      media: list[dict[str, Any]], now_ms: int) -> dict[str, Any]:
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (u:User {{id: $author}})
+            CREATE (u)-[:POSTED]->(p:Post {{id: $id, author_id: $author, caption: $caption, hashtags: $hashtags,
+                                            created_at: $now}})
+            WITH u, p
+            UNWIND $media AS m
+            CREATE (p)-[:HAS_MEDIA]->(:Media {{id: m.id, position: m.position, width: m.width, height: m.height,
+                                               content_type: m.content_type, alt: m.alt, keys: m.keys}})
+            WITH DISTINCT u, p
+            WITH u, p, u AS v
+            RETURN {POST_FIELDS} AS post""",
+        author=author_id, id=post_id, caption=caption, hashtags=hashtags, media=media, now=now_ms)
+    if not records:
+        raise NotFound("This account no longer exists.", code="user_not_found")
+    return _clean(records[0]["post"])
+
+
+async def get_visible(driver: AsyncDriver, post_id: int, viewer_id: int) -> dict[str, Any] | None:
+    """The post if it exists and the viewer may see it; otherwise None (callers answer 404)."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (u:User)-[:POSTED]->(p:Post {{id: $id}}), (v:User {{id: $viewer}})
+            WHERE {VISIBLE}
+            RETURN {POST_FIELDS} AS post""", id=post_id, viewer=viewer_id)
+    return _clean(records[0]["post"]) if records else None
+
+
+async def list_by_author(driver: AsyncDriver, author_id: int, viewer_id: int, before: int | None,
+                         limit: int) -> list[dict[str, Any]]:
+    """The author's posts newest first (``limit`` + 1 to tell whether more exist)."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (p:Post) WHERE p.author_id = $author AND p.id < $before
+            WITH p ORDER BY p.author_id DESC, p.id DESC LIMIT $limit
+            MATCH (u:User {{id: $author}}), (v:User {{id: $viewer}})
+            RETURN {POST_FIELDS} AS post ORDER BY post.id DESC""",
+        author=author_id, viewer=viewer_id, before=before if before is not None else 2**63 - 1, limit=limit + 1)
+    return [_clean(r["post"]) for r in records]
+
+
+async def author_visibility(driver: AsyncDriver, username: str, viewer_id: int) -> tuple[int, bool]:
+    """(author id, may the viewer see their posts); NotFound for an unknown username."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (u:User {{username: $username}}), (v:User {{id: $viewer}})
+            RETURN u.id AS id, {VISIBLE} AS visible""", username=username, viewer=viewer_id)
+    if not records:
+        raise NotFound("No such user.", code="user_not_found")
+    return records[0]["id"], records[0]["visible"]
+
+
+async def delete_post(driver: AsyncDriver, post_id: int, actor_id: int) -> list[str]:
+    """Delete a post and its media nodes (author only); the S3 keys its media used."""
+    async def work(tx: AsyncManagedTransaction) -> list[str]:
+        result = await tx.run(
+            f"""MATCH (u:User)-[:POSTED]->(p:Post {{id: $id}}), (v:User {{id: $actor}})
+                WHERE {VISIBLE}
+                RETURN u.id AS author, [(p)-[:HAS_MEDIA]->(m:Media) | m.keys] AS keys""", id=post_id, actor=actor_id)
+        record = await result.single()
+        if record is None:
+            raise NotFound("No such post.", code="post_not_found")
+        if record["author"] != actor_id:
+            raise Forbidden("Only the author can delete a post.", code="not_author")
+        await tx.run("""MATCH (p:Post {id: $id})
+                        OPTIONAL MATCH (p)-[:HAS_MEDIA]->(m:Media)
+                        OPTIONAL MATCH (p)<-[:ON]-(c:Comment)
+                        DETACH DELETE p, m, c""", id=post_id)
+        return [key for keys in record["keys"] for key in keys]
+
+    async with driver.session() as session:
+        return await session.execute_write(work)
+
+
+async def known_media_ids(driver: AsyncDriver, media_ids: list[int]) -> set[int]:
+    records, _, _ = await driver.execute_query(
+        "UNWIND $ids AS id MATCH (m:Media {id: id}) RETURN m.id AS id", ids=media_ids)
+    return {r["id"] for r in records}

@@ -1,0 +1,18 @@
+"""Hashtags in captions: ``#word`` with Unicode letters, case-folded, deduplicated in order."""
+from __future__ import annotations
+
+import re
+
+# A tag starts after a non-word character (or at the start) and runs over word characters; it
+# must contain a letter, so "#1" is a number, not a tag.
+_TAG = re.compile(r"(?<![\w#&])#(\w{1,100})")
+MAX_HASHTAGS = 30
+
+
+def parse_hashtags(caption: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for match in _TAG.finditer(caption):
+        tag = match.group(1).casefold()
+        if any(ch.isalpha() for ch in tag) and tag not in seen:
+            seen[tag] = None
+    return list(seen)
