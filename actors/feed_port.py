@@ -1,8 +1,7 @@
 """The narrow interface through which the gateway tells the feed layer what happened.
 
-The feed engine gives these their effect (fan-out on publish, purge on unpublish, backfill on
-follow, purge on unfollow). Until it exists they are deliberate no-ops, so every call site is
-already in place. Verbs come in symmetric pairs.
+actors/feed_engine.py gives these their effect: fan-out on publish, purge on unpublish,
+backfill on follow, purge on unfollow. Verbs come in symmetric pairs.
 """
 from __future__ import annotations
 
@@ -14,17 +13,3 @@ class FeedPort(Protocol):
     async def unfollowed(self, follower_id: int, followee_id: int) -> None: ...
     async def published(self, post: dict[str, Any]) -> None: ...
     async def unpublished(self, post_id: int, author_id: int) -> None: ...
-
-
-class NoFeedEffects:
-    async def followed(self, follower_id: int, followee_id: int) -> None:
-        return None
-
-    async def unfollowed(self, follower_id: int, followee_id: int) -> None:
-        return None
-
-    async def published(self, post: dict[str, Any]) -> None:
-        return None
-
-    async def unpublished(self, post_id: int, author_id: int) -> None:
-        return None

@@ -1,25 +1,241 @@
-"""The feed-shard actor: one per shard of users, holding their home timelines in memory.
+"""The feed-shard actor: one per shard of users, holding their home timelines in memory and doing
+the fan-out for the authors it owns.
 
-Its state is a cache of the durable record in Neo4j: an actor that restarts (Ray brings it back,
-``max_restarts=-1``) starts empty and rebuilds timelines on demand. Methods are idempotent, so
-Ray may retry them after a crash (``max_task_retries=-1``).
+Its state is a cache of the durable record in Neo4j: a restarted actor (Ray brings it back,
+``max_restarts=-1``) starts empty and rebuilds a timeline when its reader next asks. Only
+materialised timelines receive pushes: a reader who has not read since the shard started (or
+was inactive long enough to be evicted) costs the fan-out nothing and is rebuilt on return.
+Methods are idempotent, so Ray may retry them after a crash (``max_task_retries=-1``).
+Inside the actor every call to another shard is awaited, never ``ray.get``, and a fan-out makes
+one call per shard per page of followers, never one per follower.
 """
 from __future__ import annotations
 
+import asyncio
+import json
+import logging
 import os
 import time
 
 import ray
 
+from core import redis_keys
+from core.clock import now_ms
+from core.config import Settings
+
+from .sharding import group_by_shard, shard_of
+from .timeline import Entry, Timeline, merge_newest
+
+log = logging.getLogger(__name__)
+
+# Fan-outs are retried with these pauses (seconds) before being left to the pending-job sweep.
+RETRY_PAUSES = (0.5, 2.0, 5.0)
+PENDING_SWEEP_S = 30.0
+# Readers idle this long lose their in-memory timeline (rebuilt from Neo4j when they return).
+INACTIVE_EVICT_MS = 14 * 24 * 3600 * 1000
+
+
+def shard_actor_name(shard: int) -> str:
+    return f"feed-shard-{shard}"
+
 
 @ray.remote
 class FeedShard:
-    def __init__(self, shard: int) -> None:
+    def __init__(self, shard: int, settings: Settings) -> None:
         self.shard = shard
+        self.settings = settings
         self.started_at = time.time()
-        # user id -> timeline; filled by the feed engine.
-        self.timelines: dict[int, list[int]] = {}
+        self.timelines: dict[int, Timeline] = {}
+        self.celebrities: dict[int, set[int]] = {}      # reader -> followed accounts pulled at read
+        self._building: dict[int, list[Entry]] = {}     # pushes that arrive during a rebuild
+        self._driver = None
+        self._redis = None
+        self._peers: dict[int, object] = {}
+        self._sweeper: asyncio.Task | None = None
 
+    # --- clients, opened lazily inside the actor's own event loop ------------------------------
+    async def _graph(self):
+        if self._driver is None:
+            from graph.driver import open_driver
+            self._driver = open_driver(self.settings)
+        if self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep_pending())
+        return self._driver
+
+    async def _kv(self):
+        if self._redis is None:
+            import redis.asyncio as aioredis
+            self._redis = aioredis.from_url(self.settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
+        return self._redis
+
+    async def _shard_count(self) -> int:
+        value = await (await self._kv()).get(redis_keys.shard_count())
+        return int(value) if value else self.settings.feed_shards
+
+    async def _peer(self, shard: int):
+        if shard not in self._peers:
+            self._peers[shard] = await asyncio.to_thread(
+                ray.get_actor, shard_actor_name(shard), namespace=self.settings.ray_namespace)
+        return self._peers[shard]
+
+    # --- introspection --------------------------------------------------------------------------
     async def ping(self) -> dict:
         return {"shard": self.shard, "pid": os.getpid(), "node": ray.get_runtime_context().get_node_id(),
                 "started_at": self.started_at, "timelines": len(self.timelines)}
+
+    async def stats(self) -> dict:
+        return {"shard": self.shard, "timelines": len(self.timelines),
+                "entries": sum(len(t) for t in self.timelines.values())}
+
+    # --- reads ----------------------------------------------------------------------------------
+    async def read(self, user_id: int, before: int | None, limit: int) -> list[Entry]:
+        """Newest-first entries of the reader's feed older than ``before``: pushed timeline merged
+        with the recent posts of the followed accounts that are pulled instead of pushed."""
+        timeline = await self._timeline(user_id)
+        timeline.last_read_ms = now_ms()
+        pushed = timeline.page(before, limit)
+        pulled = await self._celebrity_entries(self.celebrities.get(user_id, set()), before, limit)
+        return merge_newest(limit, pushed, pulled)
+
+    async def _timeline(self, user_id: int) -> Timeline:
+        timeline = self.timelines.get(user_id)
+        if timeline is not None:
+            return timeline
+        from graph.feed_queries import rebuild_timeline
+        self._building.setdefault(user_id, [])
+        try:
+            entries, celebrities = await rebuild_timeline(
+                await self._graph(), user_id, self._threshold(), self.settings.feed_backfill_posts,
+                self.settings.feed_timeline_max)
+        except BaseException:
+            self._building.pop(user_id, None)
+            raise
+        timeline = self.timelines.get(user_id)   # a concurrent read may have won the race
+        if timeline is None:
+            timeline = Timeline(self.settings.feed_timeline_max, entries)
+            self.timelines[user_id] = timeline
+            self.celebrities[user_id] = celebrities
+        timeline.merge(self._building.pop(user_id, []))
+        return timeline
+
+    def _threshold(self) -> int:
+        strategy = self.settings.feed_strategy
+        return 2**62 if strategy == "push" else self.settings.feed_celebrity_threshold
+
+    async def _celebrity_entries(self, authors: set[int], before: int | None, limit: int) -> list[Entry]:
+        if not authors:
+            return []
+        redis = await self._kv()
+        top = f"({before}" if before is not None else "+inf"
+        async with redis.pipeline(transaction=False) as pipe:
+            for author in authors:
+                pipe.zrevrangebyscore(redis_keys.celebrity_posts(author), top, "-inf", start=0, num=limit)
+            results = await pipe.execute()
+        lists = [[(int(p), author) for p in ids] for author, ids in zip(authors, results)]
+        return merge_newest(limit, *lists)
+
+    # --- writes: symmetric pairs ----------------------------------------------------------------
+    async def push(self, post_id: int, author_id: int, user_ids: list[int]) -> int:
+        delivered = 0
+        for uid in user_ids:
+            timeline = self.timelines.get(uid)
+            if timeline is not None:
+                delivered += timeline.push(post_id, author_id)
+            elif uid in self._building:
+                self._building[uid].append((post_id, author_id))
+        return delivered
+
+    async def unpush(self, post_id: int) -> int:
+        removed = sum(t.unpush(post_id) for t in self.timelines.values())
+        for pending in self._building.values():
+            pending[:] = [e for e in pending if e[0] != post_id]
+        return removed
+
+    async def merge_author(self, user_id: int, author_id: int) -> int:
+        """A follow: the author's recent posts join the reader's timeline (or, for an account
+        that is pulled, the author joins the reader's pulled set)."""
+        timeline = self.timelines.get(user_id)
+        if timeline is None:
+            return 0     # not materialised: the rebuild will include the author
+        from graph.feed_queries import follower_count, recent_posts
+        driver = await self._graph()
+        if await follower_count(driver, author_id) > self._threshold():
+            self.celebrities.setdefault(user_id, set()).add(author_id)
+            return 0
+        return timeline.merge(await recent_posts(driver, author_id, self.settings.feed_backfill_posts))
+
+    async def unmerge_author(self, user_id: int, author_id: int) -> int:
+        self.celebrities.get(user_id, set()).discard(author_id)
+        timeline = self.timelines.get(user_id)
+        return timeline.unmerge(author_id) if timeline is not None else 0
+
+    # --- fan-out, run by the author's shard -----------------------------------------------------
+    async def fan_out(self, post_id: int, author_id: int) -> int:
+        """Push a new post to every follower's timeline: followers streamed from Neo4j in pages,
+        one call per shard per page. Retried on failure; the pending job is cleared when done."""
+        for attempt, pause in enumerate((0.0, *RETRY_PAUSES)):
+            await asyncio.sleep(pause)
+            try:
+                delivered = await self._fan_out_once(post_id, author_id)
+            except Exception:
+                log.warning("fan-out of post %s failed (attempt %d)", post_id, attempt + 1, exc_info=True)
+                continue
+            await (await self._kv()).hdel(redis_keys.fanout_pending(), str(post_id))
+            return delivered
+        return -1   # left pending: the sweep retries it later
+
+    async def _fan_out_once(self, post_id: int, author_id: int) -> int:
+        from graph.feed_queries import follower_pages
+        shards = await self._shard_count()
+        delivered = await self._deliver(post_id, author_id, {shard_of(author_id, shards): [author_id]})
+        async for page in follower_pages(await self._graph(), author_id, self.settings.feed_fanout_page):
+            delivered += await self._deliver(post_id, author_id, group_by_shard(page, shards))
+        return delivered
+
+    async def _deliver(self, post_id: int, author_id: int, groups: dict[int, list[int]]) -> int:
+        calls = []
+        for shard, users in groups.items():
+            if shard == self.shard:
+                calls.append(self.push(post_id, author_id, users))
+            else:
+                calls.append((await self._peer(shard)).push.remote(post_id, author_id, users))
+        return sum(await asyncio.gather(*calls))
+
+    async def retract(self, post_id: int) -> int:
+        """A deleted post leaves every timeline: one call per shard."""
+        shards = await self._shard_count()
+        calls = [self.unpush(post_id) if s == self.shard else (await self._peer(s)).unpush.remote(post_id)
+                 for s in range(shards)]
+        return sum(await asyncio.gather(*calls))
+
+    async def _sweep_pending(self) -> None:
+        """Re-run fan-outs that never completed (e.g. Neo4j was down), for authors this shard owns."""
+        while True:
+            await asyncio.sleep(PENDING_SWEEP_S)
+            try:
+                redis = await self._kv()
+                shards = await self._shard_count()
+                for post_id, job in (await redis.hgetall(redis_keys.fanout_pending())).items():
+                    data = json.loads(job)
+                    stale = now_ms() - data["at"] > PENDING_SWEEP_S * 1000
+                    if stale and shard_of(data["author"], shards) == self.shard:
+                        await self.fan_out(int(post_id), data["author"])
+                self._evict_inactive()
+            except Exception:
+                log.warning("pending fan-out sweep failed", exc_info=True)
+
+    def _evict_inactive(self) -> None:
+        cutoff = now_ms() - INACTIVE_EVICT_MS
+        for uid in [u for u, t in self.timelines.items() if t.last_read_ms < cutoff]:
+            del self.timelines[uid]
+            self.celebrities.pop(uid, None)
+
+    # --- re-sharding ------------------------------------------------------------------------------
+    async def drop_unowned(self, shards: int) -> int:
+        """After a scale change: forget readers another shard now owns (it rebuilds them)."""
+        gone = [uid for uid in self.timelines if shard_of(uid, shards) != self.shard]
+        for uid in gone:
+            del self.timelines[uid]
+            self.celebrities.pop(uid, None)
+        self._peers.clear()
+        return len(gone)

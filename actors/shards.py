@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import ray
 from ray.actor import ActorHandle
 
+from core import redis_keys
 from core.config import Settings
 
-from .feed_shard import FeedShard
+from .feed_shard import FeedShard, shard_actor_name
+from .sharding import shard_of
 
-
-def shard_actor_name(shard: int) -> str:
-    return f"feed-shard-{shard}"
+# How long a gateway trusts its cached shard count before asking Redis again.
+SHARD_COUNT_TTL_S = 1.0
 
 
 def connect(settings: Settings) -> None:
@@ -23,8 +25,8 @@ def connect(settings: Settings) -> None:
              logging_level="WARNING", log_to_driver=False)
 
 
-def ensure_shards(settings: Settings) -> list[ActorHandle]:
-    """Get or create the N shard actors (blocking). Idempotent across gateway processes."""
+def ensure_shards(settings: Settings, count: int) -> list[ActorHandle]:
+    """Get or create shard actors 0..count-1 (blocking). Idempotent across gateway processes."""
     return [
         FeedShard.options(
             name=shard_actor_name(i),
@@ -35,13 +37,13 @@ def ensure_shards(settings: Settings) -> list[ActorHandle]:
             max_task_retries=-1,
             # Shards are I/O-bound coordinators; they must not starve tasks of the 2 CPUs.
             num_cpus=0,
-        ).remote(i)
-        for i in range(settings.feed_shards)
+        ).remote(i, settings)
+        for i in range(count)
     ]
 
 
 class ShardLink:
-    """This process's handles to the shard actors.
+    """This process's handles to the shard actors, following the shard count in Redis.
 
     A crashed actor is Ray's to restart (``max_restarts=-1``). A restarted Ray head is not
     repairable from inside a driver: Ray exits a driver whose local raylet died as soon as it
@@ -49,17 +51,37 @@ class ShardLink:
     ``raygram stack up`` replaces the gateway process once the head is back.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, redis) -> None:
         self.settings = settings
+        self.redis = redis
         self.handles: list[ActorHandle] = []
+        self._checked = 0.0
 
-    def _join(self) -> None:
-        connect(self.settings)
-        self.handles = ensure_shards(self.settings)
+    async def _ensure(self, count: int) -> None:
+        # ray.init and actor lookup block; keep them off the event loop.
+        def join() -> list[ActorHandle]:
+            connect(self.settings)
+            return ensure_shards(self.settings, count)
+        self.handles = await asyncio.get_running_loop().run_in_executor(None, join)
 
     async def start(self) -> None:
-        # ray.init and actor lookup block; keep them off the event loop.
-        await asyncio.get_running_loop().run_in_executor(None, self._join)
+        await self._ensure(await self.count())
+
+    async def count(self) -> int:
+        value = await self.redis.get(redis_keys.shard_count())
+        return int(value) if value else self.settings.feed_shards
+
+    async def current(self) -> list[ActorHandle]:
+        if time.monotonic() - self._checked > SHARD_COUNT_TTL_S:
+            count = await self.count()
+            if count != len(self.handles):
+                await self._ensure(count)
+            self._checked = time.monotonic()
+        return self.handles
+
+    async def for_user(self, user_id: int) -> ActorHandle:
+        handles = await self.current()
+        return handles[shard_of(user_id, len(handles))]
 
     async def probe(self, timeout: float) -> list[dict]:
         pings = asyncio.gather(*(h.ping.remote() for h in self.handles))

@@ -83,6 +83,15 @@ class Settings:
     orphan_grace_s: int
     orphan_sweep_interval_s: int
 
+    # push: fan out every post; pull: query Neo4j at read time (the naive baseline); hybrid: push
+    # for most, pull for accounts above the celebrity threshold.
+    feed_strategy: str
+    feed_celebrity_threshold: int
+    feed_timeline_max: int
+    feed_backfill_posts: int
+    feed_ranked_window: int
+    feed_fanout_page: int
+
     @property
     def secrets_file(self) -> Path:
         return self.var_dir / "secrets.json"
@@ -190,4 +199,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         posts_per_month=get_int("POSTS_PER_MONTH", 500),
         orphan_grace_s=get_int("ORPHAN_GRACE_S", 3600),
         orphan_sweep_interval_s=get_int("ORPHAN_SWEEP_INTERVAL_S", 600),
+        feed_strategy=get("FEED_STRATEGY", "hybrid"),
+        feed_celebrity_threshold=get_int("FEED_CELEBRITY_THRESHOLD", 10_000),
+        feed_timeline_max=get_int("FEED_TIMELINE_MAX", 800),
+        feed_backfill_posts=get_int("FEED_BACKFILL_POSTS", 50),
+        feed_ranked_window=get_int("FEED_RANKED_WINDOW", 200),
+        feed_fanout_page=get_int("FEED_FANOUT_PAGE", 5000),
     )

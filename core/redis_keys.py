@@ -35,3 +35,29 @@ def post_quota(user_id: int, period: str) -> str:
 def sweep_lock(name: str) -> str:
     """Held by the one gateway process running a periodic job."""
     return f"{PREFIX}lock:{name}"
+
+
+def celebrity_posts(author_id: int) -> str:
+    """Recent post ids of an account above the celebrity threshold (score = post id): kept once,
+    merged into followers' feeds at read time instead of pushed."""
+    return f"{PREFIX}celebrity-posts:{author_id}"
+
+
+def shard_count() -> str:
+    """The current number of feed-shard actors (changed by `raygram shards scale`)."""
+    return f"{PREFIX}feed-shard-count"
+
+
+def fanout_pending() -> str:
+    """Hash of fan-outs not yet completed (post id -> job): retried until done."""
+    return f"{PREFIX}fanout-pending"
+
+
+def feed_snapshot(snapshot_id: int) -> str:
+    """A ranked feed pass, frozen at its first page so paging never repeats or skips."""
+    return f"{PREFIX}feed-snapshot:{snapshot_id}"
+
+
+def feed_snapshot_floor(snapshot_id: int) -> str:
+    """The oldest candidate of a ranked snapshot: paging continues by recency below it."""
+    return f"{PREFIX}feed-snapshot-floor:{snapshot_id}"

@@ -6,7 +6,7 @@ from aiohttp import web
 from core.config import Settings, load_settings
 
 from . import health, metrics, openapi
-from .routes import accounts, posts, social
+from .routes import accounts, feed, posts, social
 from .keys import SETTINGS
 from .middleware import error_middleware
 from .resources import CONTEXTS
@@ -28,4 +28,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     accounts.setup(app)
     social.setup(app)
     posts.setup(app)
+    feed.setup(app)
     return app

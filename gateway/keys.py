@@ -9,7 +9,7 @@ from neo4j import AsyncDriver
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
-from actors.feed_port import FeedPort
+from actors.feed_engine import FeedEngine
 from actors.shards import ShardLink
 from core.config import Settings
 from core.ids import IdGenerator
@@ -26,7 +26,7 @@ SHARDS = web.AppKey("shards", ShardLink)
 METRICS = web.AppKey("metrics", CollectorRegistry)
 IDS = web.AppKey("ids", IdGenerator)
 SESSIONS = web.AppKey("sessions", SessionStore)
-FEED = web.AppKey("feed", FeedPort)
+FEED = web.AppKey("feed", FeedEngine)
 SEARCH_EFFECTS = web.AppKey("search_effects", SearchPort)
 MEDIA_POOL = web.AppKey("media_pool", Executor)
 # Signs media URLs for the endpoint clients reach (may differ from the one the gateway uses).

@@ -18,7 +18,7 @@ from typing import AsyncIterator
 import redis.asyncio as aioredis
 from aiohttp import web
 
-from actors.feed_port import NoFeedEffects
+from actors.feed_engine import FeedEngine
 from actors.shards import ShardLink
 from core import redis_keys
 from core.clock import now_ms
@@ -118,10 +118,11 @@ async def _sweep_forever(app: web.Application) -> None:
 
 
 async def ray_ctx(app: web.Application) -> AsyncIterator[None]:
-    link = ShardLink(app[SETTINGS])
+    settings = app[SETTINGS]
+    link = ShardLink(settings, app[REDIS])
     await link.start()
     app[SHARDS] = link
-    app[FEED] = NoFeedEffects()
+    app[FEED] = FeedEngine(settings, link, app[REDIS], app[NEO4J])
     app[SEARCH_EFFECTS] = NoSearchEffects()
     yield
     # The driver connection is per process and outlives this app (tests build many apps in one

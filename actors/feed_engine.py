@@ -1,0 +1,92 @@
+"""The gateway's side of the feed: the FeedPort implementation and feed reads.
+
+Publishing records a durable fan-out job in Redis, then asks the author's shard to fan out;
+the shard clears the job when every follower's shard has the post, and retries it otherwise.
+Accounts above the celebrity threshold are not pushed: their posts go once into a Redis sorted
+set that readers' shards merge at read time.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from neo4j import AsyncDriver
+from redis.asyncio import Redis
+
+from core import redis_keys
+from core.clock import now_ms
+from core.config import Settings
+from graph.feed_queries import follower_count, pull_page
+
+from .shards import ShardLink
+from .timeline import Entry
+
+log = logging.getLogger(__name__)
+
+# How long a publish waits for its fan-out before answering (the fan-out goes on regardless).
+FANOUT_WAIT_S = 3.0
+
+
+class FeedEngine:
+    def __init__(self, settings: Settings, link: ShardLink, redis: Redis, driver: AsyncDriver) -> None:
+        self.settings = settings
+        self.link = link
+        self.redis = redis
+        self.driver = driver
+        self._background: set[asyncio.Task] = set()
+
+    @property
+    def strategy(self) -> str:
+        return self.settings.feed_strategy
+
+    async def is_celebrity(self, author_id: int) -> bool:
+        if self.strategy == "push":
+            return False
+        return await follower_count(self.driver, author_id) > self.settings.feed_celebrity_threshold
+
+    # --- FeedPort -------------------------------------------------------------------------------
+    async def published(self, post: dict[str, Any]) -> None:
+        if self.strategy == "pull":
+            return
+        post_id, author_id = post["id"], post["author"]["id"]
+        if await self.is_celebrity(author_id):
+            key = redis_keys.celebrity_posts(author_id)
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.zadd(key, {str(post_id): post_id})
+                pipe.zremrangebyrank(key, 0, -self.settings.feed_timeline_max - 1)
+                await pipe.execute()
+            # The author's own timeline still gets it (their feed includes their posts).
+            await (await self.link.for_user(author_id)).push.remote(post_id, author_id, [author_id])
+            return
+        await self.redis.hset(redis_keys.fanout_pending(), str(post_id),
+                              json.dumps({"author": author_id, "at": now_ms()}))
+        ref = (await self.link.for_user(author_id)).fan_out.remote(post_id, author_id)
+        task = asyncio.ensure_future(ref)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        try:
+            await asyncio.wait_for(asyncio.shield(task), FANOUT_WAIT_S)
+        except asyncio.TimeoutError:
+            pass   # a big fan-out finishes in the background; the pending job guards it
+
+    async def unpublished(self, post_id: int, author_id: int) -> None:
+        await self.redis.zrem(redis_keys.celebrity_posts(author_id), str(post_id))
+        await self.redis.hdel(redis_keys.fanout_pending(), str(post_id))
+        if self.strategy != "pull":
+            await (await self.link.for_user(author_id)).retract.remote(post_id)
+
+    async def followed(self, follower_id: int, followee_id: int) -> None:
+        if self.strategy != "pull":
+            await (await self.link.for_user(follower_id)).merge_author.remote(follower_id, followee_id)
+
+    async def unfollowed(self, follower_id: int, followee_id: int) -> None:
+        if self.strategy != "pull":
+            await (await self.link.for_user(follower_id)).unmerge_author.remote(follower_id, followee_id)
+
+    # --- reads ----------------------------------------------------------------------------------
+    async def read(self, user_id: int, before: int | None, limit: int) -> list[Entry]:
+        if self.strategy == "pull":
+            return await pull_page(self.driver, user_id, before, limit)
+        return await (await self.link.for_user(user_id)).read.remote(user_id, before, limit)

@@ -1,0 +1,148 @@
+"""The home feed through the gateway: fan-out by Ray shard actors, pull for celebrities."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import os
+import signal
+
+from gateway.app import create_app
+from gateway.keys import SHARDS
+from tests import images
+
+from .world import World
+
+TINY = images.jpeg(16, 16)
+
+
+async def feed_ids(world: World, who, order: str = "recent", limit: int = 20) -> list[str]:
+    items = await world.all_pages(f"/api/v1/feed?order={order}", who, limit=limit)
+    return [p["id"] for p in items]
+
+
+async def test_a_follower_sees_a_followees_post_on_the_next_read(client, world):
+    ada, bob, eve = await world.signup("ada"), await world.signup("bob"), await world.signup("eve")
+    await world.follow(bob, ada)
+    assert await feed_ids(world, bob) == []          # bob's timeline is now materialised
+    post = await world.post(ada, [TINY], caption="hello #world")
+    assert await feed_ids(world, bob) == [post["id"]]
+    assert await feed_ids(world, eve) == [], "non-followers never see it"
+    assert await feed_ids(world, ada) == [post["id"]], "authors see their own posts"
+
+
+async def test_a_cold_reader_gets_a_timeline_rebuilt_from_the_graph(client, world):
+    ada, bob = await world.signup("ada"), await world.signup("bob")
+    await world.follow(bob, ada)
+    first = await world.post(ada, [TINY])
+    second = await world.post(ada, [TINY])
+    assert await feed_ids(world, bob) == [second["id"], first["id"]]
+
+
+async def test_follow_backfills_and_unfollow_purges(client, world):
+    ada, bob = await world.signup("ada"), await world.signup("bob")
+    older = await world.post(ada, [TINY])
+    assert await feed_ids(world, bob) == []
+    await world.follow(bob, ada)
+    assert await feed_ids(world, bob) == [older["id"]]
+    resp = await client.delete(f"/api/v1/users/{ada.username}/follow", headers=bob.auth)
+    assert resp.status == 204
+    assert await feed_ids(world, bob) == []
+
+
+async def test_delete_purges_the_post_from_every_timeline(client, world):
+    ada, bob = await world.signup("ada"), await world.signup("bob")
+    await world.follow(bob, ada)
+    await feed_ids(world, bob)
+    keep = await world.post(ada, [TINY])
+    gone = await world.post(ada, [TINY])
+    assert (await client.delete(f"/api/v1/posts/{gone['id']}", headers=ada.auth)).status == 204
+    assert await feed_ids(world, bob) == [keep["id"]]
+
+
+async def test_only_approved_followers_get_a_private_accounts_posts(client, world):
+    carol, asker, fan = await world.signup("carol", private=True), await world.signup("asker"), await world.signup("fan")
+    await world.follow(asker, carol)                     # stays a request
+    await world.follow(fan, carol)
+    await client.post(f"/api/v1/me/follow-requests/{fan.username}/accept", headers=carol.auth)
+    await feed_ids(world, asker), await feed_ids(world, fan)
+    post = await world.post(carol, [TINY])
+    assert await feed_ids(world, fan) == [post["id"]]
+    assert await feed_ids(world, asker) == []
+
+
+async def test_a_celebritys_post_reaches_followers_by_pull(aiohttp_client, settings, unique):
+    app = create_app(dataclasses.replace(settings, feed_celebrity_threshold=2))
+    client = await aiohttp_client(app, headers={"X-Forwarded-For": f"test-client-{unique}"})
+    world = World(client, unique)
+    star = await world.signup("star")
+    fans = [await world.signup(f"fan{i}") for i in range(3)]
+    for fan in fans:
+        await world.follow(fan, star)
+    post = await world.post(star, [TINY])
+    for fan in fans:
+        assert await feed_ids(world, fan) == [post["id"]]
+    # Pulled, not pushed: the shards hold no copy of it in any fan's timeline.
+    late = await world.signup("late")
+    await world.follow(late, star)
+    assert await feed_ids(world, late) == [post["id"]]
+
+
+async def test_recent_paging_has_no_repeats_or_gaps_while_posts_arrive(client, world):
+    ada, bob = await world.signup("ada"), await world.signup("bob")
+    await world.follow(bob, ada)
+    await feed_ids(world, bob)
+    posted = [(await world.post(ada, [TINY]))["id"] for _ in range(7)]
+    seen, cursor = [], None
+    while True:
+        params = {"order": "recent", "limit": "3"} | ({"cursor": cursor} if cursor else {})
+        page = await (await client.get("/api/v1/feed", params=params, headers=bob.auth)).json()
+        seen += [p["id"] for p in page["items"]]
+        if len(seen) == 3:
+            await world.post(ada, [TINY])               # arrives mid-pass: must not shift pages
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(posted))
+
+
+async def test_ranked_paging_covers_every_post_exactly_once(client, world):
+    ada, bob, cat = await world.signup("ada"), await world.signup("bob"), await world.signup("cat")
+    await world.follow(bob, ada), await world.follow(bob, cat)
+    await feed_ids(world, bob)
+    posted = [(await world.post(who, [TINY]))["id"] for who in (ada, cat, ada, cat, ada)]
+    seen, cursor = [], None
+    while True:
+        params = {"limit": "2"} | ({"cursor": cursor} if cursor else {})
+        resp = await client.get("/api/v1/feed", params=params, headers=bob.auth)
+        assert resp.status == 200
+        page = await resp.json()
+        seen += [p["id"] for p in page["items"]]
+        if len(seen) == 2:
+            await world.post(ada, [TINY])
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(posted) and len(seen) == len(set(seen))
+
+
+async def test_the_feed_survives_a_shard_process_being_killed(client, world):
+    ada, bob = await world.signup("ada"), await world.signup("bob")
+    await world.follow(bob, ada)
+    await feed_ids(world, bob)
+    posts = [(await world.post(ada, [TINY]))["id"] for _ in range(2)]
+    handle = await client.app[SHARDS].for_user(int(bob.id))
+    os.kill((await handle.ping.remote())["pid"], signal.SIGKILL)
+    for _ in range(60):                                   # Ray restarts the actor
+        try:
+            await asyncio.wait_for(handle.ping.remote(), 2)
+            break
+        except Exception:
+            await asyncio.sleep(0.5)
+    assert await feed_ids(world, bob) == list(reversed(posts))
+
+
+async def test_feed_parameters_are_validated(client, world):
+    ada = await world.signup("ada")
+    assert (await client.get("/api/v1/feed", params={"order": "random"}, headers=ada.auth)).status == 422
+    assert (await client.get("/api/v1/feed", params={"cursor": "nope"}, headers=ada.auth)).status == 400
+    assert (await client.get("/api/v1/feed")).status == 401
