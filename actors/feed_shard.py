@@ -35,8 +35,15 @@ PENDING_SWEEP_S = 30.0
 INACTIVE_EVICT_MS = 14 * 24 * 3600 * 1000
 
 
+# Part of every shard actor's name. Detached actors outlive deployments and keep the code they were
+# created with, so a change to this actor's methods bumps the protocol: new actors are created
+# beside the old ones, which the next gateway start stops (see shards.retire_stale_shards).
+SHARD_PROTOCOL = 2
+NAME_PREFIX = "feed-shard-"
+
+
 def shard_actor_name(shard: int) -> str:
-    return f"feed-shard-{shard}"
+    return f"{NAME_PREFIX}v{SHARD_PROTOCOL}-{shard}"
 
 
 @ray.remote
@@ -230,12 +237,26 @@ class FeedShard:
             del self.timelines[uid]
             self.celebrities.pop(uid, None)
 
-    # --- re-sharding ------------------------------------------------------------------------------
-    async def drop_unowned(self, shards: int) -> int:
-        """After a scale change: forget readers another shard now owns (it rebuilds them)."""
-        gone = [uid for uid in self.timelines if shard_of(uid, shards) != self.shard]
-        for uid in gone:
-            del self.timelines[uid]
-            self.celebrities.pop(uid, None)
+    # --- re-sharding: export/adopt ---------------------------------------------------------------
+    async def export_unowned(self, shards: int) -> dict[int, dict[int, dict]]:
+        """After a scale change: hand over (and forget) the readers other shards now own, grouped
+        by their new shard, so that the scaler makes one adopt call per shard."""
+        moved: dict[int, dict[int, dict]] = {}
+        for uid in [u for u in self.timelines if shard_of(u, shards) != self.shard]:
+            timeline = self.timelines.pop(uid)
+            moved.setdefault(shard_of(uid, shards), {})[uid] = {
+                "entries": timeline.entries(), "celebrities": sorted(self.celebrities.pop(uid, set())),
+                "last_read_ms": timeline.last_read_ms}
         self._peers.clear()
-        return len(gone)
+        return moved
+
+    async def adopt(self, readers: dict[int, dict]) -> int:
+        for uid, state in readers.items():
+            timeline = self.timelines.get(uid)
+            if timeline is None:
+                timeline = self.timelines[uid] = Timeline(self.settings.feed_timeline_max)
+            timeline.merge(tuple(e) for e in state["entries"])
+            timeline.last_read_ms = max(timeline.last_read_ms, state["last_read_ms"])
+            self.celebrities.setdefault(uid, set()).update(state["celebrities"])
+        self._peers.clear()
+        return len(readers)

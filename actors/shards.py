@@ -10,7 +10,7 @@ from ray.actor import ActorHandle
 from core import redis_keys
 from core.config import Settings
 
-from .feed_shard import FeedShard, shard_actor_name
+from .feed_shard import NAME_PREFIX, SHARD_PROTOCOL, FeedShard, shard_actor_name
 from .sharding import shard_of
 
 # How long a gateway trusts its cached shard count before asking Redis again.
@@ -23,6 +23,19 @@ def connect(settings: Settings) -> None:
         return
     ray.init(address=settings.ray_address, namespace=settings.ray_namespace,
              logging_level="WARNING", log_to_driver=False)
+
+
+def retire_stale_shards(settings: Settings) -> list[str]:
+    """Stop shard actors left by an older protocol version (blocking). Their state is a cache."""
+    current = f"{NAME_PREFIX}v{SHARD_PROTOCOL}-"
+    stale = [name for name in ray.util.list_named_actors()
+             if name.startswith(NAME_PREFIX) and not name.startswith(current)]
+    for name in stale:
+        try:
+            ray.kill(ray.get_actor(name, namespace=settings.ray_namespace), no_restart=True)
+        except ValueError:
+            pass   # already gone
+    return stale
 
 
 def ensure_shards(settings: Settings, count: int) -> list[ActorHandle]:
@@ -65,7 +78,13 @@ class ShardLink:
         self.handles = await asyncio.get_running_loop().run_in_executor(None, join)
 
     async def start(self) -> None:
-        await self._ensure(await self.count())
+        count = await self.count()
+
+        def join() -> list[ActorHandle]:
+            connect(self.settings)
+            retire_stale_shards(self.settings)
+            return ensure_shards(self.settings, count)
+        self.handles = await asyncio.get_running_loop().run_in_executor(None, join)
 
     async def count(self) -> int:
         value = await self.redis.get(redis_keys.shard_count())

@@ -45,6 +45,30 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _shards(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import redis.asyncio as aioredis
+
+    from actors import scaling
+
+    async def run() -> dict:
+        settings = load_settings()
+        redis = aioredis.from_url(settings.redis_url)
+        try:
+            if args.action == "scale":
+                return await scaling.scale(settings, redis, args.count)
+            return await scaling.status(settings, redis)
+        finally:
+            await redis.aclose()
+
+    if args.action == "scale" and args.count is None:
+        print("usage: raygram shards scale N", file=sys.stderr)
+        return 2
+    print(json.dumps(asyncio.run(run()), indent=2))
+    return 0
+
+
 def _config(args: argparse.Namespace) -> int:
     print(json.dumps(load_settings().redacted(), indent=2))
     return 0
@@ -63,6 +87,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-gateway", action="store_true", help="up: start the backing services only")
     p.add_argument("-n", "--lines", type=int, default=60, help="logs: how many lines")
     p.set_defaults(func=_stack)
+
+    p = sub.add_parser("shards", help="the feed-shard actors: status, or scale to N while serving")
+    p.add_argument("action", choices=["status", "scale"])
+    p.add_argument("count", nargs="?", type=int)
+    p.set_defaults(func=_shards)
 
     p = sub.add_parser("config", help="print the effective configuration (secrets masked)")
     p.set_defaults(func=_config)
