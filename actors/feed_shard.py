@@ -12,10 +12,12 @@ one call per shard per page of followers, never one per follower.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import os
 import time
+from pathlib import Path
 
 import ray
 
@@ -33,17 +35,28 @@ RETRY_PAUSES = (0.5, 2.0, 5.0)
 PENDING_SWEEP_S = 30.0
 # Readers idle this long lose their in-memory timeline (rebuilt from Neo4j when they return).
 INACTIVE_EVICT_MS = 14 * 24 * 3600 * 1000
+NEVER_CELEBRITY = 2**31 - 1
 
 
-# Part of every shard actor's name. Detached actors outlive deployments and keep the code they were
-# created with, so a change to this actor's methods bumps the protocol: new actors are created
-# beside the old ones, which the next gateway start stops (see shards.retire_stale_shards).
-SHARD_PROTOCOL = 2
+def _code_version() -> str:
+    """A digest of the code a shard actor runs. Detached actors outlive deployments and keep the
+    code they were created with; naming them by this digest makes new code get new actors, and
+    the next gateway start stops the old ones (shards.retire_stale_shards). Their state is a
+    cache, rebuilt on demand."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha1()
+    for path in (here / "feed_shard.py", here / "timeline.py", here / "sharding.py",
+                 here.parent / "graph" / "feed_queries.py", here.parent / "graph" / "driver.py"):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+SHARD_PROTOCOL = _code_version()
 NAME_PREFIX = "feed-shard-"
 
 
 def shard_actor_name(shard: int) -> str:
-    return f"{NAME_PREFIX}v{SHARD_PROTOCOL}-{shard}"
+    return f"{NAME_PREFIX}{SHARD_PROTOCOL}-{shard}"
 
 
 @ray.remote
@@ -126,8 +139,8 @@ class FeedShard:
         return timeline
 
     def _threshold(self) -> int:
-        strategy = self.settings.feed_strategy
-        return 2**62 if strategy == "push" else self.settings.feed_celebrity_threshold
+        # Push treats nobody as a celebrity. Neo4j compares degrees as 32-bit ints: stay below.
+        return NEVER_CELEBRITY if self.settings.feed_strategy == "push" else self.settings.feed_celebrity_threshold
 
     async def _celebrity_entries(self, authors: set[int], before: int | None, limit: int) -> list[Entry]:
         if not authors:

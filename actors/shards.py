@@ -27,9 +27,10 @@ def connect(settings: Settings) -> None:
 
 def retire_stale_shards(settings: Settings) -> list[str]:
     """Stop shard actors left by an older protocol version (blocking). Their state is a cache."""
-    current = f"{NAME_PREFIX}v{SHARD_PROTOCOL}-"
-    stale = [name for name in ray.util.list_named_actors()
-             if name.startswith(NAME_PREFIX) and not name.startswith(current)]
+    current = f"{NAME_PREFIX}{SHARD_PROTOCOL}-"
+    stale = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True)
+             if a["namespace"] == settings.ray_namespace
+             and a["name"].startswith(NAME_PREFIX) and not a["name"].startswith(current)]
     for name in stale:
         try:
             ray.kill(ray.get_actor(name, namespace=settings.ray_namespace), no_restart=True)

@@ -71,9 +71,10 @@ class GatewayProcess:
         self.env = {**os.environ, "RAYGRAM_PORT": str(port), **(env or {})}
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{port}"
+        self.log_path = settings.var_dir / "log" / f"bench-gateway-{port}.log"
 
     def __enter__(self) -> "GatewayProcess":
-        log = open(self.settings.var_dir / "log" / f"bench-gateway-{self.port}.log", "ab")
+        log = open(self.log_path, "ab")
         exe = str(Path(sys.executable).parent / "raygram")
         self.proc = subprocess.Popen([exe, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
                                      start_new_session=True)

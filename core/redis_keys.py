@@ -61,3 +61,15 @@ def feed_snapshot(snapshot_id: int) -> str:
 def feed_snapshot_floor(snapshot_id: int) -> str:
     """The oldest candidate of a ranked snapshot: paging continues by recency below it."""
     return f"{PREFIX}feed-snapshot-floor:{snapshot_id}"
+
+
+def post_body(post_id: int) -> str:
+    """Cached post body (JSON) for feed hydration. Invariant: deleted whenever the post, its like
+    count or its comment count changes; expires on its own for author profile changes."""
+    return f"{PREFIX}post-body:{post_id}"
+
+
+def liked_posts(user_id: int) -> str:
+    """Set of post ids a user likes. Invariant: written by every like and unlike, so that feed
+    hydration can answer liked_by_me without Neo4j."""
+    return f"{PREFIX}liked:{user_id}"

@@ -26,7 +26,7 @@ from media import storage
 from media.hashtags import MAX_HASHTAGS, parse_hashtags
 from media.process import ImageRejected, ProcessedImage, check_header, process_image
 
-from . import quotas
+from . import hydration, quotas
 from .keys import FEED, IDS, MEDIA_POOL, NEO4J, REDIS, S3, SEARCH_EFFECTS, SETTINGS
 from .uploads import Upload
 
@@ -118,6 +118,7 @@ async def _undo(app: web.Application, reservation: quotas.Reservation, stored: l
 
 async def delete(app: web.Application, post_id: int, actor_id: int) -> None:
     keys = await posts.delete_post(app[NEO4J], post_id, actor_id)
+    await hydration.forget(app, post_id)
     await app[FEED].unpublished(post_id, actor_id)
     await app[SEARCH_EFFECTS].post_unindexed(post_id)
     try:

@@ -110,20 +110,6 @@ async def known_media_ids(driver: AsyncDriver, media_ids: list[int]) -> set[int]
     return {r["id"] for r in records}
 
 
-async def get_many_visible(driver: AsyncDriver, post_ids: list[int], viewer_id: int) -> dict[int, dict[str, Any]]:
-    """Hydrate a page of post ids in one query; posts the viewer may not see (or that are gone)
-    are simply absent."""
-    if not post_ids:
-        return {}
-    records, _, _ = await driver.execute_query(
-        f"""MATCH (v:User {{id: $viewer}})
-            UNWIND $ids AS pid
-            MATCH (u:User)-[:POSTED]->(p:Post {{id: pid}})
-            WHERE {VISIBLE}
-            RETURN {POST_FIELDS} AS post""", ids=post_ids, viewer=viewer_id)
-    return {r["post"]["id"]: _clean(r["post"]) for r in records}
-
-
 async def affinities(driver: AsyncDriver, viewer_id: int, author_ids: list[int]) -> dict[int, tuple[bool, int]]:
     """For each author: (do they follow the viewer back, how many of their posts the viewer liked)."""
     records, _, _ = await driver.execute_query(
@@ -134,3 +120,29 @@ async def affinities(driver: AsyncDriver, viewer_id: int, author_ids: list[int])
                   COUNT { (v)-[:LIKED]->(p:Post) WHERE p.author_id = aid } AS likes""",
         viewer=viewer_id, authors=author_ids)
     return {r["aid"]: (r["mutual"], r["likes"]) for r in records}
+
+
+# A post as every viewer sees it (no viewer-specific fields): what the feed's hydration caches.
+POST_BODY_FIELDS = """p {
+    .id, .caption, .hashtags, .created_at,
+    author: u { .id, .username, .display_name, .private },
+    like_count: COUNT { (p)<-[:LIKED]-() },
+    comment_count: COUNT { (p)<-[:ON]-(:Comment) },
+    media: [(p)-[:HAS_MEDIA]->(m:Media) | m { .id, .position, .width, .height, .content_type, .alt, .keys }]
+}"""
+
+
+async def get_bodies(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dict[str, Any]]:
+    records, _, _ = await driver.execute_query(
+        f"""UNWIND $ids AS pid
+            MATCH (u:User)-[:POSTED]->(p:Post {{id: pid}})
+            RETURN {POST_BODY_FIELDS} AS post""", ids=post_ids)
+    return {r["post"]["id"]: _clean(r["post"]) for r in records}
+
+
+async def followed_among(driver: AsyncDriver, viewer_id: int, author_ids: list[int]) -> set[int]:
+    records, _, _ = await driver.execute_query(
+        """MATCH (v:User {id: $viewer}) UNWIND $authors AS aid
+           MATCH (v)-[:FOLLOWS]->(a:User {id: aid}) RETURN collect(a.id) AS ids""",
+        viewer=viewer_id, authors=author_ids)
+    return set(records[0]["ids"]) if records else set()

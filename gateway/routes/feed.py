@@ -16,6 +16,7 @@ from core.errors import BadRequest, ValidationFailed
 from graph import posts
 
 from ..auth import current_user_id
+from ..hydration import hydrate
 from ..keys import FEED, IDS, NEO4J, REDIS, SETTINGS
 from ..media_urls import render_posts
 
@@ -24,8 +25,7 @@ SNAPSHOT_TTL_S = 30 * 60
 
 
 async def _hydrate(app: web.Application, ids: list[int], viewer: int) -> list[dict]:
-    found = await posts.get_many_visible(app[NEO4J], ids, viewer)
-    return [found[i] for i in ids if i in found]
+    return await hydrate(app, ids, viewer)
 
 
 async def _recent(app: web.Application, viewer: int, before: int | None, limit: int) -> tuple[list[dict], list | None]:
@@ -40,7 +40,7 @@ async def _start_ranked(app: web.Application, viewer: int, limit: int) -> tuple[
     settings, redis = app[SETTINGS], app[REDIS]
     window = settings.feed_ranked_window
     entries = await app[FEED].read(viewer, None, window)
-    hydrated = await posts.get_many_visible(app[NEO4J], [p for p, _ in entries], viewer)
+    hydrated = {p["id"]: p for p in await hydrate(app, [p for p, _ in entries], viewer)}
     authors = sorted({a for _, a in entries})
     close = await posts.affinities(app[NEO4J], viewer, authors) if authors else {}
     candidates = [

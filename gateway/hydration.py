@@ -1,0 +1,63 @@
+"""Turning a page of feed entries into posts: batched, cached in Redis, viewer-aware.
+
+Post bodies (what every viewer sees) come from one Redis MGET; misses are fetched from Neo4j in
+one query and cached for ``POST_BODY_TTL_S``. Writers that change a body (delete; like and
+comment counts) delete its key. What depends on the viewer is answered without touching the
+bodies: ``liked_by_me`` from the viewer's liked set, and, for posts of private accounts other
+than the viewer's own, whether the viewer still follows them (one graph query, only when such
+posts are on the page).
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from core import redis_keys
+from graph import posts
+
+from .keys import NEO4J, REDIS
+
+POST_BODY_TTL_S = 600
+
+
+async def hydrate(app: web.Application, post_ids: list[int], viewer: int) -> list[dict[str, Any]]:
+    if not post_ids:
+        return []
+    redis, driver = app[REDIS], app[NEO4J]
+    cached = await redis.mget([redis_keys.post_body(i) for i in post_ids])
+    bodies: dict[int, dict[str, Any]] = {}
+    missing = []
+    for post_id, raw in zip(post_ids, cached):
+        if raw is None:
+            missing.append(post_id)
+        else:
+            bodies[post_id] = json.loads(raw)
+    if missing:
+        fetched = await posts.get_bodies(driver, missing)
+        if fetched:
+            async with redis.pipeline(transaction=False) as pipe:
+                for post_id, body in fetched.items():
+                    pipe.set(redis_keys.post_body(post_id), json.dumps(body), ex=POST_BODY_TTL_S)
+                await pipe.execute()
+        bodies.update(fetched)
+
+    present = [i for i in post_ids if i in bodies]
+    private_authors = sorted({bodies[i]["author"]["id"] for i in present
+                              if bodies[i]["author"].get("private") and bodies[i]["author"]["id"] != viewer})
+    allowed = await posts.followed_among(driver, viewer, private_authors) if private_authors else set()
+    liked = await redis.smismember(redis_keys.liked_posts(viewer), [str(i) for i in present]) if present else []
+    out = []
+    for post_id, is_liked in zip(present, liked):
+        body = dict(bodies[post_id])
+        author = body["author"]
+        if author.get("private") and author["id"] != viewer and author["id"] not in allowed:
+            continue
+        body["liked_by_me"] = bool(is_liked)
+        out.append(body)
+    return out
+
+
+async def forget(app: web.Application, post_id: int) -> None:
+    await app[REDIS].delete(redis_keys.post_body(post_id))
