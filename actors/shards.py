@@ -51,6 +51,8 @@ def ensure_shards(settings: Settings, count: int) -> list[ActorHandle]:
             max_task_retries=-1,
             # Shards are I/O-bound coordinators; they must not starve tasks of the 2 CPUs.
             num_cpus=0,
+            # One shard per node before two on any: more nodes, more memory for timelines.
+            scheduling_strategy="SPREAD",
         ).remote(i, settings)
         for i in range(count)
     ]

@@ -1,0 +1,85 @@
+"""The feed across a two-node Ray cluster (a second node started on this machine)."""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import ray
+
+from actors.shards import connect
+from gateway.app import create_app
+from gateway.keys import SHARDS
+from tests import images
+
+from .test_feed import feed_ids
+from .world import World
+
+
+def _alive_nodes() -> int:
+    return sum(1 for n in ray.nodes() if n["Alive"])
+
+
+def _connect(settings) -> None:
+    connect(settings)   # never let ray.nodes() auto-start a local cluster
+
+
+async def _wait_nodes(count: int, timeout: float = 60) -> None:
+    loop = asyncio.get_running_loop()
+    for _ in range(int(timeout * 2)):
+        if await loop.run_in_executor(None, _alive_nodes) == count:
+            return
+        await asyncio.sleep(0.5)
+    raise AssertionError(f"expected {count} alive Ray nodes")
+
+
+async def test_shards_spread_over_two_nodes_and_survive_losing_one(aiohttp_client, settings, unique):
+    ray_bin = str(Path(sys.executable).parent / "ray")
+    node2 = subprocess.Popen(
+        [ray_bin, "start", f"--address={settings.ray_address}", "--num-cpus=1", "--disable-usage-stats",
+         "--resources=" + json.dumps({"raygram_test_node2": 1}), "--block"],
+        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)
+    namespace = f"raygram-test-two-nodes-{unique}"
+    test_settings = dataclasses.replace(settings, ray_namespace=namespace)
+    try:
+        await asyncio.get_running_loop().run_in_executor(None, _connect, settings)
+        await _wait_nodes(2)
+        app = create_app(test_settings)
+        client = await aiohttp_client(app, headers={"X-Forwarded-For": f"test-client-{unique}"})
+        nodes = {(await h.ping.remote())["node"] for h in app[SHARDS].handles}
+        assert len(nodes) == 2, "shard actors are spread over both nodes"
+
+        world = World(client, unique)
+        author = await world.signup("author")
+        readers = [await world.signup(f"r{i}") for i in range(8)]
+        for reader in readers:
+            await world.follow(reader, author)
+            await feed_ids(world, reader)
+        post = await world.post(author, [images.jpeg(16, 16)])
+        for reader in readers:
+            assert await feed_ids(world, reader) == [post["id"]]
+
+        # Node 2 goes away: its shards restart on the head and rebuild their readers on demand.
+        node2.terminate()
+        node2.wait(timeout=60)
+        await _wait_nodes(1)
+        for reader in readers:
+            for _ in range(60):
+                try:
+                    ids = await feed_ids(world, reader)
+                    break
+                except AssertionError:       # 503 while Ray restarts the actor
+                    await asyncio.sleep(1)
+            assert ids == [post["id"]]
+    finally:
+        if node2.poll() is None:
+            node2.terminate()
+            node2.wait(timeout=60)
+        # The test namespace's actors go; the code-version trick retires nothing here, so kill by name.
+        for name in [a["name"] for a in ray.util.list_named_actors(all_namespaces=True) if a["namespace"] == namespace]:
+            ray.kill(ray.get_actor(name, namespace=namespace), no_restart=True)
