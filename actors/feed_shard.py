@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 # Fan-outs are retried with these pauses (seconds) before being left to the pending-job sweep.
 RETRY_PAUSES = (0.5, 2.0, 5.0)
-PENDING_SWEEP_S = 30.0
 # Readers idle this long lose their in-memory timeline (rebuilt from Neo4j when they return).
 INACTIVE_EVICT_MS = 14 * 24 * 3600 * 1000
 NEVER_CELEBRITY = 2**31 - 1
@@ -78,9 +77,12 @@ class FeedShard:
         if self._driver is None:
             from graph.driver import open_driver
             self._driver = open_driver(self.settings)
+        return self._driver
+
+    def _start_background(self) -> None:
+        # An async actor's __init__ has no event loop; the first call of any method starts it.
         if self._sweeper is None:
             self._sweeper = asyncio.create_task(self._sweep_pending())
-        return self._driver
 
     async def _kv(self):
         if self._redis is None:
@@ -100,6 +102,7 @@ class FeedShard:
 
     # --- introspection --------------------------------------------------------------------------
     async def ping(self) -> dict:
+        self._start_background()
         return {"shard": self.shard, "pid": os.getpid(), "node": ray.get_runtime_context().get_node_id(),
                 "started_at": self.started_at, "timelines": len(self.timelines)}
 
@@ -111,6 +114,7 @@ class FeedShard:
     async def read(self, user_id: int, before: int | None, limit: int) -> list[Entry]:
         """Newest-first entries of the reader's feed older than ``before``: pushed timeline merged
         with the recent posts of the followed accounts that are pulled instead of pushed."""
+        self._start_background()
         timeline = await self._timeline(user_id)
         timeline.last_read_ms = now_ms()
         pushed = timeline.page(before, limit)
@@ -230,14 +234,15 @@ class FeedShard:
 
     async def _sweep_pending(self) -> None:
         """Re-run fan-outs that never completed (e.g. Neo4j was down), for authors this shard owns."""
+        interval = self.settings.feed_pending_sweep_s
         while True:
-            await asyncio.sleep(PENDING_SWEEP_S)
+            await asyncio.sleep(interval)
             try:
                 redis = await self._kv()
                 shards = await self._shard_count()
                 for post_id, job in (await redis.hgetall(redis_keys.fanout_pending())).items():
                     data = json.loads(job)
-                    stale = now_ms() - data["at"] > PENDING_SWEEP_S * 1000
+                    stale = now_ms() - data["at"] > interval * 1000
                     if stale and shard_of(data["author"], shards) == self.shard:
                         await self.fan_out(int(post_id), data["author"])
                 self._evict_inactive()

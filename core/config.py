@@ -91,6 +91,8 @@ class Settings:
     feed_backfill_posts: int
     feed_ranked_window: int
     feed_fanout_page: int
+    # How often shards re-run fan-outs that never completed (e.g. Neo4j was down meanwhile).
+    feed_pending_sweep_s: float
 
     @property
     def secrets_file(self) -> Path:
@@ -205,4 +207,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         feed_backfill_posts=get_int("FEED_BACKFILL_POSTS", 50),
         feed_ranked_window=get_int("FEED_RANKED_WINDOW", 200),
         feed_fanout_page=get_int("FEED_FANOUT_PAGE", 5000),
+        feed_pending_sweep_s=float(get("FEED_PENDING_SWEEP_S", "30")),
     )

@@ -146,3 +146,38 @@ async def test_feed_parameters_are_validated(client, world):
     assert (await client.get("/api/v1/feed", params={"order": "random"}, headers=ada.auth)).status == 422
     assert (await client.get("/api/v1/feed", params={"cursor": "nope"}, headers=ada.auth)).status == 400
     assert (await client.get("/api/v1/feed")).status == 401
+
+
+async def test_a_fan_out_that_never_completed_is_retried_later(aiohttp_client, settings, unique):
+    """A post committed in Neo4j whose fan-out failed (say Neo4j went away mid-way) stays pending
+    in Redis; the author's shard re-runs it and the follower gets the post."""
+    import json
+
+    from core import redis_keys
+    from core.clock import now_ms
+    from gateway.keys import REDIS
+
+    namespace = f"raygram-test-retry-{unique}"
+    fast = dataclasses.replace(settings, ray_namespace=namespace, feed_pending_sweep_s=1.0)
+    client = await aiohttp_client(create_app(fast), headers={"X-Forwarded-For": f"test-client-{unique}"})
+    no_fanout = await aiohttp_client(create_app(dataclasses.replace(fast, feed_strategy="pull")),
+                                     headers={"X-Forwarded-For": f"test-client-{unique}"})
+    world, writer = World(client, unique), World(no_fanout, unique)
+    author, reader = await world.signup("author"), await world.signup("reader")
+    await world.follow(reader, author)
+    assert await feed_ids(world, reader) == []
+    for handle in client.app[SHARDS].handles:
+        await handle.ping.remote()                      # every shard's sweeper is running
+    post = await writer.post(author, [TINY])            # committed, never fanned out
+    assert await feed_ids(world, reader) == []
+    await client.app[REDIS].hset(redis_keys.fanout_pending(), post["id"],
+                                 json.dumps({"author": int(author.id), "at": now_ms() - 5000}))
+    for _ in range(40):
+        if await feed_ids(world, reader) == [post["id"]]:
+            break
+        await asyncio.sleep(0.5)
+    assert await feed_ids(world, reader) == [post["id"]]
+    assert not await client.app[REDIS].hexists(redis_keys.fanout_pending(), post["id"])
+    import ray
+    for name in [a["name"] for a in ray.util.list_named_actors(all_namespaces=True) if a["namespace"] == namespace]:
+        ray.kill(ray.get_actor(name, namespace=namespace), no_restart=True)
