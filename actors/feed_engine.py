@@ -47,22 +47,34 @@ class FeedEngine:
         return await follower_count(self.driver, author_id) > self.settings.feed_celebrity_threshold
 
     # --- FeedPort -------------------------------------------------------------------------------
-    async def published(self, post: dict[str, Any]) -> None:
+    async def published(self, post: dict[str, Any], view: dict[str, Any] | None = None) -> None:
+        """``view`` is the post as clients see it: the data of the live ``feed.post`` events."""
         if self.strategy == "pull":
             return
         post_id, author_id = post["id"], post["author"]["id"]
+        promote = False
         if await self.is_celebrity(author_id):
             key = redis_keys.celebrity_posts(author_id)
             async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.sadd(redis_keys.celebrities(), author_id)
                 pipe.zadd(key, {str(post_id): post_id})
                 pipe.zremrangebyrank(key, 0, -self.settings.feed_timeline_max - 1)
-                await pipe.execute()
-            # The author's own timeline still gets it (their feed includes their posts).
-            await (await self.link.for_user(author_id)).push.remote(post_id, author_id, [author_id])
-            return
+                newly, _, _ = await pipe.execute()
+            if not newly:
+                # The author's own timeline still gets it (their feed includes their posts).
+                shard = await self.link.for_user(author_id)
+                await shard.push.remote(post_id, author_id, [author_id], view)
+                if view is not None:
+                    await shard.broadcast.remote(author_id, view)
+                return
+            # Just crossed the threshold: readers' shards still push this author. One last push
+            # fan-out tells every follower's shard to pull the author from now on.
+            promote = True
+        else:
+            await self.redis.srem(redis_keys.celebrities(), author_id)
         await self.redis.hset(redis_keys.fanout_pending(), str(post_id),
                               json.dumps({"author": author_id, "at": now_ms()}))
-        ref = (await self.link.for_user(author_id)).fan_out.remote(post_id, author_id)
+        ref = (await self.link.for_user(author_id)).fan_out.remote(post_id, author_id, view, promote)
         task = asyncio.ensure_future(ref)
         self._background.add(task)
         task.add_done_callback(self._background.discard)
@@ -75,7 +87,7 @@ class FeedEngine:
         await self.redis.zrem(redis_keys.celebrity_posts(author_id), str(post_id))
         await self.redis.hdel(redis_keys.fanout_pending(), str(post_id))
         if self.strategy != "pull":
-            await (await self.link.for_user(author_id)).retract.remote(post_id)
+            await (await self.link.for_user(author_id)).retract.remote(post_id, author_id)
 
     async def followed(self, follower_id: int, followee_id: int) -> None:
         if self.strategy != "pull":
@@ -84,6 +96,15 @@ class FeedEngine:
     async def unfollowed(self, follower_id: int, followee_id: int) -> None:
         if self.strategy != "pull":
             await (await self.link.for_user(follower_id)).unmerge_author.remote(follower_id, followee_id)
+
+    # --- presence -------------------------------------------------------------------------------
+    async def connected(self, user_id: int) -> None:
+        if self.strategy != "pull":
+            await (await self.link.for_user(user_id)).connected.remote(user_id)
+
+    async def disconnected(self, user_id: int) -> None:
+        if self.strategy != "pull":
+            await (await self.link.for_user(user_id)).disconnected.remote(user_id)
 
     # --- reads ----------------------------------------------------------------------------------
     async def read(self, user_id: int, before: int | None, limit: int) -> list[Entry]:

@@ -67,6 +67,9 @@ class FeedShard:
         self.timelines: dict[int, Timeline] = {}
         self.celebrities: dict[int, set[int]] = {}      # reader -> followed accounts pulled at read
         self._building: dict[int, list[Entry]] = {}     # pushes that arrive during a rebuild
+        self.online: dict[int, int] = {}                # reader -> open sockets (any gateway)
+        self.last_seen: dict[int, int] = {}             # reader -> when their last socket closed
+        self._events = None
         self._driver = None
         self._redis = None
         self._peers: dict[int, object] = {}
@@ -90,6 +93,23 @@ class FeedShard:
             self._redis = aioredis.from_url(self.settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
         return self._redis
 
+    async def _event_log(self):
+        if self._events is None:
+            from .event_log import EventLog
+            self._events = EventLog(await self._kv(), self.settings.event_log_min_events)
+        return self._events
+
+    def _live(self, user_id: int) -> bool:
+        """Connected now, or recently enough to resume: their feed events are worth logging."""
+        if user_id in self.online:
+            return True
+        return now_ms() - self.last_seen.get(user_id, 0) < self.settings.event_live_window_s * 1000
+
+    async def _emit(self, user_ids: list[int], kind: str, data) -> None:
+        live = [u for u in user_ids if self._live(u)]
+        if live:
+            await (await self._event_log()).append_each(live, kind, data)
+
     async def _shard_count(self) -> int:
         value = await (await self._kv()).get(redis_keys.shard_count())
         return int(value) if value else self.settings.feed_shards
@@ -109,6 +129,20 @@ class FeedShard:
     async def stats(self) -> dict:
         return {"shard": self.shard, "timelines": len(self.timelines),
                 "entries": sum(len(t) for t in self.timelines.values())}
+
+    # --- presence: who holds a live socket (symmetric: connected/disconnected) --------------------
+    async def connected(self, user_id: int) -> None:
+        self._start_background()
+        self.online[user_id] = self.online.get(user_id, 0) + 1
+        await self._timeline(user_id)   # a connected reader is active: their timeline must receive pushes
+
+    async def disconnected(self, user_id: int) -> None:
+        left = self.online.get(user_id, 0) - 1
+        if left > 0:
+            self.online[user_id] = left
+        else:
+            self.online.pop(user_id, None)
+            self.last_seen[user_id] = now_ms()
 
     # --- reads ----------------------------------------------------------------------------------
     async def read(self, user_id: int, before: int | None, limit: int) -> list[Entry]:
@@ -159,21 +193,41 @@ class FeedShard:
         return merge_newest(limit, *lists)
 
     # --- writes: symmetric pairs ----------------------------------------------------------------
-    async def push(self, post_id: int, author_id: int, user_ids: list[int]) -> int:
-        delivered = 0
+    async def push(self, post_id: int, author_id: int, user_ids: list[int], event: dict | None = None,
+                   promote: bool = False) -> int:
+        """Deliver a post to these readers' timelines; ``event`` (the rendered post) goes live to
+        those of them connected now or recently. ``promote``: the author has just become an
+        account that is pulled, not pushed; these readers pull it from now on."""
+        delivered = []
         for uid in user_ids:
             timeline = self.timelines.get(uid)
             if timeline is not None:
-                delivered += timeline.push(post_id, author_id)
+                if promote and uid != author_id:
+                    self.celebrities.setdefault(uid, set()).add(author_id)
+                if timeline.push(post_id, author_id):
+                    delivered.append(uid)
             elif uid in self._building:
                 self._building[uid].append((post_id, author_id))
-        return delivered
+                delivered.append(uid)
+        if event is not None:
+            await self._emit(delivered, "feed.post", event)
+        return len(delivered)
 
-    async def unpush(self, post_id: int) -> int:
-        removed = sum(t.unpush(post_id) for t in self.timelines.values())
+    async def unpush(self, post_id: int, author_id: int | None = None) -> int:
+        removed = [uid for uid, t in self.timelines.items() if t.unpush(post_id)]
         for pending in self._building.values():
             pending[:] = [e for e in pending if e[0] != post_id]
-        return removed
+        # Followers of a pulled account never had it pushed; they saw it live all the same.
+        pulled = [uid for uid in self.online if author_id in self.celebrities.get(uid, ())] if author_id else []
+        await self._emit(sorted(set(removed) | set(pulled)), "feed.delete", {"post_id": str(post_id)})
+        return len(removed)
+
+    async def announce(self, author_id: int, event: dict) -> int:
+        """A pulled account's new post, live to this shard's connected readers who follow it:
+        work in proportion to connected readers, not to the account's followers."""
+        readers = [uid for uid in self.online if author_id in self.celebrities.get(uid, ())]
+        await self._emit(readers, "feed.post", event)
+        return len(readers)
 
     async def merge_author(self, user_id: int, author_id: int) -> int:
         """A follow: the author's recent posts join the reader's timeline (or, for an account
@@ -194,13 +248,13 @@ class FeedShard:
         return timeline.unmerge(author_id) if timeline is not None else 0
 
     # --- fan-out, run by the author's shard -----------------------------------------------------
-    async def fan_out(self, post_id: int, author_id: int) -> int:
+    async def fan_out(self, post_id: int, author_id: int, event: dict | None = None, promote: bool = False) -> int:
         """Push a new post to every follower's timeline: followers streamed from Neo4j in pages,
         one call per shard per page. Retried on failure; the pending job is cleared when done."""
         for attempt, pause in enumerate((0.0, *RETRY_PAUSES)):
             await asyncio.sleep(pause)
             try:
-                delivered = await self._fan_out_once(post_id, author_id)
+                delivered = await self._fan_out_once(post_id, author_id, event, promote)
             except Exception:
                 log.warning("fan-out of post %s failed (attempt %d)", post_id, attempt + 1, exc_info=True)
                 continue
@@ -208,29 +262,38 @@ class FeedShard:
             return delivered
         return -1   # left pending: the sweep retries it later
 
-    async def _fan_out_once(self, post_id: int, author_id: int) -> int:
+    async def _fan_out_once(self, post_id: int, author_id: int, event: dict | None, promote: bool) -> int:
         from graph.feed_queries import follower_pages
         shards = await self._shard_count()
-        delivered = await self._deliver(post_id, author_id, {shard_of(author_id, shards): [author_id]})
+        args = (post_id, author_id, event, promote)
+        delivered = await self._deliver(args, {shard_of(author_id, shards): [author_id]})
         async for page in follower_pages(await self._graph(), author_id, self.settings.feed_fanout_page):
-            delivered += await self._deliver(post_id, author_id, group_by_shard(page, shards))
+            delivered += await self._deliver(args, group_by_shard(page, shards))
         return delivered
 
-    async def _deliver(self, post_id: int, author_id: int, groups: dict[int, list[int]]) -> int:
+    async def _deliver(self, args: tuple, groups: dict[int, list[int]]) -> int:
+        post_id, author_id, event, promote = args
         calls = []
         for shard, users in groups.items():
             if shard == self.shard:
-                calls.append(self.push(post_id, author_id, users))
+                calls.append(self.push(post_id, author_id, users, event, promote))
             else:
-                calls.append((await self._peer(shard)).push.remote(post_id, author_id, users))
+                calls.append((await self._peer(shard)).push.remote(post_id, author_id, users, event, promote))
         return sum(await asyncio.gather(*calls))
 
-    async def retract(self, post_id: int) -> int:
-        """A deleted post leaves every timeline: one call per shard."""
+    async def _every_shard(self, method: str, *args) -> list:
         shards = await self._shard_count()
-        calls = [self.unpush(post_id) if s == self.shard else (await self._peer(s)).unpush.remote(post_id)
-                 for s in range(shards)]
-        return sum(await asyncio.gather(*calls))
+        calls = [getattr(self, method)(*args) if s == self.shard else
+                 getattr(await self._peer(s), method).remote(*args) for s in range(shards)]
+        return list(await asyncio.gather(*calls))
+
+    async def retract(self, post_id: int, author_id: int | None = None) -> int:
+        """A deleted post leaves every timeline: one call per shard."""
+        return sum(await self._every_shard("unpush", post_id, author_id))
+
+    async def broadcast(self, author_id: int, event: dict) -> int:
+        """A pulled account's new post goes live on every shard: one call per shard."""
+        return sum(await self._every_shard("announce", author_id, event))
 
     async def _sweep_pending(self) -> None:
         """Re-run fan-outs that never completed (e.g. Neo4j was down), for authors this shard owns."""

@@ -1,21 +1,17 @@
-"""Shared helpers for the benchmarks: latency statistics, a closed-loop load driver, and a gateway
-process of the benchmark's own (so the load generator and the server don't share a GIL)."""
+"""Shared helpers for the benchmarks: latency statistics and a closed-loop load driver. Benchmarks
+drive gateway processes of their own (stack.gateway_process), so the load generator and the
+server don't share a GIL."""
 from __future__ import annotations
 
 import asyncio
-import os
 import statistics
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Awaitable, Callable
 
 import aiohttp
 
-from core.config import Settings
-from stack.proc import http_status, terminate, wait_until
+from stack.gateway_process import GatewayProcess  # noqa: F401  (re-exported for the benchmarks)
 
 
 @dataclass
@@ -61,31 +57,6 @@ async def closed_loop(name: str, op: Callable[[int], Awaitable[None]], *, concur
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return Result(name, latencies, time.perf_counter() - start, errors)
-
-
-class GatewayProcess:
-    """``raygram serve`` on its own port, for the duration of a benchmark."""
-
-    def __init__(self, settings: Settings, port: int, env: dict[str, str] | None = None) -> None:
-        self.settings, self.port = settings, port
-        self.env = {**os.environ, "RAYGRAM_PORT": str(port), **(env or {})}
-        self.proc: subprocess.Popen | None = None
-        self.url = f"http://127.0.0.1:{port}"
-        self.log_path = settings.var_dir / "log" / f"bench-gateway-{port}.log"
-
-    def __enter__(self) -> "GatewayProcess":
-        log = open(self.log_path, "ab")
-        exe = str(Path(sys.executable).parent / "raygram")
-        self.proc = subprocess.Popen([exe, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                     start_new_session=True)
-        if not wait_until(lambda: http_status(self.url + "/readyz") == 200, timeout=120,
-                          alive=lambda: self.proc.poll() is None):
-            raise RuntimeError(f"bench gateway on {self.port} did not become ready")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.proc is not None:
-            terminate(self.proc.pid, timeout=20)
 
 
 def fmt_ratio(a: float, b: float) -> str:

@@ -94,6 +94,11 @@ class Settings:
     # How often shards re-run fan-outs that never completed (e.g. Neo4j was down meanwhile).
     feed_pending_sweep_s: float
 
+    event_log_min_events: int      # each account's event log keeps at least this many
+    event_live_window_s: int       # feed events are logged for readers connected this recently
+    ws_queue_max: int              # events buffered per socket before a slow reader is cut off
+    ws_heartbeat_s: float
+
     @property
     def secrets_file(self) -> Path:
         return self.var_dir / "secrets.json"
@@ -208,4 +213,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         feed_ranked_window=get_int("FEED_RANKED_WINDOW", 200),
         feed_fanout_page=get_int("FEED_FANOUT_PAGE", 5000),
         feed_pending_sweep_s=float(get("FEED_PENDING_SWEEP_S", "30")),
+        event_log_min_events=get_int("EVENT_LOG_MIN_EVENTS", 1000),
+        event_live_window_s=get_int("EVENT_LIVE_WINDOW_S", 24 * 3600),
+        ws_queue_max=get_int("WS_QUEUE_MAX", 256),
+        ws_heartbeat_s=float(get("WS_HEARTBEAT_S", "20")),
     )

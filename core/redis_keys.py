@@ -73,3 +73,23 @@ def liked_posts(user_id: int) -> str:
     """Set of post ids a user likes. Invariant: written by every like and unlike, so that feed
     hydration can answer liked_by_me without Neo4j."""
     return f"{PREFIX}liked:{user_id}"
+
+
+def event_seq(user_id: int) -> str:
+    """The last event id issued to an account. Never expires: ids must keep increasing."""
+    return f"{PREFIX}event-seq:{user_id}"
+
+
+def event_log(user_id: int) -> str:
+    """An account's event log (a capped Redis Stream; entry id = "<event id>-0")."""
+    return f"{PREFIX}events:{user_id}"
+
+
+def live_channel(user_id: int) -> str:
+    """Pub/sub channel on which an account's new events reach every gateway process."""
+    return f"{PREFIX}live:{user_id}"
+
+
+def celebrities() -> str:
+    """Accounts currently above the celebrity threshold (their posts are pulled, not pushed)."""
+    return f"{PREFIX}celebrities"

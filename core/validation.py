@@ -14,6 +14,7 @@ PASSWORD_MAX = 256
 DISPLAY_NAME_MAX = 64
 BIO_MAX = 150
 CAPTION_MAX = 2200
+COMMENT_MAX = 2200
 ALT_MAX = 1000
 
 
@@ -97,3 +98,14 @@ def caption(raw: str) -> str:
 
 def alt_text(raw: str) -> str:
     return _clean_text(raw, "alt", ALT_MAX, allow_empty=True).replace("\n", " ")
+
+
+def comment_text(body: Any) -> str:
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    if "text" not in body:
+        raise ValidationFailed("text is required.", code="invalid_comment")
+    text = _clean_text(body["text"], "text", COMMENT_MAX, allow_empty=True)
+    if not text:
+        raise ValidationFailed("A comment needs 1 to 2200 characters.", code="invalid_comment")
+    return text

@@ -6,7 +6,7 @@ from aiohttp import web
 from core.config import Settings, load_settings
 
 from . import health, metrics, openapi
-from .routes import accounts, feed, posts, social
+from .routes import accounts, engagement, feed, notifications, posts, social, stream
 from .keys import SETTINGS
 from .middleware import error_middleware
 from .resources import CONTEXTS
@@ -29,4 +29,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     social.setup(app)
     posts.setup(app)
     feed.setup(app)
+    engagement.setup(app)
+    notifications.setup(app)
+    stream.setup(app)
     return app

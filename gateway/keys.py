@@ -9,6 +9,7 @@ from neo4j import AsyncDriver
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
+from actors.event_log import EventLog
 from actors.feed_engine import FeedEngine
 from actors.shards import ShardLink
 from core.config import Settings
@@ -31,3 +32,5 @@ SEARCH_EFFECTS = web.AppKey("search_effects", SearchPort)
 MEDIA_POOL = web.AppKey("media_pool", Executor)
 # Signs media URLs for the endpoint clients reach (may differ from the one the gateway uses).
 S3_PRESIGNER = web.AppKey("s3_presigner", object)
+EVENTS = web.AppKey("events", EventLog)
+LIVE = web.AppKey("live", object)   # gateway.live.LiveHub

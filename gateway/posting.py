@@ -27,6 +27,7 @@ from media.hashtags import MAX_HASHTAGS, parse_hashtags
 from media.process import ImageRejected, ProcessedImage, check_header, process_image
 
 from . import hydration, quotas
+from .media_urls import render_post
 from .keys import FEED, IDS, MEDIA_POOL, NEO4J, REDIS, S3, SEARCH_EFFECTS, SETTINGS
 from .uploads import Upload
 
@@ -66,6 +67,7 @@ async def _process_all(app: web.Application, upload: Upload, workdir: str) -> li
 
 
 async def publish(app: web.Application, author_id: int, upload: Upload, workdir: str) -> dict[str, Any]:
+    """The new post as its author sees it (the contract's ``post``)."""
     settings, redis, s3 = app[SETTINGS], app[REDIS], app[S3]
     hashtags = parse_hashtags(upload.caption)
     if len(hashtags) > MAX_HASHTAGS:
@@ -100,9 +102,10 @@ async def publish(app: web.Application, author_id: int, upload: Upload, workdir:
     except BaseException:
         await asyncio.shield(_undo(app, reservation, stored))
         raise
-    await app[FEED].published(post)
+    view = await render_post(app, post)
+    await app[FEED].published(post, view)
     await app[SEARCH_EFFECTS].post_indexed(post)
-    return post
+    return view
 
 
 async def _undo(app: web.Application, reservation: quotas.Reservation, stored: list[str]) -> None:

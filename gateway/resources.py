@@ -18,6 +18,7 @@ from typing import AsyncIterator
 import redis.asyncio as aioredis
 from aiohttp import web
 
+from actors.event_log import EventLog
 from actors.feed_engine import FeedEngine
 from actors.shards import ShardLink
 from core import redis_keys
@@ -31,7 +32,8 @@ from search.client import open_client
 from search.indexes import ensure_indexes
 from search.port import NoSearchEffects
 
-from .keys import (FEED, IDS, MEDIA_POOL, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SESSIONS,
+from .live import LiveHub
+from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SESSIONS,
                    SETTINGS, SHARDS)
 from .sessions import SessionStore
 
@@ -44,10 +46,15 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
                                health_check_interval=15, retry_on_timeout=False)
     app[REDIS] = client
     app[SESSIONS] = SessionStore(client, settings.session_ttl_s)
+    app[EVENTS] = EventLog(client, settings.event_log_min_events)
+    hub = LiveHub(settings.redis_url)
+    await hub.start()
+    app[LIVE] = hub
     # Each process leases its own ID-generator worker id, so ids never collide across gateways.
     worker = (await client.incr(redis_keys.id_worker_counter())) % (MAX_WORKER + 1)
     app[IDS] = IdGenerator(worker)
     yield
+    await hub.close()
     await client.aclose()
 
 

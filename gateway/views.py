@@ -61,3 +61,20 @@ def post_view(post: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
             for m in post["media"]
         ],
     }
+
+
+def notification_view(n: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(n["id"]),
+        "type": n["type"],
+        "actor": user_summary(n["actor"]),
+        "post_id": str(n["post_id"]) if n.get("post_id") is not None else None,
+        "comment_id": str(n["comment_id"]) if n.get("comment_id") is not None else None,
+        "created_at": rfc3339(n.get("created_at")),
+        "read": bool(n.get("read")),
+    }
+
+
+def comment_view(c: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(c["id"]), "post_id": str(c["post_id"]), "author": user_summary(c["author"]),
+            "text": c["text"], "created_at": rfc3339(c.get("created_at"))}

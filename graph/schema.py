@@ -21,6 +21,13 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX follows_followee IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.followee, r.id)",
     "CREATE INDEX follows_follower IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.follower, r.id)",
     "CREATE INDEX requested_followee IF NOT EXISTS FOR ()-[r:REQUESTED]-() ON (r.followee, r.id)",
+    # Who liked a post, newest first; a post's comments, oldest first.
+    "CREATE INDEX liked_post IF NOT EXISTS FOR ()-[r:LIKED]-() ON (r.post_id, r.id)",
+    "CREATE INDEX comment_post IF NOT EXISTS FOR (c:Comment) ON (c.post_id, c.id)",
+    # Notifications: one recipient's, newest first; at most one per (kind, actor, object).
+    "CREATE CONSTRAINT notification_id IF NOT EXISTS FOR (n:Notification) REQUIRE n.id IS UNIQUE",
+    "CREATE CONSTRAINT notification_dedupe IF NOT EXISTS FOR (n:Notification) REQUIRE n.dedupe_key IS UNIQUE",
+    "CREATE INDEX notification_recipient IF NOT EXISTS FOR (n:Notification) ON (n.recipient_id, n.id)",
 )
 
 

@@ -17,7 +17,7 @@ from ..uploads import receive
 from .social import username_param
 
 
-def _post_id(request: web.Request) -> int:
+def post_id_param(request: web.Request) -> int:
     raw = request.match_info["post_id"]
     if not raw.isdigit() or len(raw) > 19:
         raise NotFound("No such post.", code="post_not_found")
@@ -36,14 +36,14 @@ async def create_post(request: web.Request) -> web.Response:
     author = await current_user_id(request)   # before reading a single byte of the body
     with posting.new_workdir() as workdir:
         upload = await receive(request, request.app[SETTINGS], workdir)
-        post = await posting.publish(request.app, author, upload, workdir)
-    return web.json_response(await render_post(request.app, post), status=201)
+        view = await posting.publish(request.app, author, upload, workdir)
+    return web.json_response(view, status=201)
 
 
 async def get_post(request: web.Request) -> web.Response:
     """A post, if the caller may see it (404 otherwise)."""
     viewer = await current_user_id(request)
-    post = await posts.get_visible(request.app[NEO4J], _post_id(request), viewer)
+    post = await posts.get_visible(request.app[NEO4J], post_id_param(request), viewer)
     if post is None:
         raise NotFound("No such post.", code="post_not_found")
     return web.json_response(await render_post(request.app, post))
@@ -53,7 +53,7 @@ async def get_post(request: web.Request) -> web.Response:
 async def delete_post(request: web.Request) -> web.Response:
     """Delete a post and its media (author only)."""
     actor = await current_user_id(request)
-    await posting.delete(request.app, _post_id(request), actor)
+    await posting.delete(request.app, post_id_param(request), actor)
     return no_content()
 
 

@@ -12,6 +12,7 @@ from graph import follows, users
 from ..auth import current_user_id
 from ..http import no_content
 from ..keys import FEED, IDS, NEO4J
+from ..notify import notify
 from ..openapi import describe
 from ..views import user_view
 
@@ -42,6 +43,9 @@ async def follow(request: web.Request) -> web.Response:
                                   now_ms=now_ms())
     if change.changed and change.state == follows.FOLLOWING:
         await app[FEED].followed(viewer, change.target_id)
+    if change.changed:
+        kind = "follow" if change.state == follows.FOLLOWING else "follow_request"
+        await notify(app, recipient=change.target_id, kind=kind, actor=viewer, dedupe=f"{kind}:{viewer}:{change.target_id}")
     return web.json_response({"state": change.state})
 
 
@@ -96,6 +100,8 @@ async def _answer(request: web.Request, accept: bool) -> web.Response:
                                              edge_id=app[IDS].next_id(), now_ms=now_ms())
     if accept:
         await app[FEED].followed(requester, viewer)
+        await notify(app, recipient=requester, kind="follow_accept", actor=viewer,
+                     dedupe=f"follow_accept:{viewer}:{requester}")
     return no_content()
 
 

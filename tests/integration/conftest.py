@@ -47,3 +47,23 @@ async def client(aiohttp_client, app, unique):
 @pytest.fixture
 def world(client, unique) -> World:
     return World(client, unique)
+
+
+@pytest.fixture
+async def isolated_client(aiohttp_client, settings, unique):
+    """A client for an app with changed settings and feed-shard actors of its own (actors take
+    their settings at creation, so changed feed settings need their own Ray namespace)."""
+    namespaces = []
+
+    async def make(**overrides):
+        namespace = f"raygram-test-{unique}-{len(namespaces)}"
+        namespaces.append(namespace)
+        app = create_app(dataclasses.replace(settings, ray_namespace=namespace, **overrides))
+        return await aiohttp_client(app, headers={"X-Forwarded-For": f"test-client-{unique}"})
+
+    yield make
+    import ray
+    for namespace in namespaces:
+        for actor in ray.util.list_named_actors(all_namespaces=True):
+            if actor["namespace"] == namespace:
+                ray.kill(ray.get_actor(actor["name"], namespace=namespace), no_restart=True)

@@ -70,18 +70,22 @@ async def test_only_approved_followers_get_a_private_accounts_posts(client, worl
     assert await feed_ids(world, asker) == []
 
 
-async def test_a_celebritys_post_reaches_followers_by_pull(aiohttp_client, settings, unique):
-    app = create_app(dataclasses.replace(settings, feed_celebrity_threshold=2))
-    client = await aiohttp_client(app, headers={"X-Forwarded-For": f"test-client-{unique}"})
+async def test_a_celebritys_post_reaches_followers_by_pull(isolated_client, unique):
+    from core import redis_keys
+    from gateway.keys import REDIS
+
+    client = await isolated_client(feed_celebrity_threshold=2)
     world = World(client, unique)
     star = await world.signup("star")
     fans = [await world.signup(f"fan{i}") for i in range(3)]
     for fan in fans:
         await world.follow(fan, star)
+        assert await feed_ids(world, fan) == []          # timelines materialised before the post
     post = await world.post(star, [TINY])
+    # Kept once, for everyone: in the account's recent set, not pushed into timelines.
+    assert await client.app[REDIS].zscore(redis_keys.celebrity_posts(int(star.id)), post["id"]) is not None
     for fan in fans:
         assert await feed_ids(world, fan) == [post["id"]]
-    # Pulled, not pushed: the shards hold no copy of it in any fan's timeline.
     late = await world.signup("late")
     await world.follow(late, star)
     assert await feed_ids(world, late) == [post["id"]]
@@ -148,7 +152,7 @@ async def test_feed_parameters_are_validated(client, world):
     assert (await client.get("/api/v1/feed")).status == 401
 
 
-async def test_a_fan_out_that_never_completed_is_retried_later(aiohttp_client, settings, unique):
+async def test_a_fan_out_that_never_completed_is_retried_later(aiohttp_client, isolated_client, settings, unique):
     """A post committed in Neo4j whose fan-out failed (say Neo4j went away mid-way) stays pending
     in Redis; the author's shard re-runs it and the follower gets the post."""
     import json
@@ -157,11 +161,8 @@ async def test_a_fan_out_that_never_completed_is_retried_later(aiohttp_client, s
     from core.clock import now_ms
     from gateway.keys import REDIS
 
-    namespace = f"raygram-test-retry-{unique}"
-    fast = dataclasses.replace(settings, ray_namespace=namespace, feed_pending_sweep_s=1.0)
-    client = await aiohttp_client(create_app(fast), headers={"X-Forwarded-For": f"test-client-{unique}"})
-    no_fanout = await aiohttp_client(create_app(dataclasses.replace(fast, feed_strategy="pull")),
-                                     headers={"X-Forwarded-For": f"test-client-{unique}"})
+    client = await isolated_client(feed_pending_sweep_s=1.0)
+    no_fanout = await isolated_client(feed_strategy="pull")
     world, writer = World(client, unique), World(no_fanout, unique)
     author, reader = await world.signup("author"), await world.signup("reader")
     await world.follow(reader, author)
@@ -178,6 +179,3 @@ async def test_a_fan_out_that_never_completed_is_retried_later(aiohttp_client, s
         await asyncio.sleep(0.5)
     assert await feed_ids(world, reader) == [post["id"]]
     assert not await client.app[REDIS].hexists(redis_keys.fanout_pending(), post["id"])
-    import ray
-    for name in [a["name"] for a in ray.util.list_named_actors(all_namespaces=True) if a["namespace"] == namespace]:
-        ray.kill(ray.get_actor(name, namespace=namespace), no_restart=True)

@@ -1,0 +1,102 @@
+"""Live delivery inside one gateway process: one Redis pub/sub connection, subscribed to the
+channels of the accounts that hold a socket here, fanning each event out to those sockets.
+
+Each socket has a bounded queue. A reader too slow to drain it is cut off with close code
+``SLOW_CONSUMER`` rather than letting the server buffer without bound; it resumes with
+``?last_event_id=`` and loses nothing (events live in the account's log).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import defaultdict
+
+import redis.asyncio as aioredis
+
+from core import redis_keys
+
+log = logging.getLogger(__name__)
+
+SLOW_CONSUMER = 4008          # WebSocket close code: the client fell behind; resume with last_event_id
+_IDLE_CHANNEL = f"{redis_keys.PREFIX}live:_hub"   # keeps the pub/sub connection open when idle
+
+
+class Subscriber:
+    """One socket's view of the hub."""
+
+    def __init__(self, user_id: int, queue_max: int) -> None:
+        self.user_id = user_id
+        self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(queue_max)
+        self.overflowed = asyncio.Event()
+
+    def offer(self, event_id: int, payload: str) -> None:
+        if self.overflowed.is_set():
+            return
+        try:
+            self.queue.put_nowait((event_id, payload))
+        except asyncio.QueueFull:
+            self.overflowed.set()
+
+
+class LiveHub:
+    def __init__(self, redis_url: str) -> None:
+        self._redis = aioredis.from_url(redis_url)
+        self._pubsub = self._redis.pubsub()
+        self._subscribers: dict[int, set[Subscriber]] = defaultdict(set)
+        self._task: asyncio.Task | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        await self._pubsub.subscribe(_IDLE_CHANNEL)
+        self._task = asyncio.create_task(self._listen())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self._pubsub.aclose()
+        await self._redis.aclose()
+
+    @property
+    def sockets(self) -> int:
+        return sum(len(s) for s in self._subscribers.values())
+
+    async def attach(self, sub: Subscriber) -> None:
+        async with self._lock:
+            first = not self._subscribers[sub.user_id]
+            self._subscribers[sub.user_id].add(sub)
+            if first:
+                await self._pubsub.subscribe(redis_keys.live_channel(sub.user_id))
+
+    async def detach(self, sub: Subscriber) -> None:
+        async with self._lock:
+            subs = self._subscribers.get(sub.user_id)
+            if subs is None:
+                return
+            subs.discard(sub)
+            if not subs:
+                del self._subscribers[sub.user_id]
+                await self._pubsub.unsubscribe(redis_keys.live_channel(sub.user_id))
+
+    async def _listen(self) -> None:
+        prefix = redis_keys.live_channel(0)[:-1].encode()
+        while True:
+            try:
+                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.warning("live hub lost Redis; reconnecting", exc_info=True)
+                await asyncio.sleep(1)
+                continue
+            if message is None or message["type"] != "message":
+                continue
+            channel = message["channel"]
+            if not channel.startswith(prefix):
+                continue
+            user_id = int(channel[len(prefix):])
+            raw_id, _, payload = message["data"].decode().partition(" ")
+            for sub in list(self._subscribers.get(user_id, ())):
+                sub.offer(int(raw_id), payload)

@@ -1,0 +1,110 @@
+"""Likes and comments."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from core import cursors, redis_keys, validation
+from core.clock import now_ms
+from core.errors import NotFound
+from graph import engagement
+
+from ..auth import current_user_id
+from ..http import no_content, read_json
+from ..hydration import forget
+from ..keys import IDS, NEO4J, REDIS
+from ..notify import notify
+from ..openapi import describe
+from ..views import comment_view, user_view
+from .posts import post_id_param
+
+
+def _comment_id(request: web.Request) -> int:
+    raw = request.match_info["comment_id"]
+    if not raw.isdigit() or len(raw) > 19:
+        raise NotFound("No such comment.", code="comment_not_found")
+    return int(raw)
+
+
+@describe(responses={"200": {"description": "{liked: true, like_count}"}})
+async def like(request: web.Request) -> web.Response:
+    """Like a post (idempotent)."""
+    viewer = await current_user_id(request)
+    post_id = post_id_param(request)
+    app = request.app
+    change = await engagement.like(app[NEO4J], viewer, post_id, edge_id=app[IDS].next_id(), now_ms=now_ms())
+    await app[REDIS].sadd(redis_keys.liked_posts(viewer), str(post_id))
+    await forget(app, post_id)
+    if change.changed:
+        await notify(app, recipient=change.author_id, kind="like", actor=viewer, post_id=post_id,
+                     dedupe=f"like:{viewer}:{post_id}")
+    return web.json_response({"liked": True, "like_count": change.like_count})
+
+
+@describe(responses={"200": {"description": "{liked: false, like_count}"}})
+async def unlike(request: web.Request) -> web.Response:
+    """Take a like back (fine if there was none)."""
+    viewer = await current_user_id(request)
+    post_id = post_id_param(request)
+    app = request.app
+    change = await engagement.unlike(app[NEO4J], viewer, post_id)
+    await app[REDIS].srem(redis_keys.liked_posts(viewer), str(post_id))
+    await forget(app, post_id)
+    return web.json_response({"liked": False, "like_count": change.like_count})
+
+
+async def likes(request: web.Request) -> web.Response:
+    """Who liked a post, most recent first."""
+    viewer = await current_user_id(request)
+    post_id = post_id_param(request)
+    await engagement.ensure_visible(request.app[NEO4J], viewer, post_id)
+    limit = cursors.parse_limit(request.query.get("limit"))
+    before = cursors.decode(request.query.get("cursor"))
+    rows = await engagement.likers_page(request.app[NEO4J], post_id, before[0] if before else None, limit)
+    page = cursors.page(rows, limit, key=lambda r: (r["_edge_id"],))
+    return web.json_response({"items": [user_view(u) for u in page["items"]], "next_cursor": page["next_cursor"]})
+
+
+@describe(responses={"201": {"description": "comment"}})
+async def add_comment(request: web.Request) -> web.Response:
+    """Comment on a post (1-2200 characters)."""
+    viewer = await current_user_id(request)
+    post_id = post_id_param(request)
+    text = validation.comment_text(await read_json(request))
+    app = request.app
+    comment, author = await engagement.add_comment(app[NEO4J], viewer, post_id, comment_id=app[IDS].next_id(),
+                                                   text=text, now_ms=now_ms())
+    await forget(app, post_id)
+    await notify(app, recipient=author, kind="comment", actor=viewer, post_id=post_id, comment_id=comment["id"],
+                 dedupe=f"comment:{comment['id']}")
+    return web.json_response(comment_view(comment), status=201)
+
+
+async def comments(request: web.Request) -> web.Response:
+    """A post's comments, oldest first."""
+    viewer = await current_user_id(request)
+    post_id = post_id_param(request)
+    await engagement.ensure_visible(request.app[NEO4J], viewer, post_id)
+    limit = cursors.parse_limit(request.query.get("limit"))
+    after = cursors.decode(request.query.get("cursor"))
+    rows = await engagement.comments_page(request.app[NEO4J], post_id, after[0] if after else None, limit)
+    page = cursors.page(rows, limit, key=lambda c: (c["id"],))
+    return web.json_response({"items": [comment_view(c) for c in page["items"]], "next_cursor": page["next_cursor"]})
+
+
+@describe(responses={"204": {"description": "deleted"}})
+async def delete_comment(request: web.Request) -> web.Response:
+    """Delete a comment (its author or the post's author)."""
+    viewer = await current_user_id(request)
+    post_id = post_id_param(request)
+    await engagement.delete_comment(request.app[NEO4J], viewer, post_id, _comment_id(request))
+    await forget(request.app, post_id)
+    return no_content()
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_put("/api/v1/posts/{post_id}/like", like)
+    app.router.add_delete("/api/v1/posts/{post_id}/like", unlike)
+    app.router.add_get("/api/v1/posts/{post_id}/likes", likes)
+    app.router.add_post("/api/v1/posts/{post_id}/comments", add_comment)
+    app.router.add_get("/api/v1/posts/{post_id}/comments", comments)
+    app.router.add_delete("/api/v1/posts/{post_id}/comments/{comment_id}", delete_comment)

@@ -1,0 +1,101 @@
+"""``GET /api/v1/stream``: the live WebSocket (feed.post, feed.delete, notification).
+
+Order of a connection: subscribe to the account's live channel, then replay the log after
+``last_event_id``, then forward live events, skipping any id already sent. Events live in the log
+(Redis Stream) before they are published, so replay + live covers everything exactly once, in
+order, whichever gateway process produced the event.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+
+from aiohttp import WSMsgType, web
+
+from actors.event_log import frame
+from core.errors import ValidationFailed
+
+from ..auth import current_user_id
+from ..keys import EVENTS, FEED, LIVE, SETTINGS
+from ..live import SLOW_CONSUMER, Subscriber
+
+log = logging.getLogger(__name__)
+
+
+def _last_event_id(request: web.Request) -> int | None:
+    raw = request.query.get("last_event_id")
+    if raw is None or raw == "":
+        return None
+    if not raw.isdigit() or len(raw) > 19:
+        raise ValidationFailed("last_event_id must be an event id.", code="invalid_last_event_id")
+    return int(raw)
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    """The live event stream (WebSocket; auth by bearer header or ?token=; resume with ?last_event_id=)."""
+    user_id = await current_user_id(request)          # 401 before the upgrade
+    last = _last_event_id(request)
+    app, settings = request.app, request.app[SETTINGS]
+    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=64 * 1024, timeout=5.0)
+    # Subscribed and known as connected before the handshake completes: once a client sees its
+    # socket open, no event meant for it can slip past.
+    sub = Subscriber(user_id, settings.ws_queue_max)
+    await app[LIVE].attach(sub)
+    try:
+        await app[FEED].connected(user_id)
+        await ws.prepare(request)
+    except BaseException:
+        await app[LIVE].detach(sub)
+        with contextlib.suppress(Exception):
+            await asyncio.shield(app[FEED].disconnected(user_id))
+        raise
+    sent = -1
+
+    async def send(event_id: int, payload: str) -> None:
+        nonlocal sent
+        if event_id > sent:
+            await ws.send_str(frame(event_id, payload))
+            sent = event_id
+
+    async def forward() -> None:
+        if last is not None:
+            for event_id, payload in await app[EVENTS].since(user_id, last):
+                await send(event_id, payload)
+        while True:
+            await send(*await sub.queue.get())
+
+    async def watch_overflow() -> None:
+        await sub.overflowed.wait()
+        await ws.close(code=SLOW_CONSUMER, message=b"too slow: reconnect with last_event_id")
+
+    tasks = [asyncio.create_task(forward()), asyncio.create_task(watch_overflow())]
+    try:
+        async for msg in ws:
+            if msg.type != WSMsgType.TEXT:
+                continue
+            try:
+                body = json.loads(msg.data)
+            except ValueError:
+                continue
+            if isinstance(body, dict) and body.get("type") == "ping":
+                await ws.send_str(json.dumps({"type": "pong"}))
+            if any(t.done() for t in tasks):
+                break
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        await app[LIVE].detach(sub)
+        with contextlib.suppress(Exception):
+            await asyncio.shield(app[FEED].disconnected(user_id))
+        if not ws.closed:
+            await ws.close()
+    return ws
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/api/v1/stream", stream)
