@@ -15,12 +15,13 @@ from redis.asyncio import Redis
 
 from core import redis_keys
 
-# KEYS: seq, stream, channel. ARGV: payload, min events kept, idle expiry (s).
+# KEYS: seq, stream, channel. ARGV: payload, min events kept, idle expiry (s), account id.
+# Published as "<account> <event id> <payload>": channels are shared by many accounts.
 _APPEND = """
 local id = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], id .. '-0', 'p', ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
-redis.call('PUBLISH', KEYS[3], id .. ' ' .. ARGV[1])
+redis.call('PUBLISH', KEYS[3], ARGV[4] .. ' ' .. id .. ' ' .. ARGV[1])
 return id
 """
 # A log nobody wrote to for this long goes (the seq key stays, so ids keep increasing).
@@ -41,7 +42,7 @@ class EventLog:
 
     def _args(self, user_id: int, payload: str) -> tuple[list[str], list]:
         keys = [redis_keys.event_seq(user_id), redis_keys.event_log(user_id), redis_keys.live_channel(user_id)]
-        return keys, [payload, self.min_events, IDLE_EXPIRY_S]
+        return keys, [payload, self.min_events, IDLE_EXPIRY_S, user_id]
 
     async def append(self, user_id: int, kind: str, data: Any) -> int:
         keys, args = self._args(user_id, json.dumps({"type": kind, "data": data}))

@@ -42,11 +42,13 @@ def _code_version() -> str:
     code they were created with; naming them by this digest makes new code get new actors, and
     the next gateway start stops the old ones (shards.retire_stale_shards). Their state is a
     cache, rebuilt on demand."""
-    here = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha1()
-    for path in (here / "feed_shard.py", here / "timeline.py", here / "sharding.py",
-                 here.parent / "graph" / "feed_queries.py", here.parent / "graph" / "driver.py"):
-        digest.update(path.read_bytes())
+    # Everything an actor may import from this repository.
+    for package in ("actors", "graph", "core"):
+        for path in sorted((root / package).glob("*.py")):
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
 
 
@@ -89,8 +91,8 @@ class FeedShard:
 
     async def _kv(self):
         if self._redis is None:
-            import redis.asyncio as aioredis
-            self._redis = aioredis.from_url(self.settings.redis_url, socket_connect_timeout=2, socket_timeout=5)
+            from .redis_client import open_redis
+            self._redis = open_redis(self.settings.redis_url)
         return self._redis
 
     async def _event_log(self):

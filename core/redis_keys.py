@@ -85,9 +85,14 @@ def event_log(user_id: int) -> str:
     return f"{PREFIX}events:{user_id}"
 
 
+# Accounts share this many pub/sub channels: a gateway process subscribes at most this many times
+# however many sockets it holds, and filters messages for accounts it does not serve.
+LIVE_BUCKETS = 64
+
+
 def live_channel(user_id: int) -> str:
     """Pub/sub channel on which an account's new events reach every gateway process."""
-    return f"{PREFIX}live:{user_id}"
+    return f"{PREFIX}live:{user_id % LIVE_BUCKETS}"
 
 
 def celebrities() -> str:

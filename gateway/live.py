@@ -1,5 +1,6 @@
 """Live delivery inside one gateway process: one Redis pub/sub connection, subscribed to the
-channels of the accounts that hold a socket here, fanning each event out to those sockets.
+channels (shared buckets of accounts) of the accounts that hold a socket here, fanning each event
+out to those sockets.
 
 Each socket has a bounded queue. A reader too slow to drain it is cut off with close code
 ``SLOW_CONSUMER`` rather than letting the server buffer without bound; it resumes with
@@ -44,6 +45,9 @@ class LiveHub:
         self._redis = aioredis.from_url(redis_url)
         self._pubsub = self._redis.pubsub()
         self._subscribers: dict[int, set[Subscriber]] = defaultdict(set)
+        self._channels: dict[str, int] = defaultdict(int)   # channel -> accounts here using it
+        # Resolved when Redis confirms a subscription: only then can no event slip past.
+        self._confirmed: dict[str, asyncio.Future] = {}
         self._task: asyncio.Task | None = None
         self._lock = asyncio.Lock()
 
@@ -64,39 +68,55 @@ class LiveHub:
         return sum(len(s) for s in self._subscribers.values())
 
     async def attach(self, sub: Subscriber) -> None:
-        async with self._lock:
-            first = not self._subscribers[sub.user_id]
-            self._subscribers[sub.user_id].add(sub)
-            if first:
-                await self._pubsub.subscribe(redis_keys.live_channel(sub.user_id))
+        """Returns once events for the subscriber's account are certain to reach it."""
+        first = not self._subscribers[sub.user_id]
+        self._subscribers[sub.user_id].add(sub)
+        channel = redis_keys.live_channel(sub.user_id)
+        if first:
+            self._channels[channel] += 1
+            if self._channels[channel] == 1:
+                self._confirmed[channel] = asyncio.get_running_loop().create_future()
+                async with self._lock:
+                    await self._pubsub.subscribe(channel)
+        confirmed = self._confirmed.get(channel)
+        if confirmed is not None:
+            await asyncio.wait_for(asyncio.shield(confirmed), 5)
 
     async def detach(self, sub: Subscriber) -> None:
-        async with self._lock:
-            subs = self._subscribers.get(sub.user_id)
-            if subs is None:
-                return
-            subs.discard(sub)
-            if not subs:
-                del self._subscribers[sub.user_id]
-                await self._pubsub.unsubscribe(redis_keys.live_channel(sub.user_id))
+        subs = self._subscribers.get(sub.user_id)
+        if subs is None:
+            return
+        subs.discard(sub)
+        if not subs:
+            del self._subscribers[sub.user_id]
+            channel = redis_keys.live_channel(sub.user_id)
+            self._channels[channel] -= 1
+            if self._channels[channel] == 0:
+                del self._channels[channel]
+                self._confirmed.pop(channel, None)
+                async with self._lock:
+                    await self._pubsub.unsubscribe(channel)
 
     async def _listen(self) -> None:
         prefix = redis_keys.live_channel(0)[:-1].encode()
         while True:
             try:
-                message = await self._pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                message = await self._pubsub.get_message(timeout=1.0)
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.warning("live hub lost Redis; reconnecting", exc_info=True)
                 await asyncio.sleep(1)
                 continue
-            if message is None or message["type"] != "message":
+            if message is None or not message["channel"].startswith(prefix):
                 continue
-            channel = message["channel"]
-            if not channel.startswith(prefix):
+            if message["type"] == "subscribe":
+                confirmed = self._confirmed.get(message["channel"].decode())
+                if confirmed is not None and not confirmed.done():
+                    confirmed.set_result(None)
                 continue
-            user_id = int(channel[len(prefix):])
-            raw_id, _, payload = message["data"].decode().partition(" ")
-            for sub in list(self._subscribers.get(user_id, ())):
+            if message["type"] != "message":
+                continue
+            raw_user, raw_id, payload = message["data"].decode().split(" ", 2)
+            for sub in list(self._subscribers.get(int(raw_user), ())):
                 sub.offer(int(raw_id), payload)

@@ -15,11 +15,11 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack
 from typing import AsyncIterator
 
-import redis.asyncio as aioredis
 from aiohttp import web
 
 from actors.event_log import EventLog
 from actors.feed_engine import FeedEngine
+from actors.redis_client import open_redis
 from actors.shards import ShardLink
 from core import redis_keys
 from core.clock import now_ms
@@ -42,8 +42,7 @@ log = logging.getLogger(__name__)
 
 async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    client = aioredis.from_url(settings.redis_url, socket_connect_timeout=2, socket_timeout=5,
-                               health_check_interval=15, retry_on_timeout=False)
+    client = open_redis(settings.redis_url)
     app[REDIS] = client
     app[SESSIONS] = SessionStore(client, settings.session_ttl_s)
     app[EVENTS] = EventLog(client, settings.event_log_min_events)

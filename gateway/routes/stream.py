@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 
-from aiohttp import WSMsgType, web
+from aiohttp import ClientConnectionResetError, WSMsgType, web
 
 from actors.event_log import frame
 from core.errors import ValidationFailed
@@ -83,6 +83,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
                 await ws.send_str(json.dumps({"type": "pong"}))
             if any(t.done() for t in tasks):
                 break
+    except (ConnectionResetError, ClientConnectionResetError):
+        pass   # the client went away; nothing to answer
     finally:
         for task in tasks:
             task.cancel()
