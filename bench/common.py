@@ -67,5 +67,13 @@ def summary(values: list[float]) -> str:
     return f"mean {statistics.mean(values):.1f}" if values else "n/a"
 
 
-def session(**kwargs) -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256), **kwargs)
+def session(limit: int = 256, **kwargs) -> aiohttp.ClientSession:
+    """A client session; ``limit=0`` for WebSocket benchmarks (each open socket holds a connection)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=limit), **kwargs)
+
+
+async def run_auto_commit(driver, query: str, **params) -> None:
+    """Queries with CALL { ... } IN TRANSACTIONS need an auto-commit transaction."""
+    async with driver.session() as s:
+        result = await s.run(query, **params)
+        await result.consume()

@@ -32,7 +32,7 @@ from stack import manager
 from stack.services import ensure_secrets
 from tests import images
 
-from .common import GatewayProcess, Result, session
+from .common import GatewayProcess, Result, run_auto_commit, session
 
 IDS = IdGenerator(worker=1021)
 
@@ -69,7 +69,7 @@ async def post_to_sockets(gw: GatewayProcess, tokens: dict[int, str], author: in
     moment the upload was sent (events can beat the 201: the fan-out runs inside the request for
     up to 3 s). Also returns the POST's own latency (ms)."""
     arrivals: dict[int, dict[str, float]] = {}
-    async with session() as http:
+    async with session(limit=0) as http:
         sockets = []
         for start in range(0, len(followers), 200):
             batch = followers[start:start + 200]
@@ -108,7 +108,7 @@ async def post_to_sockets(gw: GatewayProcess, tokens: dict[int, str], author: in
 async def socket_capacity(gw: GatewayProcess, token: str, count: int) -> tuple[int, float]:
     """Open ``count`` sockets (pings on) and report how many stayed open and KB per socket."""
     before = rss_kb(gw.proc.pid)
-    async with session() as http:
+    async with session(limit=0) as http:
         sockets = []
         for start in range(0, count, 250):
             sockets += await asyncio.gather(*(http.ws_connect(f"{gw.url}/api/v1/stream?token={token}", heartbeat=10)
@@ -122,47 +122,66 @@ async def socket_capacity(gw: GatewayProcess, token: str, count: int) -> tuple[i
 
 
 async def resume_run(gw: GatewayProcess, events: EventLog, user_id: int, token: str, total: int) -> dict:
-    """Produce ``total`` events while a client disconnects at random and resumes."""
+    """Produce ``total`` events (about 1,000/s) while a client disconnects at random and resumes
+    with last_event_id; count what it lost, saw twice or saw out of order."""
     rng = random.Random(5)
     received: list[int] = []
     produced: list[int] = []
+    resyncs: list[dict] = []
+    finished = asyncio.Event()
+    listening = asyncio.Event()     # the first socket is open: events from now on count
 
     async def produce() -> None:
         for n in range(total):
             produced.append(await events.append(user_id, "notification", {"n": n}))
-            if n % 50 == 0:
-                await asyncio.sleep(0)
+            if n % 10 == 0:
+                await asyncio.sleep(0.01)
+        finished.set()
+
+    def caught_up() -> bool:
+        return finished.is_set() and bool(received) and received[-1] >= produced[-1]
 
     async def consume() -> None:
         last = None
-        async with session() as http:
-            while len(received) < total:
+        async with session(limit=0) as http:
+            while not caught_up():
                 url = f"{gw.url}/api/v1/stream?token={token}" + (f"&last_event_id={last}" if last else "")
                 async with http.ws_connect(url) as ws:
+                    listening.set()
                     budget = rng.randrange(50, 1500)      # disconnect after a random number of frames
+                    # No receive timeouts: cancelling a pending receive can lose a frame in aiohttp.
                     async for msg in ws:
+                        if msg.type != aiohttp.WSMsgType.TEXT:
+                            break
                         event = json.loads(msg.data)
+                        if event.get("type") == "resync":
+                            resyncs.append(event["data"])
                         if event.get("type") != "notification":
                             continue
                         received.append(int(event["id"]))
                         last = event["id"]
                         budget -= 1
-                        if budget == 0 or len(received) >= total:
+                        if budget <= 0 or caught_up():
                             break
                 await asyncio.sleep(rng.random() * 0.05)
 
     base = int(await events.redis.get(f"rg:event-seq:{user_id}") or 0)
     consumer = asyncio.create_task(consume())
-    await asyncio.sleep(0.2)
+    await asyncio.wait_for(listening.wait(), 30)
+    t0 = time.perf_counter()
     await produce()
     await asyncio.wait_for(consumer, 120)
     expected = [i for i in produced if i > base]
-    seen = set()
-    dup = sum(1 for i in received if i in seen or seen.add(i))
+    seen: set[int] = set()
+    dup = 0
+    for i in received:
+        dup += i in seen
+        seen.add(i)
     out_of_order = sum(1 for a, b in zip(received, received[1:]) if b <= a)
-    lost = len(set(expected) - set(received))
+    lost = len(set(expected) - seen)
     return {"produced": len(expected), "received": len(received), "lost": lost, "duplicated": dup,
-            "out_of_order": out_of_order}
+            "out_of_order": out_of_order, "resync_signals": len(resyncs),
+            "seconds": round(time.perf_counter() - t0, 1)}
 
 
 async def main() -> None:
@@ -204,22 +223,23 @@ async def main() -> None:
         resume = await resume_run(gw, EventLog(redis, settings.event_log_min_events), followers[0],
                                   tokens[followers[0]], args.events)
 
+    print("\nPOST /posts sent -> feed.post on every connected follower's socket, one gateway process:")
+    print("\n".join(lines))
+    print(f"\nsockets held by one gateway process with pings running: {held} of {args.sockets} opened, "
+          f"{kb:.1f} KB RSS per socket")
+    print(f"\n{args.events}-event run with random disconnects and resumes: {json.dumps(resume)}")
+
     import ray
     from actors.shards import connect
     connect(settings)
     for actor in ray.util.list_named_actors(all_namespaces=True):
         if actor["namespace"].startswith(f"raygram-bench-live"):
             ray.kill(ray.get_actor(actor["name"], namespace=actor["namespace"]), no_restart=True)
-    await driver.execute_query("MATCH (u:User) WHERE u.username STARTS WITH $p CALL (u) { DETACH DELETE u } "
-                               "IN TRANSACTIONS OF 2000 ROWS", p=f"bench_live_{tag}")
+    await run_auto_commit(driver, "MATCH (u:User) WHERE u.username STARTS WITH $p CALL (u) { DETACH DELETE u } "
+                          "IN TRANSACTIONS OF 2000 ROWS", p=f"bench_live_{tag}")
     await redis.aclose()
     await driver.close()
 
-    print("\nPOST /posts sent -> feed.post on every connected follower's socket, one gateway process:")
-    print("\n".join(lines))
-    print(f"\nsockets held by one gateway process with pings running: {held} of {args.sockets} opened, "
-          f"{kb:.1f} KB RSS per socket")
-    print(f"\n{args.events}-event run with random disconnects and resumes: {json.dumps(resume)}")
 
 
 if __name__ == "__main__":

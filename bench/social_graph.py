@@ -26,7 +26,7 @@ from graph.driver import open_driver
 from stack import manager
 from stack.services import ensure_secrets
 
-from .common import GatewayProcess, closed_loop, fmt_ratio, session
+from .common import GatewayProcess, closed_loop, fmt_ratio, run_auto_commit, session
 
 PREFIX = "bench_u"
 MARKER = "social-graph-v1"
@@ -63,8 +63,8 @@ async def build_graph(driver, n: int) -> dict[str, int]:
         print(f"graph: reusing {n} users / {records[0]['edges']} edges already in Neo4j")
         return {"edges": records[0]["edges"]}
     print(f"graph: building {n} users ...", flush=True)
-    await driver.execute_query("MATCH (u:User) WHERE u.username STARTS WITH $p CALL (u) { DETACH DELETE u } "
-                               "IN TRANSACTIONS OF 5000 ROWS", p=PREFIX)
+    await run_auto_commit(driver, "MATCH (u:User) WHERE u.username STARTS WITH $p CALL (u) { DETACH DELETE u } "
+                          "IN TRANSACTIONS OF 5000 ROWS", p=PREFIX)
     await driver.execute_query("MATCH (m:BenchMarker {name: $name}) DELETE m", name=MARKER)
     t0 = time.perf_counter()
     ids = [IDS.next_id() for _ in range(n)]

@@ -61,7 +61,14 @@ async def stream(request: web.Request) -> web.StreamResponse:
 
     async def forward() -> None:
         if last is not None:
-            for event_id, payload in await app[EVENTS].since(user_id, last):
+            missed = await app[EVENTS].since(user_id, last)
+            first = missed[0][0] if missed else None
+            if first is not None and first > last + 1:
+                # The log no longer holds everything after last_event_id: say so, so the client
+                # refetches its feed and notifications over REST instead of silently missing them.
+                await ws.send_str(json.dumps({"type": "resync", "data": {"missed_after": str(last),
+                                                                         "resumes_at": str(first)}}))
+            for event_id, payload in missed:
                 await send(event_id, payload)
         while True:
             await send(*await sub.queue.get())
