@@ -11,7 +11,6 @@ from typing import Awaitable, Callable
 
 import aiohttp
 
-from stack.gateway_process import GatewayProcess  # noqa: F401  (re-exported for the benchmarks)
 
 
 @dataclass

@@ -33,7 +33,9 @@ from graph.feed_queries import follower_pages
 from stack import manager
 from stack.services import ensure_secrets
 
-from .common import GatewayProcess, closed_loop, fmt_ratio, session
+from stack.gateway_process import GatewayProcess
+
+from .common import closed_loop, fmt_ratio, session
 from .social_graph import PREFIX, build_graph
 
 BENCH_WORKER = 1022    # id bits of bench-made posts: never a gateway's

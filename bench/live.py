@@ -32,7 +32,9 @@ from stack import manager
 from stack.services import ensure_secrets
 from tests import images
 
-from .common import GatewayProcess, Result, run_auto_commit, session
+from stack.gateway_process import GatewayProcess
+
+from .common import Result, run_auto_commit, session
 
 IDS = IdGenerator(worker=1021)
 
@@ -233,7 +235,7 @@ async def main() -> None:
     from actors.shards import connect
     connect(settings)
     for actor in ray.util.list_named_actors(all_namespaces=True):
-        if actor["namespace"].startswith(f"raygram-bench-live"):
+        if actor["namespace"].startswith("raygram-bench-live"):
             ray.kill(ray.get_actor(actor["name"], namespace=actor["namespace"]), no_restart=True)
     await run_auto_commit(driver, "MATCH (u:User) WHERE u.username STARTS WITH $p CALL (u) { DETACH DELETE u } "
                           "IN TRANSACTIONS OF 2000 ROWS", p=f"bench_live_{tag}")

@@ -26,7 +26,9 @@ from graph.driver import open_driver
 from stack import manager
 from stack.services import ensure_secrets
 
-from .common import GatewayProcess, closed_loop, fmt_ratio, run_auto_commit, session
+from stack.gateway_process import GatewayProcess
+
+from .common import closed_loop, fmt_ratio, run_auto_commit, session
 
 PREFIX = "bench_u"
 MARKER = "social-graph-v1"

@@ -30,7 +30,9 @@ from media.process import process_image
 from stack import manager
 from stack.services import ensure_secrets
 
-from .common import GatewayProcess, Result, closed_loop, fmt_ratio, session
+from stack.gateway_process import GatewayProcess
+
+from .common import Result, closed_loop, fmt_ratio, session
 
 
 def make_photo(seed: int, target_bytes: int = 3_000_000) -> bytes:

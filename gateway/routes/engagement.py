@@ -3,13 +3,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from core import cursors, redis_keys, validation
+from core import redis_keys, validation
 from core.clock import now_ms
 from core.errors import NotFound
 from graph import engagement
 
 from ..auth import current_user_id
-from ..http import no_content, read_json
+from ..http import each, no_content, paged, read_json
 from ..hydration import forget
 from ..keys import IDS, NEO4J, REDIS
 from ..notify import notify
@@ -56,12 +56,10 @@ async def likes(request: web.Request) -> web.Response:
     """Who liked a post, most recent first."""
     viewer = await current_user_id(request)
     post_id = post_id_param(request)
-    await engagement.ensure_visible(request.app[NEO4J], viewer, post_id)
-    limit = cursors.parse_limit(request.query.get("limit"))
-    before = cursors.decode(request.query.get("cursor"))
-    rows = await engagement.likers_page(request.app[NEO4J], post_id, before[0] if before else None, limit)
-    page = cursors.page(rows, limit, key=lambda r: (r["_edge_id"],))
-    return web.json_response({"items": [user_view(u) for u in page["items"]], "next_cursor": page["next_cursor"]})
+    driver = request.app[NEO4J]
+    await engagement.ensure_visible(driver, viewer, post_id)
+    return await paged(request, lambda before, limit: engagement.likers_page(driver, post_id, before, limit),
+                       key=lambda r: (r["_edge_id"],), render=each(user_view))
 
 
 @describe(responses={"201": {"description": "comment"}})
@@ -83,12 +81,10 @@ async def comments(request: web.Request) -> web.Response:
     """A post's comments, oldest first."""
     viewer = await current_user_id(request)
     post_id = post_id_param(request)
-    await engagement.ensure_visible(request.app[NEO4J], viewer, post_id)
-    limit = cursors.parse_limit(request.query.get("limit"))
-    after = cursors.decode(request.query.get("cursor"))
-    rows = await engagement.comments_page(request.app[NEO4J], post_id, after[0] if after else None, limit)
-    page = cursors.page(rows, limit, key=lambda c: (c["id"],))
-    return web.json_response({"items": [comment_view(c) for c in page["items"]], "next_cursor": page["next_cursor"]})
+    driver = request.app[NEO4J]
+    await engagement.ensure_visible(driver, viewer, post_id)
+    return await paged(request, lambda after, limit: engagement.comments_page(driver, post_id, after, limit),
+                       key=lambda c: (c["id"],), render=each(comment_view))
 
 
 @describe(responses={"204": {"description": "deleted"}})

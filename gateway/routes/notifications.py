@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from core import cursors
 from core.errors import ValidationFailed
 from graph import notifications
 
 from ..auth import current_user_id
-from ..http import json_object, no_content, read_json
+from ..http import each, json_object, no_content, paged, read_json
 from ..keys import NEO4J
 from ..openapi import describe
 from ..views import notification_view
@@ -17,12 +16,9 @@ from ..views import notification_view
 async def list_notifications(request: web.Request) -> web.Response:
     """The caller's notifications, newest first."""
     viewer = await current_user_id(request)
-    limit = cursors.parse_limit(request.query.get("limit"))
-    before = cursors.decode(request.query.get("cursor"))
-    rows = await notifications.page(request.app[NEO4J], viewer, before[0] if before else None, limit)
-    page = cursors.page(rows, limit, key=lambda n: (n["id"],))
-    return web.json_response({"items": [notification_view(n) for n in page["items"]],
-                              "next_cursor": page["next_cursor"]})
+    driver = request.app[NEO4J]
+    return await paged(request, lambda before, limit: notifications.page(driver, viewer, before, limit),
+                       key=lambda n: (n["id"],), render=each(notification_view))
 
 
 @describe(responses={"204": {"description": "marked read"}})

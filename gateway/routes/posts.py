@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from core import cursors
 from core.errors import Forbidden, NotFound
 from graph import posts
 
 from .. import posting
 from ..auth import current_user_id
-from ..http import no_content
+from ..http import no_content, paged
 from ..keys import NEO4J, SETTINGS
 from ..media_urls import render_post, render_posts
 from ..openapi import describe
@@ -63,12 +62,9 @@ async def user_posts(request: web.Request) -> web.Response:
     author, visible = await posts.author_visibility(request.app[NEO4J], username_param(request), viewer)
     if not visible:
         raise Forbidden("This account is private; only its followers can see its posts.", code="private_account")
-    limit = cursors.parse_limit(request.query.get("limit"))
-    before = cursors.decode(request.query.get("cursor"))
-    rows = await posts.list_by_author(request.app[NEO4J], author, viewer, before[0] if before else None, limit)
-    page = cursors.page(rows, limit, key=lambda p: (p["id"],))
-    return web.json_response({"items": await render_posts(request.app, page["items"]),
-                              "next_cursor": page["next_cursor"]})
+    driver, app = request.app[NEO4J], request.app
+    return await paged(request, lambda before, limit: posts.list_by_author(driver, author, viewer, before, limit),
+                       key=lambda p: (p["id"],), render=lambda rows: render_posts(app, rows))
 
 
 def setup(app: web.Application) -> None:

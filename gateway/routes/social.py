@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from core import cursors
 from core.clock import now_ms
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.validation import normalize_username
 from graph import follows, users
 
 from ..auth import current_user_id
-from ..http import no_content
+from ..http import each, no_content, paged
 from ..keys import FEED, IDS, NEO4J
 from ..notify import notify
 from ..openapi import describe
@@ -60,12 +59,10 @@ async def unfollow(request: web.Request) -> web.Response:
 
 
 async def _user_page(request: web.Request, edge: str, side: str, owner_id: int, viewer: int) -> web.Response:
-    limit = cursors.parse_limit(request.query.get("limit"))
-    before = cursors.decode(request.query.get("cursor"))
-    rows = await follows.edge_page(request.app[NEO4J], edge, side, owner_id, viewer,
-                                   before[0] if before else None, limit)
-    page = cursors.page(rows, limit, key=lambda row: (row["_edge_id"],))
-    return web.json_response({"items": [user_view(r) for r in page["items"]], "next_cursor": page["next_cursor"]})
+    driver = request.app[NEO4J]
+    return await paged(request, lambda before, limit: follows.edge_page(driver, edge, side, owner_id, viewer,
+                                                                       before, limit),
+                       key=lambda row: (row["_edge_id"],), render=each(user_view))
 
 
 async def _connections(request: web.Request, side: str) -> web.Response:

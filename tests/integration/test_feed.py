@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 import signal
 
-from gateway.app import create_app
 from gateway.keys import SHARDS
 from tests import images
 

@@ -1,4 +1,3 @@
-from pathlib import Path
 
 from core.config import load_settings
 
