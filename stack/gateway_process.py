@@ -8,7 +8,15 @@ from pathlib import Path
 
 from core.config import Settings
 
-from .proc import http_status, terminate, wait_until
+from .proc import StackError, http_status, port_open, terminate, wait_until
+
+
+def free_port() -> int:
+    """A port nobody listens on right now (Ray's workers take random ports in 10002-19999)."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 class GatewayProcess:
@@ -22,6 +30,8 @@ class GatewayProcess:
         self.log_path = settings.var_dir / "log" / f"bench-gateway-{port}.log"
 
     def __enter__(self) -> "GatewayProcess":
+        if port_open(self.port):
+            raise StackError(f"port {self.port} is already taken; cannot start a gateway there")
         log = open(self.log_path, "ab")
         exe = str(Path(sys.executable).parent / "raygram")
         self.proc = subprocess.Popen([exe, "serve"], env=self.env, stdout=log, stderr=subprocess.STDOUT,

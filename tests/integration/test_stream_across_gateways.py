@@ -7,15 +7,15 @@ import json
 
 import aiohttp
 
-from stack.gateway_process import GatewayProcess
+from stack.gateway_process import GatewayProcess, free_port
 from tests import images
 
 
 async def test_an_event_made_in_process_a_reaches_a_socket_on_process_b(settings, unique):
     loop = asyncio.get_running_loop()
-    a = await loop.run_in_executor(None, GatewayProcess(settings, 18181).__enter__)
+    a = await loop.run_in_executor(None, GatewayProcess(settings, free_port()).__enter__)
     try:
-        b = await loop.run_in_executor(None, GatewayProcess(settings, 18182).__enter__)
+        b = await loop.run_in_executor(None, GatewayProcess(settings, free_port()).__enter__)
         try:
             async with aiohttp.ClientSession() as http:
                 async def signup(name: str) -> dict:
