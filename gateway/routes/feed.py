@@ -24,15 +24,11 @@ RECENT, RANKED = 0, 1
 SNAPSHOT_TTL_S = 30 * 60
 
 
-async def _hydrate(app: web.Application, ids: list[int], viewer: int) -> list[dict]:
-    return await hydrate(app, ids, viewer)
-
-
 async def _recent(app: web.Application, viewer: int, before: int | None, limit: int) -> tuple[list[dict], list | None]:
     entries = await app[FEED].read(viewer, before, limit + 1)
     more = len(entries) > limit
     entries = entries[:limit]
-    items = await _hydrate(app, [p for p, _ in entries], viewer)
+    items = await hydrate(app, [p for p, _ in entries], viewer)
     return items, ([RECENT, entries[-1][0], 0] if more and entries else None)
 
 
@@ -74,7 +70,7 @@ async def _continue_ranked(app: web.Application, viewer: int, snapshot: int, off
     if floor is None:
         raise BadRequest("This feed pass has expired; start again without a cursor.", code="cursor_expired")
     # Re-hydrated now (counts are current, deleted posts drop out); the order stays frozen.
-    items = await _hydrate(app, [int(i) for i in ids], viewer)
+    items = await hydrate(app, [int(i) for i in ids], viewer)
     if offset + limit < total:
         return items, [RANKED, snapshot, offset + limit]
     return items, ([RECENT, int(floor), 0] if int(floor) else None)
