@@ -25,18 +25,23 @@ def connect(settings: Settings) -> None:
              logging_level="WARNING", log_to_driver=False)
 
 
+def stop_named_actors(namespace: str, keep=lambda name: False) -> list[str]:
+    """Stop the named actors of a namespace (blocking), except those ``keep`` spares."""
+    doomed = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True)
+              if a["namespace"] == namespace and not keep(a["name"])]
+    for name in doomed:
+        try:
+            ray.kill(ray.get_actor(name, namespace=namespace), no_restart=True)
+        except ValueError:
+            pass   # already gone
+    return doomed
+
+
 def retire_stale_shards(settings: Settings) -> list[str]:
     """Stop shard actors left by an older protocol version (blocking). Their state is a cache."""
     current = f"{NAME_PREFIX}{SHARD_PROTOCOL}-"
-    stale = [a["name"] for a in ray.util.list_named_actors(all_namespaces=True)
-             if a["namespace"] == settings.ray_namespace
-             and a["name"].startswith(NAME_PREFIX) and not a["name"].startswith(current)]
-    for name in stale:
-        try:
-            ray.kill(ray.get_actor(name, namespace=settings.ray_namespace), no_restart=True)
-        except ValueError:
-            pass   # already gone
-    return stale
+    return stop_named_actors(settings.ray_namespace,
+                             keep=lambda name: not name.startswith(NAME_PREFIX) or name.startswith(current))
 
 
 def ensure_shards(settings: Settings, count: int) -> list[ActorHandle]:

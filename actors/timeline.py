@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import bisect
 import heapq
-import itertools
 from typing import Iterable, Iterator
 
 Entry = tuple[int, int]   # (post_id, author_id)
@@ -83,6 +82,3 @@ def merge_newest(limit: int, *sources: Iterable[Entry]) -> list[Entry]:
             break
     return out
 
-
-def older_than(entries: Iterable[Entry], before: int | None) -> Iterator[Entry]:
-    return entries if before is None else itertools.dropwhile(lambda e: e[0] >= before, entries)

@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import random
 import time
 
-import ray
 import redis.asyncio as aioredis
 
-from actors.feed_shard import shard_actor_name
 from actors.sharding import group_by_shard
-from actors.shards import connect, ensure_shards, retire_stale_shards
+from actors.shards import connect, ensure_shards, stop_named_actors
 from core import redis_keys
 from core.clock import now_ms
 from core.config import load_settings
@@ -116,10 +115,11 @@ async def main() -> None:
     token = await SessionStore(redis, 3600).issue(reader)
 
     # 1. Reads per strategy, each strategy with its own shard actors (own Ray namespace).
-    # Shard actors of earlier benchmark runs may run older code: retire them first.
+    # Shard actors of earlier benchmark runs may run older code: stop them first.
     connect(settings)
-    for ns in ("raygram-bench-push", "raygram-bench-hybrid", "raygram-bench-fanout"):
-        retire_stale_shards(type(settings)(**{**settings.__dict__, "ray_namespace": ns}))
+    fanout_namespace = "raygram-bench-fanout"
+    for namespace in ("raygram-bench-push", "raygram-bench-hybrid", fanout_namespace):
+        stop_named_actors(namespace)
     reads = {}
     port = 8092
     for strategy in ("pull", "push", "hybrid"):
@@ -145,8 +145,7 @@ async def main() -> None:
 
     # 2. Fan-out through the push-strategy shards, every follower materialised; 3. Redis baseline.
     connect(settings)
-    namespace = "raygram-bench-fanout"
-    bench_settings = type(settings)(**{**settings.__dict__, "ray_namespace": namespace, "feed_strategy": "push"})
+    bench_settings = dataclasses.replace(settings, ray_namespace=fanout_namespace, feed_strategy="push")
     shards = ensure_shards(bench_settings, settings.feed_shards)
     records, _, _ = await driver.execute_query(
         "MATCH (u:User) WHERE u.username STARTS WITH $p WITH u, COUNT { (u)<-[:FOLLOWS]-() } AS f "
@@ -183,14 +182,8 @@ async def main() -> None:
                 await pipe.execute()
         redis_s = time.perf_counter() - t0
         fanouts.append((label, n_followers, delivered, fan_s, redis_s))
-    for h in shards:
-        ray.kill(h, no_restart=True)
-    for strategy in ("push", "hybrid"):
-        for i in range(settings.feed_shards):
-            try:
-                ray.kill(ray.get_actor(shard_actor_name(i), namespace=f"raygram-bench-{strategy}"), no_restart=True)
-            except ValueError:
-                pass
+    for namespace in (fanout_namespace, "raygram-bench-push", "raygram-bench-hybrid"):
+        stop_named_actors(namespace)
     await redis.aclose()
     await driver.close()
 

@@ -24,6 +24,7 @@ import aiohttp
 import redis.asyncio as aioredis
 
 from actors.event_log import EventLog
+from actors.shards import connect, stop_named_actors
 from core.config import load_settings
 from core.ids import IdGenerator
 from gateway.sessions import SessionStore
@@ -231,12 +232,9 @@ async def main() -> None:
           f"{kb:.1f} KB RSS per socket")
     print(f"\n{args.events}-event run with random disconnects and resumes: {json.dumps(resume)}")
 
-    import ray
-    from actors.shards import connect
     connect(settings)
-    for actor in ray.util.list_named_actors(all_namespaces=True):
-        if actor["namespace"].startswith("raygram-bench-live"):
-            ray.kill(ray.get_actor(actor["name"], namespace=actor["namespace"]), no_restart=True)
+    for namespace in (env["RAYGRAM_RAY_NAMESPACE"], env_celeb["RAYGRAM_RAY_NAMESPACE"]):
+        stop_named_actors(namespace)
     await run_auto_commit(driver, "MATCH (u:User) WHERE u.username STARTS WITH $p CALL (u) { DETACH DELETE u } "
                           "IN TRANSACTIONS OF 2000 ROWS", p=f"bench_live_{tag}")
     await redis.aclose()

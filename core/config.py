@@ -26,7 +26,6 @@ class Settings:
 
     host: str
     port: int
-    gateway_workers: int
 
     redis_port: int
     redis_url: str
@@ -161,7 +160,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cache_dir=cache_dir,
         host=host,
         port=get_int("PORT", 8080),
-        gateway_workers=get_int("GATEWAY_WORKERS", 1),
         redis_port=redis_port,
         redis_url=get("REDIS_URL", f"redis://127.0.0.1:{redis_port}/0"),
         neo4j_bolt_port=bolt_port,

@@ -25,6 +25,13 @@ def _comment_id(request: web.Request) -> int:
     return int(raw)
 
 
+async def _liked_changed(app: web.Application, viewer: int, post_id: int, *, liked: bool) -> None:
+    """Keep the reader's liked set (liked_by_me in feeds) and the cached post body in step."""
+    key = redis_keys.liked_posts(viewer)
+    await (app[REDIS].sadd(key, str(post_id)) if liked else app[REDIS].srem(key, str(post_id)))
+    await forget(app, post_id)
+
+
 @describe(responses={"200": {"description": "{liked: true, like_count}"}})
 async def like(request: web.Request) -> web.Response:
     """Like a post (idempotent)."""
@@ -32,8 +39,7 @@ async def like(request: web.Request) -> web.Response:
     post_id = post_id_param(request)
     app = request.app
     change = await engagement.like(app[NEO4J], viewer, post_id, edge_id=app[IDS].next_id(), now_ms=now_ms())
-    await app[REDIS].sadd(redis_keys.liked_posts(viewer), str(post_id))
-    await forget(app, post_id)
+    await _liked_changed(app, viewer, post_id, liked=True)
     if change.changed:
         await notify(app, recipient=change.author_id, kind="like", actor=viewer, post_id=post_id,
                      dedupe=f"like:{viewer}:{post_id}")
@@ -47,8 +53,7 @@ async def unlike(request: web.Request) -> web.Response:
     post_id = post_id_param(request)
     app = request.app
     change = await engagement.unlike(app[NEO4J], viewer, post_id)
-    await app[REDIS].srem(redis_keys.liked_posts(viewer), str(post_id))
-    await forget(app, post_id)
+    await _liked_changed(app, viewer, post_id, liked=False)
     return web.json_response({"liked": False, "like_count": change.like_count})
 
 

@@ -11,6 +11,7 @@ import secrets
 
 import pytest
 
+from actors.shards import stop_named_actors
 from core.config import Settings, load_settings
 from gateway.app import create_app
 from stack import manager
@@ -62,8 +63,5 @@ async def isolated_client(aiohttp_client, settings, unique):
         return await aiohttp_client(app, headers={"X-Forwarded-For": f"test-client-{unique}"})
 
     yield make
-    import ray
     for namespace in namespaces:
-        for actor in ray.util.list_named_actors(all_namespaces=True):
-            if actor["namespace"] == namespace:
-                ray.kill(ray.get_actor(actor["name"], namespace=namespace), no_restart=True)
+        stop_named_actors(namespace)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import ray
 
-from actors.shards import connect
+from actors.shards import connect, stop_named_actors
 from gateway.app import create_app
 from gateway.keys import SHARDS
 from tests import images
@@ -89,7 +89,5 @@ async def test_shards_spread_over_two_nodes_and_survive_losing_one(aiohttp_clien
         if node2.poll() is None:
             node2.terminate()
             node2.wait(timeout=60)
-        # The test namespaces' actors go; the code-version trick retires nothing here, so kill by name.
-        for actor in ray.util.list_named_actors(all_namespaces=True):
-            if actor["namespace"] in namespaces:
-                ray.kill(ray.get_actor(actor["name"], namespace=actor["namespace"]), no_restart=True)
+        for namespace in namespaces:
+            stop_named_actors(namespace)
