@@ -98,6 +98,14 @@ class Settings:
     ws_queue_max: int              # events buffered per socket before a slow reader is cut off
     ws_heartbeat_s: float
 
+    search_batch: int              # outbox entries an indexer applies per Elasticsearch bulk call
+    search_retry_max_s: float      # longest pause between retries while a backing service is down
+    search_claim_idle_s: float     # another indexer's unacked entries older than this are taken over
+    trending_window_s: int         # "now": posts this recent count towards a burst
+    trending_baseline_s: int       # the tag's usual rate is measured over this span before the window
+    trending_min_authors: int      # a tag trends only if this many distinct accounts use it in the window
+    trending_cache_s: int
+
     @property
     def secrets_file(self) -> Path:
         return self.var_dir / "secrets.json"
@@ -215,4 +223,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         event_live_window_s=get_int("EVENT_LIVE_WINDOW_S", 24 * 3600),
         ws_queue_max=get_int("WS_QUEUE_MAX", 256),
         ws_heartbeat_s=float(get("WS_HEARTBEAT_S", "20")),
+        search_batch=get_int("SEARCH_BATCH", 500),
+        search_retry_max_s=float(get("SEARCH_RETRY_MAX_S", "5")),
+        search_claim_idle_s=float(get("SEARCH_CLAIM_IDLE_S", "60")),
+        trending_window_s=get_int("TRENDING_WINDOW_S", 3600),
+        trending_baseline_s=get_int("TRENDING_BASELINE_S", 7 * 24 * 3600),
+        trending_min_authors=get_int("TRENDING_MIN_AUTHORS", 2),
+        trending_cache_s=get_int("TRENDING_CACHE_S", 30),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import struct
 
 from .errors import BadRequest, ValidationFailed
 
@@ -54,3 +55,16 @@ def page(items: list, limit: int, key) -> dict:
     items = items[:limit]
     next_cursor = encode(*key(items[-1])) if more and items else None
     return {"items": items, "next_cursor": next_cursor}
+
+
+def float_key(value: float) -> int:
+    """A float as an int cursor component, bit-exact (relevance scores must round-trip exactly to
+    continue a search after them)."""
+    return struct.unpack(">q", struct.pack(">d", value))[0]
+
+
+def from_float_key(key: int) -> float:
+    try:
+        return struct.unpack(">d", struct.pack(">q", key))[0]
+    except struct.error:
+        raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor") from None

@@ -98,3 +98,21 @@ def live_channel(user_id: int) -> str:
 def celebrities() -> str:
     """Accounts currently above the celebrity threshold (their posts are pulled, not pushed)."""
     return f"{PREFIX}celebrities"
+
+
+def search_outbox() -> str:
+    """The search indexing outbox (a Redis Stream of ``kind``/``id`` entries: "this post, user or
+    author's posts changed"). Invariant: an entry is trimmed only after every consumer acked it
+    and no reindex still needs to replay it."""
+    return f"{PREFIX}search-outbox"
+
+
+def search_reindex() -> str:
+    """Hash alias -> JSON {target, since} of reindexes in progress: indexers write to the target
+    too, and the stream is kept from ``since`` on for the reindex to replay."""
+    return f"{PREFIX}search-reindex"
+
+
+def trending_cache(window_s: int, baseline_s: int, limit: int) -> str:
+    """Trending hashtags as last computed (JSON), shared by every gateway for a few seconds."""
+    return f"{PREFIX}trending:{window_s}:{baseline_s}:{limit}"

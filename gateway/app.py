@@ -6,7 +6,7 @@ from aiohttp import web
 from core.config import Settings, load_settings
 
 from . import health, metrics, openapi
-from .routes import accounts, engagement, feed, notifications, posts, social, stream
+from .routes import accounts, engagement, feed, notifications, posts, search, social, stream
 from .keys import SETTINGS
 from .middleware import error_middleware
 from .resources import CONTEXTS
@@ -31,5 +31,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     feed.setup(app)
     engagement.setup(app)
     notifications.setup(app)
+    search.setup(app)
     stream.setup(app)
     return app

@@ -69,6 +69,52 @@ def _shards(args: argparse.Namespace) -> int:
     return 0
 
 
+def _search(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from actors.redis_client import open_redis
+    from graph.driver import open_driver
+    from search.client import open_client
+    from search.indexes import ensure_indexes, index_specs, indexes_behind
+    from search.outbox import Outbox
+    from search.reindex import ReindexRunning, reindex
+
+    unknown = set(args.kinds) - {"posts", "users"}
+    if unknown:
+        print(f"unknown index kinds: {', '.join(sorted(unknown))} (posts, users)", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        settings = load_settings()
+        es, redis, driver = open_client(settings), open_redis(settings.redis_url), open_driver(settings)
+        try:
+            if args.action == "reindex":
+                await ensure_indexes(es, settings.es_index_prefix)
+                try:
+                    reports = await reindex(es, redis, driver, settings.es_index_prefix,
+                                            kinds=tuple(args.kinds) or None, progress=print)
+                except ReindexRunning:
+                    print("another reindex is running; try again when it has finished", file=sys.stderr)
+                    return 1
+                print(json.dumps([{"alias": r.alias, "index": r.index, "replaced": list(r.previous),
+                                   "copied": r.copied, "replayed": r.replayed, "seconds": round(r.seconds, 1)}
+                                  for r in reports], indent=2))
+            else:
+                state = {"outbox": await Outbox(redis).state()}
+                for spec in index_specs(settings.es_index_prefix).values():
+                    behind = await indexes_behind(es, spec.alias)
+                    count = (await es.count(index=spec.alias))["count"] if behind else 0
+                    state[spec.alias] = {"indexes": behind, "documents": count, "mapping_version": spec.version}
+                print(json.dumps(state, indent=2))
+            return 0
+        finally:
+            await es.close()
+            await redis.aclose()
+            await driver.close()
+
+    return asyncio.run(run())
+
+
 def _config(args: argparse.Namespace) -> int:
     print(json.dumps(load_settings().redacted(), indent=2))
     return 0
@@ -92,6 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["status", "scale"])
     p.add_argument("count", nargs="?", type=int)
     p.set_defaults(func=_shards)
+
+    p = sub.add_parser("search", help="the search indexes: status, or reindex from Neo4j with no downtime")
+    p.add_argument("action", choices=["status", "reindex"])
+    p.add_argument("kinds", nargs="*", help="reindex: only these of posts, users (default both)")
+    p.set_defaults(func=_search)
 
     p = sub.add_parser("config", help="print the effective configuration (secrets masked)")
     p.set_defaults(func=_config)

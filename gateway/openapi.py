@@ -23,7 +23,8 @@ PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json"}
 
 
 def describe(**operation: Any) -> Callable:
-    """Attach OpenAPI operation fields (requestBody, responses, ...) to a handler."""
+    """Attach OpenAPI operation fields (requestBody, responses, ...) to a handler; ``query``
+    names query parameters with their descriptions."""
     def wrap(handler):
         handler.openapi = operation
         return handler
@@ -43,13 +44,15 @@ def build_spec(app: web.Application) -> dict:
                                       "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
         }
         extra = getattr(route.handler, "openapi", {})
-        operation.update({k: v for k, v in extra.items() if k != "responses"})
+        operation.update({k: v for k, v in extra.items() if k not in ("responses", "query")})
         operation["responses"].update(extra.get("responses", {"200": {"description": "OK"}}))
         if path not in PUBLIC_PATHS and not extra.get("public", False):
             operation["security"] = [{"bearer": []}]
         operation.pop("public", None)
         params = [{"name": p.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
                   for p in path.split("/") if p.startswith("{")]
+        params += [{"name": name, "in": "query", "description": text, "schema": {"type": "string"}}
+                   for name, text in extra.get("query", {}).items()]
         if params:
             operation["parameters"] = params
         paths.setdefault(path, {})[route.method.lower()] = operation

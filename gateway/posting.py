@@ -104,7 +104,7 @@ async def publish(app: web.Application, author_id: int, upload: Upload, workdir:
         raise
     view = await render_post(app, post)
     await app[FEED].published(post, view)
-    await app[SEARCH_EFFECTS].post_indexed(post)
+    await app[SEARCH_EFFECTS].post_changed(post["id"])
     return view
 
 
@@ -123,7 +123,7 @@ async def delete(app: web.Application, post_id: int, actor_id: int) -> None:
     keys = await posts.delete_post(app[NEO4J], post_id, actor_id)
     await hydration.forget(app, post_id)
     await app[FEED].unpublished(post_id, actor_id)
-    await app[SEARCH_EFFECTS].post_unindexed(post_id)
+    await app[SEARCH_EFFECTS].post_changed(post_id)
     try:
         await storage.delete_keys(app[S3], app[SETTINGS].s3_bucket, keys)
     except Exception:

@@ -11,6 +11,9 @@ import contextlib
 import dataclasses
 import logging
 import multiprocessing as mp
+import os
+import secrets
+import socket
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack
 from typing import AsyncIterator
@@ -29,11 +32,15 @@ from graph.schema import apply_schema
 from media.storage import ensure_bucket, open_s3
 from media.sweeper import sweep_orphans
 from search.client import open_client
+from search.indexer import Indexer
 from search.indexes import ensure_indexes
-from search.port import NoSearchEffects
+from search.outbox import Outbox
+from search.port import OutboxSearchEffects
+from search.reindex import ReindexRunning, reindex
+from search.worker import IndexWorker
 
 from .live import LiveHub
-from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SESSIONS,
+from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SEARCH_INDEXER, SESSIONS,
                    SETTINGS, SHARDS)
 from .sessions import SessionStore
 
@@ -66,15 +73,45 @@ async def neo4j_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def search_ctx(app: web.Application) -> AsyncIterator[None]:
-    es = open_client(app[SETTINGS])
+    """Elasticsearch, the outbox that feeds it, and this process's indexer."""
+    settings = app[SETTINGS]
+    es = open_client(settings)
     try:
-        await ensure_indexes(es, app[SETTINGS].es_index_prefix)
+        outdated = await ensure_indexes(es, settings.es_index_prefix)
     except BaseException:
         await es.close()
         raise
     app[SEARCH] = es
+    outbox = Outbox(app[REDIS])
+    await outbox.ensure_group()
+    app[SEARCH_EFFECTS] = OutboxSearchEffects(outbox)
+    worker = IndexWorker(outbox, Indexer(es, app[REDIS], app[NEO4J], settings.es_index_prefix),
+                         consumer=f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}",
+                         batch=settings.search_batch, retry_max_s=settings.search_retry_max_s,
+                         claim_idle_s=settings.search_claim_idle_s)
+    app[SEARCH_INDEXER] = worker
+    tasks = [asyncio.create_task(worker.run())]
+    if outdated:
+        tasks.append(asyncio.create_task(_migrate(app, tuple(spec.kind for spec in outdated))))
     yield
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await worker.leave()
     await es.close()
+
+
+async def _migrate(app: web.Application, kinds: tuple[str, ...]) -> None:
+    """A new mapping version: rebuild into it while the old index keeps serving."""
+    try:
+        await reindex(app[SEARCH], app[REDIS], app[NEO4J], app[SETTINGS].es_index_prefix, kinds=kinds,
+                      progress=log.info)
+    except ReindexRunning:
+        log.info("another process is migrating the search indexes")
+    except Exception:
+        log.exception("search index migration failed; run `raygram search reindex`")
 
 
 async def s3_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -129,7 +166,6 @@ async def ray_ctx(app: web.Application) -> AsyncIterator[None]:
     await link.start()
     app[SHARDS] = link
     app[FEED] = FeedEngine(settings, link, app[REDIS], app[NEO4J])
-    app[SEARCH_EFFECTS] = NoSearchEffects()
     yield
     # The driver connection is per process and outlives this app (tests build many apps in one
     # process); `raygram serve` disconnects when the process exits.

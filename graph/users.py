@@ -62,7 +62,7 @@ async def get_by_username(driver: AsyncDriver, username: str, viewer_id: int) ->
         username=username, viewer=viewer_id)
     if not records:
         return None
-    return _with_relationship(records[0])
+    return with_relationship(records[0])
 
 
 async def update_profile(driver: AsyncDriver, user_id: int, patch: dict[str, Any]) -> dict[str, Any] | None:
@@ -71,7 +71,7 @@ async def update_profile(driver: AsyncDriver, user_id: int, patch: dict[str, Any
     return records[0]["user"] if records else None
 
 
-def _with_relationship(record) -> dict[str, Any]:
+def with_relationship(record) -> dict[str, Any]:
     user = dict(record["user"])
     if record["relationship"] is not None:
         user["relationship"] = record["relationship"]

@@ -16,3 +16,8 @@ def parse_hashtags(caption: str) -> list[str]:
         if any(ch.isalpha() for ch in tag) and tag not in seen:
             seen[tag] = None
     return list(seen)
+
+
+def split_hashtags(text: str) -> tuple[str, list[str]]:
+    """(the text without its hashtags, the hashtags as ``parse_hashtags`` finds them)."""
+    return _TAG.sub(" ", text), parse_hashtags(text)

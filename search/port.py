@@ -1,21 +1,40 @@
-"""The narrow interface through which the gateway tells the search layer about posts.
+"""The narrow interface through which the gateway tells the search layer what changed.
 
-The indexing pipeline (a durable outbox drained into Elasticsearch) gives these their effect;
-until then they are deliberate no-ops.
+Called after the durable write (Neo4j) succeeded. The adapter appends to the outbox and never
+fails the caller's request: the write already happened, and a lost entry is repaired by
+``raygram search reindex``.
 """
 from __future__ import annotations
 
-from typing import Any, Protocol
+import logging
+from typing import Protocol
+
+from .outbox import AUTHOR, POST, USER, Outbox
+
+log = logging.getLogger(__name__)
 
 
 class SearchPort(Protocol):
-    async def post_indexed(self, post: dict[str, Any]) -> None: ...
-    async def post_unindexed(self, post_id: int) -> None: ...
+    async def post_changed(self, post_id: int) -> None: ...          # created, deleted, counts changed
+    async def user_changed(self, user_id: int) -> None: ...          # profile or follower count changed
+    async def visibility_changed(self, user_id: int) -> None: ...    # went private or public
 
 
-class NoSearchEffects:
-    async def post_indexed(self, post: dict[str, Any]) -> None:
-        return None
+class OutboxSearchEffects:
+    def __init__(self, outbox: Outbox) -> None:
+        self.outbox = outbox
 
-    async def post_unindexed(self, post_id: int) -> None:
-        return None
+    async def post_changed(self, post_id: int) -> None:
+        await self._add(POST, post_id)
+
+    async def user_changed(self, user_id: int) -> None:
+        await self._add(USER, user_id)
+
+    async def visibility_changed(self, user_id: int) -> None:
+        await self._add(AUTHOR, user_id)
+
+    async def _add(self, kind: str, ident: int) -> None:
+        try:
+            await self.outbox.add([(kind, ident)])
+        except Exception:
+            log.exception("search outbox unavailable: %s %s reaches the index at the next reindex", kind, ident)

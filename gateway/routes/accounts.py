@@ -11,7 +11,7 @@ from graph import follows, users
 from .. import ratelimit
 from ..auth import client_address, current_token, current_user_id
 from ..http import json_object, no_content, read_json
-from ..keys import FEED, IDS, NEO4J, REDIS, SESSIONS, SETTINGS
+from ..keys import FEED, IDS, NEO4J, REDIS, SEARCH_EFFECTS, SESSIONS, SETTINGS
 from ..openapi import describe
 from ..passwords import hash_password, verify_password
 from ..views import user_view
@@ -27,6 +27,7 @@ async def create_account(request: web.Request) -> web.Response:
     user = await users.create_user(app[NEO4J], user_id=app[IDS].next_id(), username=username,
                                    display_name=display_name, password_hash=await hash_password(password),
                                    now_ms=now_ms())
+    await app[SEARCH_EFFECTS].user_changed(user["id"])
     token = await app[SESSIONS].issue(user["id"])
     return web.json_response({"user": user_view(user), "token": token}, status=201)
 
@@ -86,6 +87,11 @@ async def patch_me(request: web.Request) -> web.Response:
             await app[FEED].followed(follower_id, user_id)
         if approved:
             user = await users.get_by_id(app[NEO4J], user_id)
+    if "private" in patch:
+        # Every post of the account changes who may find it.
+        await app[SEARCH_EFFECTS].visibility_changed(user_id)
+    elif "display_name" in patch:
+        await app[SEARCH_EFFECTS].user_changed(user_id)
     return web.json_response(user_view(user))
 
 

@@ -11,7 +11,7 @@ from graph import engagement
 from ..auth import current_user_id
 from ..http import each, no_content, paged, read_json
 from ..hydration import forget
-from ..keys import IDS, NEO4J, REDIS
+from ..keys import IDS, NEO4J, REDIS, SEARCH_EFFECTS
 from ..notify import notify
 from ..openapi import describe
 from ..views import comment_view, user_view
@@ -25,11 +25,16 @@ def _comment_id(request: web.Request) -> int:
     return int(raw)
 
 
+async def _counts_changed(app: web.Application, post_id: int) -> None:
+    await forget(app, post_id)
+    await app[SEARCH_EFFECTS].post_changed(post_id)
+
+
 async def _liked_changed(app: web.Application, viewer: int, post_id: int, *, liked: bool) -> None:
     """Keep the reader's liked set (liked_by_me in feeds) and the cached post body in step."""
     key = redis_keys.liked_posts(viewer)
     await (app[REDIS].sadd(key, str(post_id)) if liked else app[REDIS].srem(key, str(post_id)))
-    await forget(app, post_id)
+    await _counts_changed(app, post_id)
 
 
 @describe(responses={"200": {"description": "{liked: true, like_count}"}})
@@ -76,7 +81,7 @@ async def add_comment(request: web.Request) -> web.Response:
     app = request.app
     comment, author = await engagement.add_comment(app[NEO4J], viewer, post_id, comment_id=app[IDS].next_id(),
                                                    text=text, now_ms=now_ms())
-    await forget(app, post_id)
+    await _counts_changed(app, post_id)
     await notify(app, recipient=author, kind="comment", actor=viewer, post_id=post_id, comment_id=comment["id"],
                  dedupe=f"comment:{comment['id']}")
     return web.json_response(comment_view(comment), status=201)
@@ -98,7 +103,7 @@ async def delete_comment(request: web.Request) -> web.Response:
     viewer = await current_user_id(request)
     post_id = post_id_param(request)
     await engagement.delete_comment(request.app[NEO4J], viewer, post_id, _comment_id(request))
-    await forget(request.app, post_id)
+    await _counts_changed(request.app, post_id)
     return no_content()
 
 

@@ -10,7 +10,7 @@ from graph import follows, users
 
 from ..auth import current_user_id
 from ..http import each, no_content, paged
-from ..keys import FEED, IDS, NEO4J
+from ..keys import FEED, IDS, NEO4J, SEARCH_EFFECTS
 from ..notify import notify
 from ..openapi import describe
 from ..views import user_view
@@ -42,6 +42,7 @@ async def follow(request: web.Request) -> web.Response:
                                   now_ms=now_ms())
     if change.changed and change.state == follows.FOLLOWING:
         await app[FEED].followed(viewer, change.target_id)
+        await app[SEARCH_EFFECTS].user_changed(change.target_id)   # follower count
     if change.changed:
         kind = "follow" if change.state == follows.FOLLOWING else "follow_request"
         await notify(app, recipient=change.target_id, kind=kind, actor=viewer, dedupe=f"{kind}:{viewer}:{change.target_id}")
@@ -55,6 +56,7 @@ async def unfollow(request: web.Request) -> web.Response:
     change = await follows.unfollow(request.app[NEO4J], viewer, username_param(request))
     if change.was_following:
         await request.app[FEED].unfollowed(viewer, change.target_id)
+        await request.app[SEARCH_EFFECTS].user_changed(change.target_id)
     return no_content()
 
 
@@ -97,6 +99,7 @@ async def _answer(request: web.Request, accept: bool) -> web.Response:
                                              edge_id=app[IDS].next_id(), now_ms=now_ms())
     if accept:
         await app[FEED].followed(requester, viewer)
+        await app[SEARCH_EFFECTS].user_changed(viewer)
         await notify(app, recipient=requester, kind="follow_accept", actor=viewer,
                      dedupe=f"follow_accept:{viewer}:{requester}")
     return no_content()

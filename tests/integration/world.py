@@ -1,6 +1,7 @@
 """A small world of accounts, built through the public API only."""
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 import aiohttp
@@ -76,3 +77,23 @@ class World:
         resp = await self.upload(who, files, caption, **kw)
         assert resp.status == 201, await resp.text()
         return await resp.json()
+
+    async def get(self, viewer: Account, path: str, **params) -> dict:
+        resp = await self.client.get(path, params=params, headers=viewer.auth)
+        assert resp.status == 200, await resp.text()
+        return await resp.json()
+
+    async def search_posts(self, viewer: Account, q: str, **params) -> list[dict]:
+        return (await self.get(viewer, "/api/v1/search/posts", q=q, **params))["items"]
+
+
+async def eventually(probe, *, timeout: float = 30.0, interval: float = 0.25):
+    """Await ``probe()`` until it returns something truthy (indexing is asynchronous); the last
+    value otherwise, for the caller's assertion to show."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        value = await probe()
+        if value or loop.time() > deadline:
+            return value
+        await asyncio.sleep(interval)

@@ -1,0 +1,87 @@
+"""What the search indexes are built from: posts and users as the durable record has them now.
+
+The indexer never trusts what an outbox entry says about a post; it reads the post here, so
+entries may arrive late, twice or out of order and the index still converges on the graph.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import AsyncDriver
+
+from .users import RELATIONSHIP_FIELDS, USER_FIELDS, with_relationship
+
+# `p` (the post) and `u` (its author) must be bound.
+_POST_DOC = """{
+    id: p.id, caption: p.caption, hashtags: p.hashtags, created_at: p.created_at,
+    author_id: u.id, author_username: u.username, author_private: u.private,
+    like_count: COUNT { (p)<-[:LIKED]-() }, comment_count: COUNT { (p)<-[:ON]-(:Comment) }
+}"""
+
+_USER_DOC = """{
+    id: u.id, username: u.username, display_name: u.display_name, private: u.private,
+    created_at: u.created_at, followers_count: COUNT { (u)<-[:FOLLOWS]-() }
+}"""
+
+
+async def posts_by_id(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Those of the posts that exist (the others were deleted)."""
+    records, _, _ = await driver.execute_query(
+        f"""UNWIND $ids AS pid
+            MATCH (u:User)-[:POSTED]->(p:Post {{id: pid}})
+            RETURN {_POST_DOC} AS doc""", ids=post_ids)
+    return {r["doc"]["id"]: r["doc"] for r in records}
+
+
+async def post_ids_of_authors(driver: AsyncDriver, author_ids: list[int]) -> list[int]:
+    records, _, _ = await driver.execute_query(
+        """UNWIND $authors AS aid
+           MATCH (p:Post) WHERE p.author_id = aid
+           RETURN p.id AS id""", authors=author_ids)
+    return [r["id"] for r in records]
+
+
+async def users_by_id(driver: AsyncDriver, user_ids: list[int]) -> dict[int, dict[str, Any]]:
+    records, _, _ = await driver.execute_query(
+        f"""UNWIND $ids AS uid
+            MATCH (u:User {{id: uid}})
+            RETURN {_USER_DOC} AS doc""", ids=user_ids)
+    return {r["doc"]["id"]: r["doc"] for r in records}
+
+
+async def posts_after(driver: AsyncDriver, after: int, limit: int) -> list[dict[str, Any]]:
+    """Every post in id order, a page at a time (for a full reindex)."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (p:Post) WHERE p.id > $after
+            WITH p ORDER BY p.id LIMIT $limit
+            MATCH (u:User)-[:POSTED]->(p)
+            RETURN {_POST_DOC} AS doc ORDER BY doc.id""", after=after, limit=limit)
+    return [r["doc"] for r in records]
+
+
+async def users_after(driver: AsyncDriver, after: int, limit: int) -> list[dict[str, Any]]:
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (u:User) WHERE u.id > $after
+            WITH u ORDER BY u.id LIMIT $limit
+            RETURN {_USER_DOC} AS doc""", after=after, limit=limit)
+    return [r["doc"] for r in records]
+
+
+async def private_followees(driver: AsyncDriver, viewer_id: int) -> list[int]:
+    """Private accounts whose posts the viewer may see (approved follows), for search filters."""
+    records, _, _ = await driver.execute_query(
+        """MATCH (:User {id: $viewer})-[:FOLLOWS]->(a:User) WHERE a.private
+           RETURN collect(a.id) AS ids""", viewer=viewer_id)
+    return records[0]["ids"] if records else []
+
+
+async def users_as_seen_by(driver: AsyncDriver, user_ids: list[int], viewer_id: int) -> list[dict[str, Any]]:
+    """Users in the given order, each with the viewer's relationship to them (unless it is the viewer)."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (v:User {{id: $viewer}})
+            UNWIND range(0, size($ids) - 1) AS i
+            MATCH (u:User {{id: $ids[i]}})
+            RETURN i, {USER_FIELDS} AS user,
+                   CASE WHEN u = v THEN null ELSE {RELATIONSHIP_FIELDS} END AS relationship
+            ORDER BY i""", ids=user_ids, viewer=viewer_id)
+    return [with_relationship(r) for r in records]

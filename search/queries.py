@@ -1,0 +1,150 @@
+"""Elasticsearch query bodies for the search endpoints (pure: no I/O, unit-tested).
+
+User input only ever reaches ``match``, ``match_bool_prefix``, ``prefix`` and ``term`` queries,
+which take it as data: there is no query-string syntax to inject, and text that analyses to no
+tokens (``"``, ``*``) simply matches nothing. Visibility is a filter inside every query, so pages
+are full pages of what the caller may see.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.errors import ValidationFailed
+from media.hashtags import parse_hashtags, split_hashtags
+
+MAX_QUERY_CHARS = 256
+# Relevance is multiplied by (RECENCY_FLOOR + decay): a week-old post keeps half its recency
+# boost, and an old but exact match still outranks a fresh vague one.
+RECENCY_HALF_LIFE = "7d"
+RECENCY_FLOOR = 0.25
+
+
+@dataclass(frozen=True)
+class PostQuery:
+    words: str               # free text for the caption ("" if the query was only hashtags)
+    tags: tuple[str, ...]    # case-folded hashtags, each required
+
+
+@dataclass(frozen=True)
+class Viewer:
+    id: int
+    private_followees: tuple[int, ...]   # private accounts the viewer is an approved follower of
+
+
+def _checked(q: str | None) -> str:
+    q = (q or "").strip()
+    if not q:
+        raise ValidationFailed("q must contain at least one word or #hashtag.", code="invalid_query")
+    if len(q) > MAX_QUERY_CHARS:
+        raise ValidationFailed(f"q may have at most {MAX_QUERY_CHARS} characters.", code="query_too_long")
+    return q
+
+
+def parse_post_query(q: str | None) -> PostQuery:
+    words, tags = split_hashtags(_checked(q))
+    return PostQuery(words=" ".join(words.split()), tags=tuple(tags))
+
+
+def parse_user_query(q: str | None) -> str:
+    return _checked(q).lstrip("@").casefold()
+
+
+def parse_tag(raw: str) -> str:
+    tags = parse_hashtags("#" + raw.lstrip("#"))
+    if len(tags) != 1 or tags[0] != raw.lstrip("#").casefold():
+        raise ValidationFailed("Not a hashtag: letters, digits and _ with at least one letter.", code="invalid_hashtag")
+    return tags[0]
+
+
+def visibility_filter(viewer: Viewer) -> dict:
+    """Public authors, the viewer, and private authors who approved the viewer."""
+    allowed = [str(viewer.id), *(str(a) for a in viewer.private_followees)]
+    return {"bool": {"should": [{"term": {"author_private": False}}, {"terms": {"author_id": allowed}}],
+                     "minimum_should_match": 1}}
+
+
+def search_posts(query: PostQuery, viewer: Viewer, *, origin_ms: int, after: tuple[float, int] | None,
+                 size: int) -> dict:
+    """Best first: caption relevance x recency (decay measured from ``origin_ms``, which a
+    cursor keeps, so scores do not drift while paging), newest first among equals."""
+    filters = [visibility_filter(viewer), *({"term": {"hashtags": t}} for t in query.tags)]
+    must = []
+    if query.words:
+        # Short queries need every word; longer ones most of them.
+        must.append({"match": {"caption": {"query": query.words, "minimum_should_match": "2<75%"}}})
+    elif not query.tags:
+        must.append({"match_none": {}})
+    body = {
+        "query": {"function_score": {
+            "query": {"bool": {"must": must, "filter": filters}},
+            "functions": [
+                {"exp": {"created_at": {"origin": origin_ms, "scale": RECENCY_HALF_LIFE, "decay": 0.5}}},
+                {"weight": RECENCY_FLOOR},
+            ],
+            "score_mode": "sum",
+            "boost_mode": "multiply",
+        }},
+        "sort": [{"_score": "desc"}, {"id": "desc"}],
+        "size": size,
+        "_source": False,
+        "track_total_hits": False,
+    }
+    if after is not None:
+        body["search_after"] = list(after)
+    return body
+
+
+def hashtag_posts(tag: str, viewer: Viewer, *, before: int | None, size: int) -> dict:
+    body = {
+        "query": {"bool": {"filter": [{"term": {"hashtags": tag}}, visibility_filter(viewer)]}},
+        "sort": [{"id": "desc"}],
+        "size": size,
+        "_source": False,
+        "track_total_hits": False,
+    }
+    if before is not None:
+        body["search_after"] = [before]
+    return body
+
+
+def search_users(prefix: str, *, after: tuple[float, int] | None, size: int) -> dict:
+    """Exact username first, then username prefixes, then display-name word prefixes; more
+    followers rank higher among similar matches."""
+    body = {
+        "query": {"function_score": {
+            "query": {"bool": {"should": [
+                {"term": {"username": {"value": prefix, "boost": 10}}},
+                {"prefix": {"username": {"value": prefix, "boost": 4}}},
+                {"match_bool_prefix": {"display_name": {"query": prefix}}},
+            ], "minimum_should_match": 1}},
+            "field_value_factor": {"field": "followers_count", "modifier": "log2p", "missing": 0},
+            "boost_mode": "multiply",
+        }},
+        "sort": [{"_score": "desc"}, {"id": "desc"}],
+        "size": size,
+        "_source": False,
+        "track_total_hits": False,
+    }
+    if after is not None:
+        body["search_after"] = list(after)
+    return body
+
+
+# How many tags with recent posts are weighed against their baseline.
+TRENDING_CANDIDATES = 500
+
+
+def trending(*, window_s: int, baseline_s: int) -> dict:
+    """Per hashtag used in public posts during the baseline span: posts in the whole span, and
+    posts and distinct authors in the recent window (candidates = the most used recently)."""
+    recent = {"range": {"created_at": {"gte": f"now-{window_s}s"}}}
+    return {
+        "size": 0,
+        "query": {"bool": {"filter": [{"term": {"author_private": False}},
+                                      {"range": {"created_at": {"gte": f"now-{baseline_s}s"}}}]}},
+        "aggs": {"tags": {
+            "terms": {"field": "hashtags", "size": TRENDING_CANDIDATES, "order": {"recent": "desc"}},
+            "aggs": {"recent": {"filter": recent,
+                                "aggs": {"authors": {"cardinality": {"field": "author_id"}}}}},
+        }},
+    }

@@ -1,0 +1,30 @@
+"""Running the query bodies of search/queries.py, with the contract's errors for failures."""
+from __future__ import annotations
+
+import logging
+
+from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError
+
+from core.errors import ServiceUnavailable, ValidationFailed
+
+log = logging.getLogger(__name__)
+
+
+async def run(es: AsyncElasticsearch, index: str, body: dict) -> dict:
+    try:
+        return (await es.search(index=index, body=body)).body
+    except BadRequestError as exc:
+        # Input only reaches safe query types, so this is a query Elasticsearch cannot run
+        # (e.g. limits of its own): the caller's answer is a clean 422, never a 500.
+        log.warning("search query refused: %s", exc)
+        raise ValidationFailed("This query cannot be searched; try fewer or shorter words.",
+                               code="invalid_query") from None
+    except ApiError as exc:
+        if exc.meta.status in (429, 503) or exc.meta.status >= 500:
+            raise ServiceUnavailable("elasticsearch") from None
+        raise
+
+
+def hit_sorts(response: dict) -> list[list]:
+    """The sort values of each hit (the last of them is the document id)."""
+    return [hit["sort"] for hit in response["hits"]["hits"]]
