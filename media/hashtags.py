@@ -20,4 +20,6 @@ def parse_hashtags(caption: str) -> list[str]:
 
 def split_hashtags(text: str) -> tuple[str, list[str]]:
     """(the text without its hashtags, the hashtags as ``parse_hashtags`` finds them)."""
-    return _TAG.sub(" ", text), parse_hashtags(text)
+    # "#2024" is a number, not a tag: it stays in the text, where it is a word like any other.
+    rest = _TAG.sub(lambda m: " " if any(ch.isalpha() for ch in m.group(1)) else m.group(0), text)
+    return rest, parse_hashtags(text)

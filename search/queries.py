@@ -46,7 +46,8 @@ def parse_post_query(q: str | None) -> PostQuery:
 
 
 def parse_user_query(q: str | None) -> str:
-    return _checked(q).lstrip("@").casefold()
+    # An empty prefix would match everyone: "@" alone is as empty as "".
+    return _checked((q or "").strip().lstrip("@")).casefold()
 
 
 def parse_tag(raw: str) -> str:
