@@ -1,4 +1,3 @@
-from search.indexes import index_specs
 from stack.proc import tail, wait_until
 
 
@@ -18,8 +17,3 @@ def test_wait_until_gives_up_early_when_the_process_died():
     assert len(calls) <= 2
 
 
-def test_indexes_are_versioned_behind_their_alias():
-    posts, users = index_specs("raygram")
-    assert (posts.alias, posts.index) == ("raygram-posts", "raygram-posts-v1")
-    assert posts.template["index_patterns"] == ["raygram-posts-v*"]
-    assert users.mappings["properties"]["username"]["type"] == "keyword"
