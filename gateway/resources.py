@@ -90,16 +90,14 @@ async def search_ctx(app: web.Application) -> AsyncIterator[None]:
                          batch=settings.search_batch, retry_max_s=settings.search_retry_max_s,
                          claim_idle_s=settings.search_claim_idle_s)
     app[SEARCH_INDEXER] = worker
-    tasks = [asyncio.create_task(worker.run())]
-    if outdated:
-        tasks.append(asyncio.create_task(_migrate(app, tuple(spec.kind for spec in outdated))))
+    indexing = asyncio.create_task(worker.run())
+    migration = asyncio.create_task(_migrate(app, tuple(s.kind for s in outdated))) if outdated else None
     yield
-    for task in tasks:
-        task.cancel()
-    for task in tasks:
+    if migration is not None:
+        migration.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await task
-    await worker.leave()
+            await migration
+    await worker.stop(indexing)
     await es.close()
 
 

@@ -8,6 +8,7 @@ unacknowledged and trims what everyone has acknowledged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -31,12 +32,13 @@ class IndexWorker:
         self.batch, self.retry_max_s, self.claim_idle_ms = batch, retry_max_s, int(claim_idle_s * 1000)
         self.indexed = 0
         self.failures = 0
+        self._stopping = False
 
     async def run(self) -> None:
         delay = FIRST_RETRY_S
         next_maintenance = 0.0
         group_ready = False
-        while True:
+        while not self._stopping:
             try:
                 if not group_ready:
                     await self.outbox.ensure_group()
@@ -66,7 +68,16 @@ class IndexWorker:
         reindexes = await self.outbox.redis.hgetall(redis_keys.search_reindex())
         await self.outbox.trim([json.loads(v)["since"] for v in reindexes.values()])
 
-    async def leave(self) -> None:
+    async def stop(self, task: asyncio.Task, timeout_s: float = 5.0) -> None:
+        """Finish the batch in hand (so its entries are acknowledged rather than left for another
+        process to claim a minute later), then leave the group."""
+        self._stopping = True
+        try:
+            await asyncio.wait_for(asyncio.shield(task), timeout_s)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         try:
             await self.outbox.leave(self.consumer)
         except Exception:
