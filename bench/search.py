@@ -26,7 +26,7 @@ import time
 import aiohttp
 
 from actors.redis_client import open_redis
-from actors.shards import stop_named_actors
+from actors.shards import connect, stop_named_actors
 from core import redis_keys
 from core.clock import now_ms
 from core.config import load_settings
@@ -279,6 +279,7 @@ async def main() -> None:
                 print(lines[-1], flush=True)
         print("\n== search benchmark ==\n" + "\n".join(lines))
     finally:
+        connect(settings)       # before any Ray call: a call without a connection starts a local cluster
         stop_named_actors(NAMESPACE)
         if not args.keep:
             await delete_seeded(driver)
