@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from elasticsearch import AsyncElasticsearch, BadRequestError
 
@@ -48,6 +48,10 @@ USERS_MAPPINGS = {
     },
 }
 
+# Segments kept newest first: "newest first" lists (a hashtag's page, hashtag-only searches) stop
+# after the first page's worth of hits instead of sorting every match.
+POSTS_SORT = {"sort.field": "id", "sort.order": "desc"}
+
 POSTS, USERS = "posts", "users"
 
 
@@ -57,6 +61,7 @@ class IndexSpec:
     alias: str
     version: int
     mappings: dict
+    settings: dict = field(default_factory=dict)
 
     def new_index_name(self) -> str:
         return f"{self.alias}-v{self.version}-{time.time_ns() // 1_000_000}"
@@ -69,12 +74,12 @@ class IndexSpec:
     @property
     def template(self) -> dict:
         return {"index_patterns": [f"{self.alias}-v*"], "priority": 100,
-                "template": {"settings": _SETTINGS, "mappings": self.mappings}}
+                "template": {"settings": {**_SETTINGS, **self.settings}, "mappings": self.mappings}}
 
 
 def index_specs(prefix: str) -> dict[str, IndexSpec]:
     return {
-        POSTS: IndexSpec(POSTS, alias=f"{prefix}-posts", version=2, mappings=POSTS_MAPPINGS),
+        POSTS: IndexSpec(POSTS, alias=f"{prefix}-posts", version=3, mappings=POSTS_MAPPINGS, settings=POSTS_SORT),
         USERS: IndexSpec(USERS, alias=f"{prefix}-users", version=2, mappings=USERS_MAPPINGS),
     }
 

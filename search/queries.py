@@ -69,6 +69,10 @@ def search_posts(query: PostQuery, viewer: Viewer, *, origin_ms: int, after: tup
     """Best first: caption relevance x recency (decay measured from ``origin_ms``, which a
     cursor keeps, so scores do not drift while paging), newest first among equals."""
     filters = [visibility_filter(viewer), *({"term": {"hashtags": t}} for t in query.tags)]
+    if query.tags and not query.words:
+        # Relevance is the same for every post carrying the tags, so the blend is pure recency:
+        # newest first, which the index's sort order answers without scoring every match.
+        return _newest_first(filters, before=after[1] if after else None, size=size)
     must = []
     if query.words:
         # Short queries need every word; longer ones most of them.
@@ -96,8 +100,12 @@ def search_posts(query: PostQuery, viewer: Viewer, *, origin_ms: int, after: tup
 
 
 def hashtag_posts(tag: str, viewer: Viewer, *, before: int | None, size: int) -> dict:
+    return _newest_first([{"term": {"hashtags": tag}}, visibility_filter(viewer)], before=before, size=size)
+
+
+def _newest_first(filters: list[dict], *, before: int | None, size: int) -> dict:
     body = {
-        "query": {"bool": {"filter": [{"term": {"hashtags": tag}}, visibility_filter(viewer)]}},
+        "query": {"bool": {"filter": filters}},
         "sort": [{"id": "desc"}],
         "size": size,
         "_source": False,

@@ -56,8 +56,10 @@ async def search_posts(request: web.Request) -> web.Response:
     after = (cursors.from_float_key(cursor[1]), cursor[2]) if cursor else None
     body = queries.search_posts(query, await _viewer(app, viewer_id), origin_ms=origin, after=after, size=limit + 1)
     sorts = reader.hit_sorts(await reader.run(app[SEARCH], _alias(app, POSTS), body))
-    items = await _posts_page(request, viewer_id, [s[1] for s in sorts[:limit]])
-    return web.json_response(_page(items, sorts, limit, lambda s: (origin, cursors.float_key(s[0]), s[1])))
+    # Sort values are [score, id], or [id] for hashtag-only queries (newest first).
+    items = await _posts_page(request, viewer_id, [s[-1] for s in sorts[:limit]])
+    return web.json_response(_page(items, sorts, limit,
+                                   lambda s: (origin, cursors.float_key(s[0]) if len(s) > 1 else 0, s[-1])))
 
 
 @describe(query={"q": "a prefix of a username or of a word of a display name"})

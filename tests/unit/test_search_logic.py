@@ -25,7 +25,8 @@ def _post_body(q: str, viewer: Viewer = ALICE, **kw) -> dict:
 
 
 def _bool(body: dict) -> dict:
-    return body["query"]["function_score"]["query"]["bool"]
+    query = body["query"]
+    return query["function_score"]["query"]["bool"] if "function_score" in query else query["bool"]
 
 
 def _code(excinfo) -> str:
@@ -102,10 +103,12 @@ def test_hashtags_in_a_query_become_required_term_filters_case_folded():
     assert clause["must"] == [{"match": {"caption": {"query": "golden hour", "minimum_should_match": "2<75%"}}}]
 
 
-def test_a_hashtag_only_query_filters_on_the_tags_without_a_caption_match():
-    clause = _bool(_post_body("#Cats"))
-    assert clause["must"] == []
-    assert {"term": {"hashtags": "cats"}} in clause["filter"]
+def test_a_hashtag_only_query_is_newest_first_without_a_caption_match():
+    body = _post_body("#Cats")
+    assert "must" not in _bool(body)
+    assert {"term": {"hashtags": "cats"}} in _bool(body)["filter"]
+    assert body["sort"] == [{"id": "desc"}]
+    assert _post_body("#Cats", after=(0.0, 99))["search_after"] == [99]
 
 
 def test_the_visibility_filter_lets_public_own_and_approved_private_posts_through_by_string_id():
