@@ -2,8 +2,7 @@
 
     .venv/bin/python -m bench.search [--posts 1000000] [--queries 300] [--keep]
 
-In one run, against the real services (the stack's own gateway is stopped meanwhile, so the
-benchmark's gateway is the only indexer draining the outbox):
+In one run, against the real services (indexes and outbox of their own, prefix ``raygram-bench``):
   1. seeds ``--posts`` posts (captions from a Zipf vocabulary, 0-3 hashtags each, spread over 30
      days, by the 100,000 accounts of bench.social_graph) straight into Neo4j;
   2. indexing throughput: a full reindex Neo4j -> Elasticsearch (posts/s), against the baseline of
@@ -126,7 +125,7 @@ async def raw_bulk_baseline(es, n: int) -> float:
 async def drain_rate(redis, driver, count: int) -> float:
     records, _, _ = await driver.execute_query(
         "MATCH (p:BenchSearchPost) RETURN p.id AS id LIMIT $n", n=count)
-    outbox = Outbox(redis)
+    outbox = Outbox(redis, BENCH_PREFIX)
     t0 = time.perf_counter()
     entries = [(POST, r["id"]) for r in records]
     for start in range(0, len(entries), 1000):
@@ -233,7 +232,6 @@ async def main() -> None:
 
     settings = ensure_secrets(load_settings())
     manager.up(settings, gateway=False)
-    manager.down(settings, ["gateway"])      # the benchmark's gateway must be the only indexer
     settings = dataclasses.replace(settings, es_index_prefix=BENCH_PREFIX)
     driver, redis, es = open_driver(settings), open_redis(settings.redis_url), open_client(settings)
     es = es.options(request_timeout=120)

@@ -100,11 +100,12 @@ def celebrities() -> str:
     return f"{PREFIX}celebrities"
 
 
-def search_outbox() -> str:
-    """The search indexing outbox (a Redis Stream of ``kind``/``id`` entries: "this post, user or
-    author's posts changed"). Invariant: an entry is trimmed only after every consumer acked it
-    and no reindex still needs to replay it."""
-    return f"{PREFIX}search-outbox"
+def search_outbox(index_prefix: str) -> str:
+    """The indexing outbox of the search indexes named ``index_prefix`` (a Redis Stream of
+    ``kind``/``id`` entries: "this post, user or author's posts changed"); one per set of indexes,
+    so gateways writing other indexes never take its entries. Invariant: an entry is trimmed only
+    after every consumer acked it and no reindex still needs to replay it."""
+    return f"{PREFIX}search-outbox:{index_prefix}"
 
 
 def search_reindex() -> str:

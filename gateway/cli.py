@@ -100,7 +100,7 @@ def _search(args: argparse.Namespace) -> int:
                                    "copied": r.copied, "replayed": r.replayed, "seconds": round(r.seconds, 1)}
                                   for r in reports], indent=2))
             else:
-                state = {"outbox": await Outbox(redis).state()}
+                state = {"outbox": await Outbox(redis, settings.es_index_prefix).state()}
                 for spec in index_specs(settings.es_index_prefix).values():
                     behind = await indexes_behind(es, spec.alias)
                     count = (await es.count(index=spec.alias))["count"] if behind else 0

@@ -82,7 +82,7 @@ async def search_ctx(app: web.Application) -> AsyncIterator[None]:
         await es.close()
         raise
     app[SEARCH] = es
-    outbox = Outbox(app[REDIS])
+    outbox = Outbox(app[REDIS], settings.es_index_prefix)
     await outbox.ensure_group()
     app[SEARCH_EFFECTS] = OutboxSearchEffects(outbox)
     worker = IndexWorker(outbox, Indexer(es, app[REDIS], app[NEO4J], settings.es_index_prefix),

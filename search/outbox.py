@@ -46,9 +46,9 @@ def _entries(raw: list) -> list[Entry]:
 
 
 class Outbox:
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, index_prefix: str) -> None:
         self.redis = redis
-        self.key = redis_keys.search_outbox()
+        self.key = redis_keys.search_outbox(index_prefix)
 
     async def add(self, changes: list[tuple[str, int]]) -> None:
         async with self.redis.pipeline(transaction=False) as pipe:

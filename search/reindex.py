@@ -52,7 +52,7 @@ class ReindexReport:
 async def reindex(es: AsyncElasticsearch, redis: Redis, driver: AsyncDriver, prefix: str, *,
                   kinds: tuple[str, ...] | None = None, progress: Callable[[str], None] = lambda _: None,
                   ) -> list[ReindexReport]:
-    lock, token = redis_keys.sweep_lock("search-reindex"), secrets.token_hex(8)
+    lock, token = redis_keys.sweep_lock(f"search-reindex:{prefix}"), secrets.token_hex(8)
     if not await redis.set(lock, token, nx=True, ex=LOCK_TTL_S):
         raise ReindexRunning("another reindex is running")
     try:
@@ -67,7 +67,7 @@ async def reindex(es: AsyncElasticsearch, redis: Redis, driver: AsyncDriver, pre
 async def _rebuild(es: AsyncElasticsearch, redis: Redis, driver: AsyncDriver, prefix: str, spec: IndexSpec,
                    lock: str, progress: Callable[[str], None]) -> ReindexReport:
     started = time.monotonic()
-    outbox, indexer = Outbox(redis), Indexer(es, redis, driver, prefix)
+    outbox, indexer = Outbox(redis, prefix), Indexer(es, redis, driver, prefix)
     target = spec.new_index_name()
     await es.indices.create(index=target, settings={"refresh_interval": "-1"})
     since = await outbox.now_id()

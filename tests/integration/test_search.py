@@ -7,10 +7,14 @@ public post has become searchable (the indexer has passed them by then).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 
 import pytest
 
+from gateway.app import create_app
+from search.client import open_client
+from search.indexes import POSTS, index_specs, version_of
 from stack import manager
 
 from .world import World, eventually
@@ -243,3 +247,33 @@ async def test_reindex_swaps_the_alias_while_search_keeps_serving(world, setting
     assert '"alias": "' + f"{settings.es_index_prefix}-posts" in output
     # Written while the new index was filling: in it after the swap.
     await found(world, gus, f"rebuild {unique}", [before["id"], during["id"]])
+
+
+async def test_a_gateway_finding_an_older_mapping_rebuilds_it_while_serving(aiohttp_client, settings, unique):
+    """What a release with a new mapping version does on first start: search keeps answering from
+    the old index while a new one is built from Neo4j, then the alias moves and the old goes."""
+    prefix = f"rgtest-{unique}"
+    alias = f"{prefix}-posts"
+    es = open_client(settings)
+    try:
+        await es.indices.create(index=f"{alias}-v1", aliases={alias: {"is_write_index": True}},
+                                settings={"number_of_replicas": 0},
+                                mappings={"dynamic": False, "properties": {"id": {"type": "long"}}})
+        client = await aiohttp_client(create_app(dataclasses.replace(settings, es_index_prefix=prefix)))
+        world = World(client, unique)
+        ivy = await world.signup("ivy")
+        # Served from the old index meanwhile: answers, never errors.
+        assert isinstance(await world.search_posts(ivy, "anything"), list)
+
+        async def migrated():
+            behind = list((await es.indices.get_alias(name=alias)).keys())
+            return behind if behind and all(version_of(i) == index_specs(prefix)[POSTS].version for i in behind) else None
+        assert await eventually(migrated, timeout=120)
+        assert not await es.indices.exists(index=f"{alias}-v1")
+        post = await world.post(ivy, caption=f"after the migration {unique}")
+        await found(world, ivy, f"migration {unique}", [post["id"]])
+    finally:
+        await es.indices.delete(index=f"{prefix}-*", ignore_unavailable=True)
+        for spec in index_specs(prefix).values():
+            await es.options(ignore_status=404).indices.delete_index_template(name=spec.alias)
+        await es.close()
