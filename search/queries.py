@@ -34,7 +34,7 @@ class Viewer:
 def _checked(q: str | None) -> str:
     q = (q or "").strip()
     if not q:
-        raise ValidationFailed("q must contain at least one word or #hashtag.", code="invalid_query")
+        raise ValidationFailed("q must contain something to search for.", code="invalid_query")
     if len(q) > MAX_QUERY_CHARS:
         raise ValidationFailed(f"q may have at most {MAX_QUERY_CHARS} characters.", code="query_too_long")
     return q
@@ -75,8 +75,8 @@ def search_posts(query: PostQuery, viewer: Viewer, *, origin_ms: int, after: tup
         return _newest_first(filters, before=after[1] if after else None, size=size)
     must = []
     if query.words:
-        # Short queries need every word; longer ones most of them.
-        must.append({"match": {"caption": {"query": query.words, "minimum_should_match": "2<75%"}}})
+        # Up to three words, every one is needed; longer queries need three in four.
+        must.append({"match": {"caption": {"query": query.words, "minimum_should_match": "3<75%"}}})
     elif not query.tags:
         must.append({"match_none": {}})
     body = {

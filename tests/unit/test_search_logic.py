@@ -92,7 +92,7 @@ def test_a_query_of_only_punctuation_matches_nothing_rather_than_everything(q):
     body = _post_body(q)
     must = _bool(body)["must"]
     assert must, "an empty must with no tag filters would match every visible post"
-    assert must in ([{"match_none": {}}], [{"match": {"caption": {"query": q, "minimum_should_match": "2<75%"}}}])
+    assert must in ([{"match_none": {}}], [{"match": {"caption": {"query": q, "minimum_should_match": "3<75%"}}}])
     assert "match_all" not in repr(body) and "zero_terms_query" not in repr(body)
 
 
@@ -100,7 +100,7 @@ def test_hashtags_in_a_query_become_required_term_filters_case_folded():
     clause = _bool(_post_body("golden hour #Beach #SUNSET"))
     assert {"term": {"hashtags": "beach"}} in clause["filter"]
     assert {"term": {"hashtags": "sunset"}} in clause["filter"]
-    assert clause["must"] == [{"match": {"caption": {"query": "golden hour", "minimum_should_match": "2<75%"}}}]
+    assert clause["must"] == [{"match": {"caption": {"query": "golden hour", "minimum_should_match": "3<75%"}}}]
 
 
 def test_a_hashtag_only_query_is_newest_first_without_a_caption_match():
