@@ -63,9 +63,9 @@ async def test_neo4j_has_auth_on_and_the_schema_applied(client, settings):
 
 async def test_elasticsearch_indexes_sit_behind_aliases(client, settings):
     es = client.app[SEARCH]
-    for spec in index_specs(settings.es_index_prefix):
-        aliases = await es.indices.get_alias(name=spec.alias)
-        assert spec.index in aliases
+    for spec in index_specs(settings.es_index_prefix).values():
+        [index] = (await es.indices.get_alias(name=spec.alias)).keys()
+        assert index.startswith(f"{spec.alias}-v{spec.version}-")
 
 
 async def test_feed_shards_are_named_detached_actors(client, settings):
