@@ -61,3 +61,11 @@ async def hydrate(app: web.Application, post_ids: list[int], viewer: int) -> lis
 
 async def forget(app: web.Application, post_id: int) -> None:
     await app[REDIS].delete(redis_keys.post_body(post_id))
+
+
+async def forget_author(app: web.Application, author_id: int) -> None:
+    """Drop the cached bodies of every post of an account whose privacy changed: a body still
+    saying "public" (or "private") would show (or hide) the post wrongly until it expired."""
+    post_ids = await posts.ids_by_authors(app[NEO4J], [author_id])
+    for start in range(0, len(post_ids), 1000):
+        await app[REDIS].delete(*(redis_keys.post_body(i) for i in post_ids[start:start + 1000]))

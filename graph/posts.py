@@ -72,6 +72,15 @@ async def list_by_author(driver: AsyncDriver, author_id: int, viewer_id: int, be
     return [_clean(r["post"]) for r in records]
 
 
+async def ids_by_authors(driver: AsyncDriver, author_ids: list[int]) -> list[int]:
+    """Every post id of these accounts (an index seek per author)."""
+    records, _, _ = await driver.execute_query(
+        """UNWIND $authors AS aid
+           MATCH (p:Post) WHERE p.author_id = aid
+           RETURN p.id AS id""", authors=author_ids)
+    return [r["id"] for r in records]
+
+
 async def author_visibility(driver: AsyncDriver, username: str, viewer_id: int) -> tuple[int, bool]:
     """(author id, may the viewer see their posts); NotFound for an unknown username."""
     records, _, _ = await driver.execute_query(

@@ -33,14 +33,6 @@ async def posts_by_id(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dic
     return {r["doc"]["id"]: r["doc"] for r in records}
 
 
-async def post_ids_of_authors(driver: AsyncDriver, author_ids: list[int]) -> list[int]:
-    records, _, _ = await driver.execute_query(
-        """UNWIND $authors AS aid
-           MATCH (p:Post) WHERE p.author_id = aid
-           RETURN p.id AS id""", authors=author_ids)
-    return [r["id"] for r in records]
-
-
 async def users_by_id(driver: AsyncDriver, user_ids: list[int]) -> dict[int, dict[str, Any]]:
     records, _, _ = await driver.execute_query(
         f"""UNWIND $ids AS uid

@@ -15,7 +15,7 @@ from neo4j import AsyncDriver
 from redis.asyncio import Redis
 
 from core import redis_keys
-from graph import search_source
+from graph import posts, search_source
 
 from .documents import post_document, user_document
 from .indexes import POSTS, USERS, index_specs
@@ -56,7 +56,7 @@ class Indexer:
         for e in entries:
             {POST: post_ids, USER: user_ids, AUTHOR: authors}[e.kind].add(e.id)
         if authors:
-            post_ids.update(await search_source.post_ids_of_authors(self.driver, sorted(authors)))
+            post_ids.update(await posts.ids_by_authors(self.driver, sorted(authors)))
             user_ids.update(authors)
         if targets is None:
             targets = await self.write_targets()

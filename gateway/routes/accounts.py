@@ -11,6 +11,7 @@ from graph import follows, users
 from .. import ratelimit
 from ..auth import client_address, current_token, current_user_id
 from ..http import json_object, no_content, read_json
+from ..hydration import forget_author
 from ..keys import FEED, IDS, NEO4J, REDIS, SEARCH_EFFECTS, SESSIONS, SETTINGS
 from ..openapi import describe
 from ..passwords import hash_password, verify_password
@@ -88,7 +89,8 @@ async def patch_me(request: web.Request) -> web.Response:
         if approved:
             user = await users.get_by_id(app[NEO4J], user_id)
     if "private" in patch:
-        # Every post of the account changes who may find it.
+        # Every post of the account changes who may see and find it.
+        await forget_author(app, user_id)
         await app[SEARCH_EFFECTS].visibility_changed(user_id)
     elif "display_name" in patch:
         await app[SEARCH_EFFECTS].user_changed(user_id)

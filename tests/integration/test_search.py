@@ -279,3 +279,13 @@ async def test_a_gateway_finding_an_older_mapping_rebuilds_it_while_serving(aioh
         for spec in index_specs(prefix).values():
             await es.options(ignore_status=404).indices.delete_index_template(name=spec.alias)
         await es.close()
+
+
+async def test_an_account_going_public_is_found_by_strangers(world, client, unique):
+    shy = await world.signup("shy", private=True)
+    stranger = await world.signup("stranger")
+    post = await world.post(shy, caption=f"coming out {unique}")
+    await found(world, shy, f"coming {unique}", [post["id"]])     # also caches the post as private
+    assert await world.search_posts(stranger, f"coming {unique}") == []
+    assert (await client.patch("/api/v1/me", json={"private": False}, headers=shy.auth)).status == 200
+    await found(world, stranger, f"coming {unique}", [post["id"]])
