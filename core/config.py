@@ -101,6 +101,9 @@ class Settings:
     search_batch: int              # outbox entries an indexer applies per Elasticsearch bulk call
     search_retry_max_s: float      # longest pause between retries while a backing service is down
     search_claim_idle_s: float     # another indexer's unacked entries older than this are taken over
+    search_reconcile_every_s: float   # how often one gateway compares recent posts in Neo4j and the index
+    search_reconcile_lookback_s: int  # ... created this long ago at most
+    search_reconcile_settle_s: int    # ... and at least this long ago (younger ones may be in flight)
     trending_window_s: int         # "now": posts this recent count towards a burst
     trending_baseline_s: int       # the tag's usual rate is measured over this span before the window
     trending_min_authors: int      # a tag trends only if this many distinct accounts use it in the window
@@ -226,6 +229,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         search_batch=get_int("SEARCH_BATCH", 500),
         search_retry_max_s=float(get("SEARCH_RETRY_MAX_S", "5")),
         search_claim_idle_s=float(get("SEARCH_CLAIM_IDLE_S", "60")),
+        search_reconcile_every_s=float(get("SEARCH_RECONCILE_EVERY_S", "300")),
+        search_reconcile_lookback_s=get_int("SEARCH_RECONCILE_LOOKBACK_S", 2 * 3600),
+        search_reconcile_settle_s=get_int("SEARCH_RECONCILE_SETTLE_S", 60),
         trending_window_s=get_int("TRENDING_WINDOW_S", 3600),
         trending_baseline_s=get_int("TRENDING_BASELINE_S", 7 * 24 * 3600),
         trending_min_authors=get_int("TRENDING_MIN_AUTHORS", 2),

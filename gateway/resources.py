@@ -33,9 +33,10 @@ from media.storage import ensure_bucket, open_s3
 from media.sweeper import sweep_orphans
 from search.client import open_client
 from search.indexer import Indexer
-from search.indexes import ensure_indexes
+from search.indexes import POSTS, ensure_indexes, index_specs
 from search.outbox import Outbox
 from search.port import OutboxSearchEffects
+from search.reconcile import reconcile_recent
 from search.reindex import ReindexRunning, reindex
 from search.worker import IndexWorker
 
@@ -91,14 +92,34 @@ async def search_ctx(app: web.Application) -> AsyncIterator[None]:
                          claim_idle_s=settings.search_claim_idle_s)
     app[SEARCH_INDEXER] = worker
     indexing = asyncio.create_task(worker.run())
-    migration = asyncio.create_task(_migrate(app, tuple(s.kind for s in outdated))) if outdated else None
+    chores = [asyncio.create_task(_reconcile_forever(app, outbox))]
+    if outdated:
+        chores.append(asyncio.create_task(_migrate(app, tuple(s.kind for s in outdated))))
     yield
-    if migration is not None:
-        migration.cancel()
+    for task in chores:
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await migration
+            await task
     await worker.stop(indexing)
     await es.close()
+
+
+async def _reconcile_forever(app: web.Application, outbox: Outbox) -> None:
+    settings = app[SETTINGS]
+    alias = index_specs(settings.es_index_prefix)[POSTS].alias
+    lock = redis_keys.sweep_lock(f"search-reconcile:{settings.es_index_prefix}")
+    while True:
+        await asyncio.sleep(settings.search_reconcile_every_s)
+        try:
+            # One process per interval across all gateways.
+            if await app[REDIS].set(lock, "1", nx=True, px=max(1, int(settings.search_reconcile_every_s * 1000))):
+                end = now_ms() - settings.search_reconcile_settle_s * 1000
+                queued = await reconcile_recent(app[SEARCH], app[NEO4J], outbox, alias,
+                                                start_ms=end - settings.search_reconcile_lookback_s * 1000, end_ms=end)
+                if queued:
+                    log.warning("search reconciler queued %d posts the index disagreed about", queued)
+        except Exception as exc:
+            log.warning("search reconcile skipped: %s: %s", type(exc).__name__, exc)
 
 
 async def _migrate(app: web.Application, kinds: tuple[str, ...]) -> None:

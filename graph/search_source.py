@@ -33,6 +33,13 @@ async def posts_by_id(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dic
     return {r["doc"]["id"]: r["doc"] for r in records}
 
 
+async def post_ids_between(driver: AsyncDriver, start_ms: int, end_ms: int) -> list[int]:
+    records, _, _ = await driver.execute_query(
+        "MATCH (p:Post) WHERE p.created_at >= $start AND p.created_at < $end RETURN p.id AS id",
+        start=start_ms, end=end_ms)
+    return [r["id"] for r in records]
+
+
 async def users_by_id(driver: AsyncDriver, user_ids: list[int]) -> dict[int, dict[str, Any]]:
     records, _, _ = await driver.execute_query(
         f"""UNWIND $ids AS uid

@@ -12,7 +12,10 @@ import sys
 
 import pytest
 
+from core.clock import now_ms
 from gateway.app import create_app
+from gateway.keys import IDS, NEO4J
+from graph import posts
 from search.client import open_client
 from search.indexes import POSTS, index_specs, version_of
 from stack import manager
@@ -289,3 +292,15 @@ async def test_an_account_going_public_is_found_by_strangers(world, client, uniq
     assert await world.search_posts(stranger, f"coming {unique}") == []
     assert (await client.patch("/api/v1/me", json={"private": False}, headers=shy.auth)).status == 200
     await found(world, stranger, f"coming {unique}", [post["id"]])
+
+
+async def test_a_post_whose_outbox_entry_was_lost_is_found_by_the_reconciler(isolated_client, unique):
+    client = await isolated_client(search_reconcile_every_s=1, search_reconcile_settle_s=0)
+    world = World(client, unique)
+    hal = await world.signup("hal")
+    # A gateway that died between the Neo4j commit and the outbox append left exactly this.
+    media = [{"id": client.app[IDS].next_id(), "position": 0, "width": 8, "height": 8, "content_type": "image/jpeg",
+              "alt": "", "keys": [f"media/lost-{unique}/{v}.jpg" for v in ("thumb", "small", "medium", "original")]}]
+    lost = await posts.create_post(client.app[NEO4J], author_id=int(hal.id), post_id=client.app[IDS].next_id(),
+                                   caption=f"never announced {unique}", hashtags=[], media=media, now_ms=now_ms())
+    await found(world, hal, f"announced {unique}", [str(lost["id"])])

@@ -502,3 +502,9 @@ def test_a_user_query_of_only_at_signs_is_refused_rather_than_matching_everyone(
 def test_a_number_after_a_hash_stays_a_searchable_word():
     assert queries.parse_post_query("best #2024 photos") == PostQuery(words="best #2024 photos", tags=())
     assert queries.parse_post_query("#2024 #Sun") == PostQuery(words="#2024", tags=("sun",))
+
+
+def test_the_reconciler_queues_posts_missing_from_either_side():
+    from search.reconcile import disagreements
+    assert disagreements({1, 2, 3}, {2, 3, 4}) == [1, 4]
+    assert disagreements({5}, {5}) == []
