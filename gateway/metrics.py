@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from .keys import METRICS
 
@@ -39,6 +39,17 @@ def install(app: web.Application) -> None:
 
     # Outermost, so that the status counted is the one the error middleware produced.
     app.middlewares.insert(0, metrics_middleware)
+
+
+def watch_indexer(app: web.Application, worker) -> None:
+    """The search indexer's progress, read at scrape time."""
+    registry = app[METRICS]
+    Gauge("raygram_search_indexed_documents", "Documents this process wrote to or deleted from the search index",
+          registry=registry).set_function(lambda: worker.indexed)
+    Gauge("raygram_search_index_retries", "Indexing batches this process retried (a service was down)",
+          registry=registry).set_function(lambda: worker.failures)
+    Gauge("raygram_search_outbox_backlog", "Outbox entries not yet indexed (all processes; refreshed every 15 s)",
+          registry=registry).set_function(lambda: worker.backlog)
 
 
 async def metrics(request: web.Request) -> web.Response:

@@ -41,6 +41,7 @@ from search.reindex import ReindexRunning, reindex
 from search.worker import IndexWorker
 
 from .live import LiveHub
+from .metrics import watch_indexer
 from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SEARCH_INDEXER, SESSIONS,
                    SETTINGS, SHARDS)
 from .sessions import SessionStore
@@ -91,6 +92,7 @@ async def search_ctx(app: web.Application) -> AsyncIterator[None]:
                          batch=settings.search_batch, retry_max_s=settings.search_retry_max_s,
                          claim_idle_s=settings.search_claim_idle_s)
     app[SEARCH_INDEXER] = worker
+    watch_indexer(app, worker)
     indexing = asyncio.create_task(worker.run())
     chores = [asyncio.create_task(_reconcile_forever(app, outbox))]
     if outdated:

@@ -30,8 +30,9 @@ class IndexWorker:
                  claim_idle_s: float) -> None:
         self.outbox, self.indexer, self.consumer = outbox, indexer, consumer
         self.batch, self.retry_max_s, self.claim_idle_ms = batch, retry_max_s, int(claim_idle_s * 1000)
-        self.indexed = 0
-        self.failures = 0
+        self.indexed = 0       # documents written or deleted by this process
+        self.failures = 0      # batches that failed and were retried
+        self.backlog = 0       # outbox entries not yet acknowledged (all processes), as last seen
         self._stopping = False
 
     async def run(self) -> None:
@@ -67,6 +68,8 @@ class IndexWorker:
             await self.outbox.ack(stale)
         reindexes = await self.outbox.redis.hgetall(redis_keys.search_reindex())
         await self.outbox.trim([json.loads(v)["since"] for v in reindexes.values()])
+        state = await self.outbox.state()
+        self.backlog = state["pending"] + state["unread"]
 
     async def stop(self, task: asyncio.Task, timeout_s: float = 5.0) -> None:
         """Finish the batch in hand (so its entries are acknowledged rather than left for another

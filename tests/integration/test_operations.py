@@ -27,6 +27,8 @@ async def test_metrics_count_requests_per_route_in_prometheus_format(client):
     text = await resp.text()
     assert 'raygram_http_requests_total{method="GET",route="/healthz",status="200"}' in text
     assert "raygram_http_request_duration_seconds_bucket" in text
+    for gauge in ("raygram_search_indexed_documents", "raygram_search_index_retries", "raygram_search_outbox_backlog"):
+        assert f"\n{gauge} " in text
 
 
 async def test_openapi_document_describes_the_served_routes(client):
