@@ -13,6 +13,7 @@ One reindex runs at a time (a Redis lock).
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
@@ -94,14 +95,19 @@ async def _copy(es: AsyncElasticsearch, driver: AsyncDriver, spec: IndexSpec, ta
                 lock: str, progress: Callable[[str], None]) -> int:
     page_of, to_doc = ((search_source.posts_after, post_document) if spec.kind == POSTS
                        else (search_source.users_after, user_document))
-    after, copied = -(2**63), 0
-    while True:
-        rows = await page_of(driver, after, COPY_PAGE)
-        if not rows:
-            return copied
-        await bulk(es, create_ops(target, [to_doc(r) for r in rows]))
+    copied = 0
+    rows = await page_of(driver, -(2**63), COPY_PAGE)
+    while rows:
+        # Read the next page from Neo4j while this one is written to Elasticsearch.
+        following = asyncio.create_task(page_of(driver, rows[-1]["id"], COPY_PAGE))
+        try:
+            await bulk(es, create_ops(target, [to_doc(r) for r in rows]))
+        except BaseException:
+            following.cancel()
+            raise
         copied += len(rows)
-        after = rows[-1]["id"]
         await redis.expire(lock, LOCK_TTL_S)
         if copied % (COPY_PAGE * 25) == 0:
             progress(f"{spec.alias}: {copied} copied")
+        rows = await following
+    return copied
