@@ -33,7 +33,7 @@ from graph.driver import open_driver
 from search import queries
 from search.client import open_client
 from search.documents import post_document
-from search.indexer import bulk, create_ops
+from search.indexer import bulk, copy_ops
 from search.indexes import ensure_indexes, index_specs
 from search.outbox import POST, Outbox
 from search.reindex import reindex
@@ -116,7 +116,7 @@ async def raw_bulk_baseline(es, n: int) -> float:
                             settings={"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"})
     t0 = time.perf_counter()
     for start in range(0, n, 2000):
-        await bulk(es, create_ops(index, docs[start:start + 2000]))
+        await bulk(es, copy_ops(index, docs[start:start + 2000], 1))
     elapsed = time.perf_counter() - t0
     await es.indices.delete(index=index)
     return n / elapsed
@@ -283,7 +283,7 @@ async def main() -> None:
             await delete_seeded(driver)
             for spec in index_specs(BENCH_PREFIX).values():
                 await es.indices.delete(index=f"{spec.alias}-v*", ignore_unavailable=True)
-            await redis.delete(redis_keys.search_reindex())
+            await redis.delete(redis_keys.search_reindex(BENCH_PREFIX))
         await es.close()
         await redis.aclose()
         await driver.close()

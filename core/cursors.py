@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import struct
 
 from .errors import BadRequest, ValidationFailed
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+MAX_CURSOR_CHARS = 512      # far above any cursor this server issues
+_INT64 = range(-(2**63), 2**63)
 
 
 def encode(*key: int) -> str:
@@ -24,12 +27,14 @@ def encode(*key: int) -> str:
 def decode(cursor: str | None, arity: int = 1) -> tuple[int, ...] | None:
     if cursor is None or cursor == "":
         return None
+    if len(cursor) > MAX_CURSOR_CHARS:
+        raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         key = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor") from None
-    if not (isinstance(key, list) and len(key) == arity and all(type(k) is int for k in key)):
+    if not (isinstance(key, list) and len(key) == arity and all(type(k) is int and k in _INT64 for k in key)):
         raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor")
     return tuple(key)
 
@@ -64,7 +69,11 @@ def float_key(value: float) -> int:
 
 
 def from_float_key(key: int) -> float:
+    """The score back; only finite, non-negative ones (relevance scores) are accepted."""
     try:
-        return struct.unpack(">d", struct.pack(">q", key))[0]
+        value = struct.unpack(">d", struct.pack(">q", key))[0]
     except struct.error:
         raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor")
+    return value

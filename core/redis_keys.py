@@ -108,10 +108,16 @@ def search_outbox(index_prefix: str) -> str:
     return f"{PREFIX}search-outbox:{index_prefix}"
 
 
-def search_reindex() -> str:
-    """Hash alias -> JSON {target, since} of reindexes in progress: indexers write to the target
-    too, and the stream is kept from ``since`` on for the reindex to replay."""
-    return f"{PREFIX}search-reindex"
+def search_reindex(index_prefix: str) -> str:
+    """Hash alias -> JSON {target, since} of the reindexes in progress for these indexes:
+    indexers write to the target too, and the stream is kept from ``since`` on for the reindex to
+    replay. Invariant: only meaningful while ``search_reindex_lock`` is held; otherwise stale."""
+    return f"{PREFIX}search-reindex:{index_prefix}"
+
+
+def search_reindex_lock(index_prefix: str) -> str:
+    """Held (and renewed) by the one process reindexing these indexes."""
+    return f"{PREFIX}lock:search-reindex:{index_prefix}"
 
 
 def trending_cache(window_s: int, baseline_s: int, limit: int) -> str:

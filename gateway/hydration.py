@@ -22,7 +22,10 @@ from .keys import NEO4J, REDIS
 POST_BODY_TTL_S = 600
 
 
-async def hydrate(app: web.Application, post_ids: list[int], viewer: int) -> list[dict[str, Any]]:
+async def hydrate(app: web.Application, post_ids: list[int], viewer: int, *,
+                  live_privacy: bool = False) -> list[dict[str, Any]]:
+    """``live_privacy``: decide who is private from the graph now rather than from cached bodies
+    (for lists built from a source that may lag behind a privacy change, i.e. search)."""
     if not post_ids:
         return []
     redis, driver = app[REDIS], app[NEO4J]
@@ -44,15 +47,19 @@ async def hydrate(app: web.Application, post_ids: list[int], viewer: int) -> lis
         bodies.update(fetched)
 
     present = [i for i in post_ids if i in bodies]
-    private_authors = sorted({bodies[i]["author"]["id"] for i in present
-                              if bodies[i]["author"].get("private") and bodies[i]["author"]["id"] != viewer})
-    allowed = await posts.followed_among(driver, viewer, private_authors) if private_authors else set()
+    others = {bodies[i]["author"]["id"] for i in present} - {viewer}
+    if live_privacy:
+        hidden = await posts.hidden_among(driver, viewer, sorted(others)) if others else set()
+    else:
+        private_authors = sorted({bodies[i]["author"]["id"] for i in present if bodies[i]["author"].get("private")}
+                                 - {viewer})
+        allowed = await posts.followed_among(driver, viewer, private_authors) if private_authors else set()
+        hidden = set(private_authors) - allowed
     liked = await redis.smismember(redis_keys.liked_posts(viewer), [str(i) for i in present]) if present else []
     out = []
     for post_id, is_liked in zip(present, liked):
         body = dict(bodies[post_id])
-        author = body["author"]
-        if author.get("private") and author["id"] != viewer and author["id"] not in allowed:
+        if body["author"]["id"] in hidden:
             continue
         body["liked_by_me"] = bool(is_liked)
         out.append(body)

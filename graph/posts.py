@@ -149,6 +149,15 @@ async def get_bodies(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dict
     return {r["post"]["id"]: _clean(r["post"]) for r in records}
 
 
+async def hidden_among(driver: AsyncDriver, viewer_id: int, author_ids: list[int]) -> set[int]:
+    """Those of the authors whose posts the viewer may not see right now (private, not followed)."""
+    records, _, _ = await driver.execute_query(
+        """MATCH (v:User {id: $viewer}) UNWIND $authors AS aid
+           MATCH (a:User {id: aid}) WHERE a.private AND NOT EXISTS { (v)-[:FOLLOWS]->(a) }
+           RETURN collect(a.id) AS ids""", viewer=viewer_id, authors=author_ids)
+    return set(records[0]["ids"]) if records else set()
+
+
 async def followed_among(driver: AsyncDriver, viewer_id: int, author_ids: list[int]) -> set[int]:
     records, _, _ = await driver.execute_query(
         """MATCH (v:User {id: $viewer}) UNWIND $authors AS aid

@@ -3,10 +3,13 @@ delete it) in every index that must have it, in bulk.
 
 Every index that must have it: the alias, plus the target of a reindex in progress (so the new
 index misses nothing that changes while it is being filled).
+
+Writes carry the entry's stream position as an external version (``external_gte``): two
+indexers racing on one post, or a slow batch landing after a fresher one, can never put an older
+state (a deleted post, a post of an account that just went private) over a newer one.
 """
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any, Iterable
 
@@ -14,16 +17,18 @@ from elasticsearch import AsyncElasticsearch
 from neo4j import AsyncDriver
 from redis.asyncio import Redis
 
-from core import redis_keys
 from graph import posts, search_source
 
 from .documents import post_document, user_document
 from .indexes import POSTS, USERS, index_specs
-from .outbox import AUTHOR, POST, USER, Entry
+from . import reindex_state
+from .outbox import AUTHOR, POST, USER, Entry, entry_version
 
 log = logging.getLogger(__name__)
 
 BULK_OPERATIONS = 1000
+READ_CHUNK = 2000          # ids per Neo4j read (an `author` entry may name thousands of posts)
+VERSIONING = "external_gte"
 # Item failures that mean "try again later" rather than "this document is unindexable".
 RETRYABLE_STATUSES = {429, 500, 502, 503, 504}
 
@@ -35,42 +40,47 @@ class RetryLater(Exception):
 class Indexer:
     def __init__(self, es: AsyncElasticsearch, redis: Redis, driver: AsyncDriver, prefix: str) -> None:
         self.es, self.redis, self.driver = es, redis, driver
+        self.prefix = prefix
         self.specs = index_specs(prefix)
 
     async def write_targets(self) -> dict[str, list[str]]:
         targets = {kind: [spec.alias] for kind, spec in self.specs.items()}
-        for alias, raw in (await self.redis.hgetall(redis_keys.search_reindex())).items():
-            target = json.loads(raw)["target"]
+        for alias, info in (await reindex_state.active(self.redis, self.prefix)).items():
             for kind, spec in self.specs.items():
-                if spec.alias == alias.decode():
-                    targets[kind].append(target)
+                if spec.alias == alias:
+                    targets[kind].append(info["target"])
         return targets
 
     async def apply(self, entries: Iterable[Entry], targets: dict[str, list[str]] | None = None) -> int:
         """Make the indexes agree with Neo4j about everything the entries name; the number of
         documents written or deleted. ``targets`` (kind -> indexes) defaults to the alias and
         any reindex target."""
-        post_ids: set[int] = set()
-        user_ids: set[int] = set()
-        authors: set[int] = set()
+        # The version of each document: its latest entry in this batch.
+        post_v: dict[int, int] = {}
+        user_v: dict[int, int] = {}
+        author_v: dict[int, int] = {}
         for e in entries:
-            {POST: post_ids, USER: user_ids, AUTHOR: authors}[e.kind].add(e.id)
-        if authors:
-            post_ids.update(await posts.ids_by_authors(self.driver, sorted(authors)))
-            user_ids.update(authors)
+            versions = {POST: post_v, USER: user_v, AUTHOR: author_v}[e.kind]
+            versions[e.id] = max(versions.get(e.id, 0), entry_version(e.entry_id))
+        for author, version in author_v.items():
+            user_v[author] = max(user_v.get(author, 0), version)
+            for pid in await posts.ids_by_authors(self.driver, [author]):
+                post_v[pid] = max(post_v.get(pid, 0), version)
         if targets is None:
             targets = await self.write_targets()
-        ops: list[dict[str, Any]] = []
-        if post_ids and targets.get(POSTS):
-            found = await search_source.posts_by_id(self.driver, sorted(post_ids))
-            for index in targets[POSTS]:
-                ops.extend(_upserts_and_deletes(index, post_ids, found, post_document))
-        if user_ids and targets.get(USERS):
-            found = await search_source.users_by_id(self.driver, sorted(user_ids))
-            for index in targets[USERS]:
-                ops.extend(_upserts_and_deletes(index, user_ids, found, user_document))
-        await bulk(self.es, ops)
-        return len(post_ids) + len(user_ids)
+        for kind, versions, read, to_doc in ((POSTS, post_v, search_source.posts_by_id, post_document),
+                                             (USERS, user_v, search_source.users_by_id, user_document)):
+            if not versions or not targets.get(kind):
+                continue
+            ids = sorted(versions)
+            for start in range(0, len(ids), READ_CHUNK):
+                chunk = ids[start:start + READ_CHUNK]
+                found = await read(self.driver, chunk)
+                ops: list[dict[str, Any]] = []
+                for index in targets[kind]:
+                    ops.extend(_upserts_and_deletes(index, chunk, found, to_doc, versions))
+                await bulk(self.es, ops)
+        return len(post_v) + len(user_v)
 
 
 async def bulk(es: AsyncElasticsearch, ops: list[dict[str, Any]]) -> int:
@@ -91,8 +101,8 @@ def _check_items(items: list[dict]) -> int:
     for item in items:
         (action, result), = item.items()
         status = result.get("status", 200)
-        if status < 300 or (action == "delete" and status == 404) or (action == "create" and status == 409):
-            continue    # gone already / a fresher copy is already there
+        if status < 300 or (action == "delete" and status == 404) or status == 409:
+            continue    # gone already / a write for a later change is already there
         if status in RETRYABLE_STATUSES:
             retry = True
         else:
@@ -103,14 +113,17 @@ def _check_items(items: list[dict]) -> int:
     return refused
 
 
-def _upserts_and_deletes(index: str, ids: set[int], found: dict[int, dict], to_document) -> list[dict]:
+def _upserts_and_deletes(index: str, ids: Iterable[int], found: dict[int, dict], to_document,
+                         versions: dict[int, int]) -> list[dict]:
     ops: list[dict] = []
     for ident in sorted(ids):
+        meta = {"_index": index, "_id": str(ident), "version": versions[ident], "version_type": VERSIONING}
         if ident in found:
-            ops.append({"index": {"_index": index, "_id": str(ident)}})
+            ops.append({"index": meta})
             ops.append(to_document(found[ident]))
         else:
-            ops.append({"delete": {"_index": index, "_id": str(ident)}})
+            # A versioned delete leaves a tombstone: an older write arriving late is refused.
+            ops.append({"delete": meta})
     return ops
 
 
@@ -128,10 +141,11 @@ def _chunk(ops: list[dict], start: int, max_actions: int) -> tuple[list[dict], i
     return out, i
 
 
-def create_ops(index: str, docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Create-only actions: a reindex copy never overwrites what an indexer wrote meanwhile."""
+def copy_ops(index: str, docs: list[dict[str, Any]], version: int) -> list[dict[str, Any]]:
+    """A reindex copy's writes, versioned at the outbox position the copy started from: every
+    change made since has a later entry, so its write wins over the copy, in either order."""
     ops: list[dict[str, Any]] = []
     for doc in docs:
-        ops.append({"create": {"_index": index, "_id": str(doc["id"])}})
+        ops.append({"index": {"_index": index, "_id": str(doc["id"]), "version": version, "version_type": VERSIONING}})
         ops.append(doc)
     return ops

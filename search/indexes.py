@@ -18,7 +18,9 @@ from dataclasses import dataclass, field
 
 from elasticsearch import AsyncElasticsearch, BadRequestError
 
-_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s"}
+# gc_deletes: how long a versioned delete's tombstone refuses older writes (an indexer retrying
+# through an outage may land late; the default minute is short for that).
+_SETTINGS = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "1s", "gc_deletes": "1h"}
 
 POSTS_MAPPINGS = {
     "dynamic": False,

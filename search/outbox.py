@@ -35,6 +35,17 @@ def stream_id_key(entry_id: str) -> tuple[int, int]:
     return int(ms), int(seq or 0)
 
 
+_SEQ_BITS = 20
+
+
+def entry_version(entry_id: str) -> int:
+    """The entry's position as an Elasticsearch external version: a write made for a later entry
+    (which read Neo4j after that later change) always wins over one made for an earlier entry,
+    whatever order the writes land in."""
+    ms, seq = stream_id_key(entry_id)
+    return (ms << _SEQ_BITS) | min(seq, (1 << _SEQ_BITS) - 1)
+
+
 def _entries(raw: list) -> list[Entry]:
     out = []
     for entry_id, fields in raw:

@@ -20,9 +20,9 @@ async def run(es: AsyncElasticsearch, index: str, body: dict) -> dict:
         raise ValidationFailed("This query cannot be searched; try fewer or shorter words.",
                                code="invalid_query") from None
     except ApiError as exc:
-        if exc.meta.status in (429, 503) or exc.meta.status >= 500:
-            raise ServiceUnavailable("elasticsearch") from None
-        raise
+        # Overloaded, failing, or its indexes not (yet) there: the search service is unavailable.
+        log.warning("search failed: %s", exc)
+        raise ServiceUnavailable("elasticsearch") from None
 
 
 def hit_sorts(response: dict) -> list[list]:

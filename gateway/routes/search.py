@@ -40,7 +40,7 @@ def _page(items: list, sorts: list[list], limit: int, cursor_of) -> dict:
 
 async def _posts_page(request: web.Request, viewer_id: int, ids: list[int]) -> list[dict]:
     # Hydration keeps the search order and drops posts deleted since they were indexed.
-    return await render_posts(request.app, await hydrate(request.app, ids, viewer_id))
+    return await render_posts(request.app, await hydrate(request.app, ids, viewer_id, live_privacy=True))
 
 
 @describe(query={"q": "words match captions, #tag matches hashtags (both may be combined)"})
