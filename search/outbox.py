@@ -21,6 +21,7 @@ from core import redis_keys
 POST, USER, AUTHOR = "post", "user", "author"
 KINDS = (POST, USER, AUTHOR)
 GROUP = "indexers"
+UNREAD_COUNT_CAP = 10_000
 
 
 @dataclass(frozen=True)
@@ -132,11 +133,16 @@ class Outbox:
         return await self.redis.xtrim(self.key, minid=floor, approximate=False)
 
     async def state(self) -> dict:
-        """Length, entries not yet acknowledged, entries not yet read."""
+        """Length, entries read but not yet acknowledged, entries not yet read (counted up to
+        ``UNREAD_COUNT_CAP``; the group's own "lag" goes stale once the stream is trimmed)."""
         length = await self.redis.xlen(self.key)
         try:
             groups = {g["name"].decode(): g for g in await self.redis.xinfo_groups(self.key)}
         except ResponseError:       # no stream yet
             groups = {}
-        group = groups.get(GROUP, {})
-        return {"length": length, "pending": group.get("pending", 0), "unread": group.get("lag", 0)}
+        group = groups.get(GROUP)
+        if group is None:
+            return {"length": length, "pending": 0, "unread": length}
+        after = "(" + group["last-delivered-id"].decode()
+        unread = len(await self.redis.xrange(self.key, min=after, max="+", count=UNREAD_COUNT_CAP))
+        return {"length": length, "pending": group["pending"], "unread": unread}
