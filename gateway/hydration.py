@@ -47,14 +47,10 @@ async def hydrate(app: web.Application, post_ids: list[int], viewer: int, *,
         bodies.update(fetched)
 
     present = [i for i in post_ids if i in bodies]
-    others = {bodies[i]["author"]["id"] for i in present} - {viewer}
-    if live_privacy:
-        hidden = await posts.hidden_among(driver, viewer, sorted(others)) if others else set()
-    else:
-        private_authors = sorted({bodies[i]["author"]["id"] for i in present if bodies[i]["author"].get("private")}
-                                 - {viewer})
-        allowed = await posts.followed_among(driver, viewer, private_authors) if private_authors else set()
-        hidden = set(private_authors) - allowed
+    # Whose posts might be hidden: every other author (live), or those the cached bodies call private.
+    suspects = {bodies[i]["author"]["id"] for i in present
+                if live_privacy or bodies[i]["author"].get("private")} - {viewer}
+    hidden = await posts.hidden_among(driver, viewer, sorted(suspects)) if suspects else set()
     liked = await redis.smismember(redis_keys.liked_posts(viewer), [str(i) for i in present]) if present else []
     out = []
     for post_id, is_liked in zip(present, liked):

@@ -15,7 +15,6 @@ from actors.shards import ShardLink
 from core.config import Settings
 from core.ids import IdGenerator
 from search.port import SearchPort
-from search.worker import IndexWorker
 
 from .sessions import SessionStore
 
@@ -30,7 +29,6 @@ IDS = web.AppKey("ids", IdGenerator)
 SESSIONS = web.AppKey("sessions", SessionStore)
 FEED = web.AppKey("feed", FeedEngine)
 SEARCH_EFFECTS = web.AppKey("search_effects", SearchPort)
-SEARCH_INDEXER = web.AppKey("search_indexer", IndexWorker)
 MEDIA_POOL = web.AppKey("media_pool", Executor)
 # Signs media URLs for the endpoint clients reach (may differ from the one the gateway uses).
 S3_PRESIGNER = web.AppKey("s3_presigner", object)

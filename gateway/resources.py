@@ -42,7 +42,7 @@ from search.worker import IndexWorker
 
 from .live import LiveHub
 from .metrics import watch_indexer
-from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SEARCH_INDEXER, SESSIONS,
+from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SESSIONS,
                    SETTINGS, SHARDS)
 from .sessions import SessionStore
 
@@ -84,14 +84,12 @@ async def search_ctx(app: web.Application) -> AsyncIterator[None]:
         await es.close()
         raise
     app[SEARCH] = es
-    outbox = Outbox(app[REDIS], settings.es_index_prefix)
-    await outbox.ensure_group()
+    outbox = Outbox(app[REDIS], settings.es_index_prefix)   # the indexer creates its group
     app[SEARCH_EFFECTS] = OutboxSearchEffects(outbox)
     worker = IndexWorker(outbox, Indexer(es, app[REDIS], app[NEO4J], settings.es_index_prefix),
                          consumer=f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}",
                          batch=settings.search_batch, retry_max_s=settings.search_retry_max_s,
                          claim_idle_s=settings.search_claim_idle_s)
-    app[SEARCH_INDEXER] = worker
     watch_indexer(app, worker)
     indexing = asyncio.create_task(worker.run())
     chores = [asyncio.create_task(_reconcile_forever(app, outbox))]

@@ -156,11 +156,3 @@ async def hidden_among(driver: AsyncDriver, viewer_id: int, author_ids: list[int
            MATCH (a:User {id: aid}) WHERE a.private AND NOT EXISTS { (v)-[:FOLLOWS]->(a) }
            RETURN collect(a.id) AS ids""", viewer=viewer_id, authors=author_ids)
     return set(records[0]["ids"]) if records else set()
-
-
-async def followed_among(driver: AsyncDriver, viewer_id: int, author_ids: list[int]) -> set[int]:
-    records, _, _ = await driver.execute_query(
-        """MATCH (v:User {id: $viewer}) UNWIND $authors AS aid
-           MATCH (v)-[:FOLLOWS]->(a:User {id: aid}) RETURN collect(a.id) AS ids""",
-        viewer=viewer_id, authors=author_ids)
-    return set(records[0]["ids"]) if records else set()

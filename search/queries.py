@@ -79,24 +79,15 @@ def search_posts(query: PostQuery, viewer: Viewer, *, origin_ms: int, after: tup
         must.append({"match": {"caption": {"query": query.words, "minimum_should_match": "3<75%"}}})
     elif not query.tags:
         must.append({"match_none": {}})
-    body = {
-        "query": {"function_score": {
-            "query": {"bool": {"must": must, "filter": filters}},
-            "functions": [
-                {"exp": {"created_at": {"origin": origin_ms, "scale": RECENCY_HALF_LIFE, "decay": 0.5}}},
-                {"weight": RECENCY_FLOOR},
-            ],
-            "score_mode": "sum",
-            "boost_mode": "multiply",
-        }},
-        "sort": [{"_score": "desc"}, {"id": "desc"}],
-        "size": size,
-        "_source": False,
-        "track_total_hits": False,
-    }
-    if after is not None:
-        body["search_after"] = list(after)
-    return body
+    return _page({"function_score": {
+        "query": {"bool": {"must": must, "filter": filters}},
+        "functions": [
+            {"exp": {"created_at": {"origin": origin_ms, "scale": RECENCY_HALF_LIFE, "decay": 0.5}}},
+            {"weight": RECENCY_FLOOR},
+        ],
+        "score_mode": "sum",
+        "boost_mode": "multiply",
+    }}, BEST_FIRST, size=size, after=after)
 
 
 def hashtag_posts(tag: str, viewer: Viewer, *, before: int | None, size: int) -> dict:
@@ -104,39 +95,34 @@ def hashtag_posts(tag: str, viewer: Viewer, *, before: int | None, size: int) ->
 
 
 def _newest_first(filters: list[dict], *, before: int | None, size: int) -> dict:
-    body = {
-        "query": {"bool": {"filter": filters}},
-        "sort": [{"id": "desc"}],
-        "size": size,
-        "_source": False,
-        "track_total_hits": False,
-    }
-    if before is not None:
-        body["search_after"] = [before]
+    return _page({"bool": {"filter": filters}}, [{"id": "desc"}], size=size,
+                 after=None if before is None else (before,))
+
+
+# Scores tie often (same words, same length); the id makes the order total for search_after.
+BEST_FIRST = [{"_score": "desc"}, {"id": "desc"}]
+
+
+def _page(query: dict, sort: list[dict], *, size: int, after: tuple | None) -> dict:
+    """A page of ids only (hydration fetches the rest), continuing after ``after``'s sort values."""
+    body = {"query": query, "sort": sort, "size": size, "_source": False, "track_total_hits": False}
+    if after is not None:
+        body["search_after"] = list(after)
     return body
 
 
 def search_users(prefix: str, *, after: tuple[float, int] | None, size: int) -> dict:
     """Exact username first, then username prefixes, then display-name word prefixes; more
     followers rank higher among similar matches."""
-    body = {
-        "query": {"function_score": {
-            "query": {"bool": {"should": [
-                {"term": {"username": {"value": prefix, "boost": 10}}},
-                {"prefix": {"username": {"value": prefix, "boost": 4}}},
-                {"match_bool_prefix": {"display_name": {"query": prefix}}},
-            ], "minimum_should_match": 1}},
-            "field_value_factor": {"field": "followers_count", "modifier": "log2p", "missing": 0},
-            "boost_mode": "multiply",
-        }},
-        "sort": [{"_score": "desc"}, {"id": "desc"}],
-        "size": size,
-        "_source": False,
-        "track_total_hits": False,
-    }
-    if after is not None:
-        body["search_after"] = list(after)
-    return body
+    return _page({"function_score": {
+        "query": {"bool": {"should": [
+            {"term": {"username": {"value": prefix, "boost": 10}}},
+            {"prefix": {"username": {"value": prefix, "boost": 4}}},
+            {"match_bool_prefix": {"display_name": {"query": prefix}}},
+        ], "minimum_should_match": 1}},
+        "field_value_factor": {"field": "followers_count", "modifier": "log2p", "missing": 0},
+        "boost_mode": "multiply",
+    }}, BEST_FIRST, size=size, after=after)
 
 
 # How many tags with recent posts are weighed against their baseline.

@@ -49,7 +49,6 @@ class IndexWorker:
         self.batch, self.retry_max_s, self.claim_idle_ms = batch, retry_max_s, int(claim_idle_s * 1000)
         self.indexed = 0       # documents written or deleted by this process
         self.failures = 0      # batches that failed and were retried
-        self.set_aside = 0     # entries given up on after failing alone (logged)
         self.backlog = 0       # outbox entries not yet acknowledged (all processes), as last seen
         self._stopping = False
 
@@ -96,7 +95,6 @@ class IndexWorker:
             except Exception as exc:
                 if is_outage(exc):
                     raise
-                self.set_aside += 1
                 log.error("search indexing set aside %s %s (entry %s): %s: %s; `raygram search reindex` "
                           "repairs it once the cause is fixed", entry.kind, entry.id, entry.entry_id,
                           type(exc).__name__, exc)

@@ -33,9 +33,10 @@ async def _viewer(app: web.Application, viewer_id: int) -> queries.Viewer:
     return queries.Viewer(viewer_id, tuple(await search_source.private_followees(app[NEO4J], viewer_id)))
 
 
-def _page(items: list, sorts: list[list], limit: int, cursor_of) -> dict:
-    more = len(sorts) > limit
-    return {"items": items, "next_cursor": cursors.encode(*cursor_of(sorts[limit - 1])) if more else None}
+def _paged(sorts: list[list], limit: int, cursor_of) -> tuple[list[list], str | None]:
+    """The page's sort values (the id is the last) and the cursor after them."""
+    page = cursors.page(sorts, limit, key=cursor_of)
+    return page["items"], page["next_cursor"]
 
 
 async def _posts_page(request: web.Request, viewer_id: int, ids: list[int]) -> list[dict]:
@@ -57,9 +58,9 @@ async def search_posts(request: web.Request) -> web.Response:
     body = queries.search_posts(query, await _viewer(app, viewer_id), origin_ms=origin, after=after, size=limit + 1)
     sorts = reader.hit_sorts(await reader.run(app[SEARCH], _alias(app, POSTS), body))
     # Sort values are [score, id], or [id] for hashtag-only queries (newest first).
-    items = await _posts_page(request, viewer_id, [s[-1] for s in sorts[:limit]])
-    return web.json_response(_page(items, sorts, limit,
-                                   lambda s: (origin, cursors.float_key(s[0]) if len(s) > 1 else 0, s[-1])))
+    page, nxt = _paged(sorts, limit, lambda s: (origin, cursors.float_key(s[0]) if len(s) > 1 else 0, s[-1]))
+    items = await _posts_page(request, viewer_id, [s[-1] for s in page])
+    return web.json_response({"items": items, "next_cursor": nxt})
 
 
 @describe(query={"q": "a prefix of a username or of a word of a display name"})
@@ -73,9 +74,9 @@ async def search_users(request: web.Request) -> web.Response:
     after = (cursors.from_float_key(cursor[0]), cursor[1]) if cursor else None
     body = queries.search_users(prefix, after=after, size=limit + 1)
     sorts = reader.hit_sorts(await reader.run(app[SEARCH], _alias(app, USERS), body))
-    users = await search_source.users_as_seen_by(app[NEO4J], [s[1] for s in sorts[:limit]], viewer_id)
-    return web.json_response(_page([user_view(u) for u in users], sorts, limit,
-                                   lambda s: (cursors.float_key(s[0]), s[1])))
+    page, nxt = _paged(sorts, limit, lambda s: (cursors.float_key(s[0]), s[1]))
+    users = await search_source.users_as_seen_by(app[NEO4J], [s[1] for s in page], viewer_id)
+    return web.json_response({"items": [user_view(u) for u in users], "next_cursor": nxt})
 
 
 async def hashtag_posts(request: web.Request) -> web.Response:
@@ -88,8 +89,9 @@ async def hashtag_posts(request: web.Request) -> web.Response:
     body = queries.hashtag_posts(tag, await _viewer(app, viewer_id), before=cursor[0] if cursor else None,
                                  size=limit + 1)
     sorts = reader.hit_sorts(await reader.run(app[SEARCH], _alias(app, POSTS), body))
-    items = await _posts_page(request, viewer_id, [s[0] for s in sorts[:limit]])
-    return web.json_response(_page(items, sorts, limit, lambda s: (s[0],)))
+    page, nxt = _paged(sorts, limit, lambda s: (s[0],))
+    items = await _posts_page(request, viewer_id, [s[0] for s in page])
+    return web.json_response({"items": items, "next_cursor": nxt})
 
 
 @describe(query={"limit": "how many tags (default 20, max 100)"},
