@@ -21,7 +21,7 @@ from core.config import Settings
 from graph.feed_queries import follower_count, pull_page
 
 from .shards import ShardLink
-from .timeline import Entry
+from feed.timeline import Entry
 
 log = logging.getLogger(__name__)
 

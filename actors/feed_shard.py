@@ -26,7 +26,7 @@ from core.clock import now_ms
 from core.config import Settings
 
 from .sharding import group_by_shard, shard_of
-from .timeline import Entry, Timeline, merge_newest
+from feed.timeline import Entry, Timeline, merge_newest
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _code_version() -> str:
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha1()
     # Everything an actor may import from this repository.
-    for package in ("actors", "graph", "core"):
+    for package in ("actors", "feed", "graph", "core"):
         for path in sorted((root / package).glob("*.py")):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())

@@ -2,7 +2,7 @@ from collections import Counter
 
 from actors.ranking import Candidate, affinity, rank, score
 from actors.sharding import SLOTS, group_by_shard, shard_of, slot_of
-from actors.timeline import Timeline, merge_newest
+from feed.timeline import Timeline, merge_newest
 from core.ids import IdGenerator
 
 HOUR = 3_600_000
@@ -80,3 +80,16 @@ def test_ties_break_by_recency_so_the_order_is_total():
 def test_affinity_stays_between_zero_and_one():
     assert affinity(False, 0) == 0
     assert 0.5 < affinity(True, 1000) <= 1
+
+
+def test_a_full_timeline_costs_at_most_24_bytes_per_entry():
+    t = Timeline(cap=800, entries=[(i, i % 97) for i in range(1, 1001)])
+    assert len(t) == 800
+    assert t.nbytes() <= 24 * 800
+
+
+def test_unmerge_keeps_the_order_of_the_rest():
+    t = Timeline(cap=10, entries=[(9, 1), (8, 2), (7, 1), (6, 3)])
+    assert t.unmerge(1) == 2
+    assert t.entries() == [(8, 2), (6, 3)]
+    assert 8 in t and 9 not in t
