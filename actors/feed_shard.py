@@ -136,7 +136,9 @@ class FeedShard:
     async def connected(self, user_id: int) -> None:
         self._start_background()
         self.online[user_id] = self.online.get(user_id, 0) + 1
-        await self._timeline(user_id)   # a connected reader is active: their timeline must receive pushes
+        # A connected reader is active: their timeline must exist and receive pushes, and must not
+        # look idle to the eviction sweep (a reader who only listens never calls read()).
+        (await self._timeline(user_id)).last_read_ms = now_ms()
 
     async def disconnected(self, user_id: int) -> None:
         left = self.online.get(user_id, 0) - 1
@@ -316,7 +318,7 @@ class FeedShard:
 
     def _evict_inactive(self) -> None:
         cutoff = now_ms() - INACTIVE_EVICT_MS
-        for uid in [u for u, t in self.timelines.items() if t.last_read_ms < cutoff]:
+        for uid in [u for u, t in self.timelines.items() if t.last_read_ms < cutoff and u not in self.online]:
             del self.timelines[uid]
             self.celebrities.pop(uid, None)
 
