@@ -259,7 +259,8 @@ async def main() -> None:
 
         port = free_port()
         env = {"RAYGRAM_ES_INDEX_PREFIX": BENCH_PREFIX, "RAYGRAM_RAY_NAMESPACE": NAMESPACE,
-               "RAYGRAM_POSTS_PER_DAY": "100000", "RAYGRAM_POSTS_PER_MONTH": "100000"}
+               "RAYGRAM_POSTS_PER_DAY": "100000", "RAYGRAM_POSTS_PER_MONTH": "100000",
+               "RAYGRAM_SIGNUPS_PER_ADDRESS": "100000"}
         with GatewayProcess(settings, port, env) as gw:
             async with session(base_url=gw.url) as http:
                 name = f"bench_search_{random.randrange(10**6)}"

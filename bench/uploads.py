@@ -89,7 +89,8 @@ async def main() -> None:
         pillow_s = time.perf_counter() - t0
     pillow_rate = args.posts / pillow_s
 
-    env = {"RAYGRAM_POSTS_PER_DAY": "1000000", "RAYGRAM_POSTS_PER_MONTH": "1000000"}
+    env = {"RAYGRAM_POSTS_PER_DAY": "1000000", "RAYGRAM_POSTS_PER_MONTH": "1000000",
+           "RAYGRAM_SIGNUPS_PER_ADDRESS": "1000000"}
     with GatewayProcess(settings, args.port, env) as gw:
         async with session(base_url=gw.url) as http:
             tag = os.urandom(3).hex()

@@ -65,9 +65,18 @@ class Settings:
     probe_timeout_s: float
 
     session_ttl_s: int
+    # Failed logins per window (see README, "Accounts and sessions"): one address guessing one
+    # account; one account from every address it never logged in from (its owner's known
+    # addresses are exempt, so nobody can lock the owner out); one address over all accounts.
+    login_failures_per_user_address: int
     login_failures_per_user: int
     login_failures_per_address: int
     login_window_s: int
+    # An address that logged in successfully stays "known" for its account this long.
+    login_known_address_ttl_s: int
+    signups_per_address: int       # sign-ups per client address per signup_window_s
+    signup_window_s: int
+    json_max_bytes: int            # JSON request bodies above this are refused (413) unread
     # Peers whose X-Forwarded-For names the client (a load balancer in front of the gateways).
     trusted_proxies: tuple[str, ...]
 
@@ -97,6 +106,7 @@ class Settings:
     event_live_window_s: int       # feed events are logged for readers connected this recently
     ws_queue_max: int              # events buffered per socket before a slow reader is cut off
     ws_heartbeat_s: float
+    presence_ttl_s: float          # a socket's presence mark lapses this long after its gateway stops refreshing it
 
     search_batch: int              # outbox entries an indexer applies per Elasticsearch bulk call
     search_retry_max_s: float      # longest pause between retries while a backing service is down
@@ -202,9 +212,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         feed_shards=get_int("FEED_SHARDS", 4),
         probe_timeout_s=float(get("PROBE_TIMEOUT_S", "2.0")),
         session_ttl_s=get_int("SESSION_TTL_S", 30 * 24 * 3600),
-        login_failures_per_user=get_int("LOGIN_FAILURES_PER_USER", 10),
+        login_failures_per_user_address=get_int("LOGIN_FAILURES_PER_USER_ADDRESS", 10),
+        login_failures_per_user=get_int("LOGIN_FAILURES_PER_USER", 100),
         login_failures_per_address=get_int("LOGIN_FAILURES_PER_ADDRESS", 100),
         login_window_s=get_int("LOGIN_WINDOW_S", 15 * 60),
+        login_known_address_ttl_s=get_int("LOGIN_KNOWN_ADDRESS_TTL_S", 30 * 24 * 3600),
+        signups_per_address=get_int("SIGNUPS_PER_ADDRESS", 5),
+        signup_window_s=get_int("SIGNUP_WINDOW_S", 3600),
+        json_max_bytes=get_int("JSON_MAX_BYTES", 64 * 1024),
         trusted_proxies=tuple(p for p in get("TRUSTED_PROXIES", "").split(",") if p),
         media_max_bytes=get_int("MEDIA_MAX_BYTES", 10 * 1024 * 1024),
         media_max_parts=get_int("MEDIA_MAX_PARTS", 10),
@@ -226,6 +241,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         event_live_window_s=get_int("EVENT_LIVE_WINDOW_S", 24 * 3600),
         ws_queue_max=get_int("WS_QUEUE_MAX", 256),
         ws_heartbeat_s=float(get("WS_HEARTBEAT_S", "20")),
+        presence_ttl_s=float(get("PRESENCE_TTL_S", "60")),
         search_batch=get_int("SEARCH_BATCH", 500),
         search_retry_max_s=float(get("SEARCH_RETRY_MAX_S", "5")),
         search_claim_idle_s=float(get("SEARCH_CLAIM_IDLE_S", "60")),

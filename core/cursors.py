@@ -42,13 +42,10 @@ def decode(cursor: str | None, arity: int = 1) -> tuple[int, ...] | None:
 def parse_limit(value: str | None) -> int:
     if value is None or value == "":
         return DEFAULT_LIMIT
-    try:
-        limit = int(value)
-    except ValueError:
-        raise ValidationFailed("limit must be an integer between 1 and 100.") from None
-    if not 1 <= limit <= MAX_LIMIT:
+    # Plain ASCII digits only: int() would also take " 5", "1_0" and non-ASCII digits.
+    if not (len(value) <= 3 and value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_LIMIT):
         raise ValidationFailed("limit must be an integer between 1 and 100.")
-    return limit
+    return int(value)
 
 
 def page(items: list, limit: int, key) -> dict:

@@ -32,6 +32,12 @@ class Unauthorized(RaygramError):
     status, code, default_message = 401, "unauthorized", "A valid bearer token is required."
 
 
+class InvalidCredentials(Unauthorized):
+    """A failed login, whatever the reason: a wrong password, an unknown or impossible username
+    look the same to the caller (no hints for guessing)."""
+    code, default_message = "invalid_credentials", "Wrong username or password."
+
+
 class Forbidden(RaygramError):
     status, code, default_message = 403, "forbidden", "You are not allowed to do this."
 

@@ -55,3 +55,22 @@ def timestamp_ms(entity_id: int) -> int:
 def min_id_at(ms: int) -> int:
     """The smallest id that can be issued at or after ``ms``: a cursor bound for time windows."""
     return max(0, ms - EPOCH_MS) << TIMESTAMP_SHIFT
+
+
+MAX_ID = (1 << 63) - 1
+_MAX_ID_DIGITS = len(str(MAX_ID))     # 19
+
+
+def parse_id(raw: object) -> int | None:
+    """An id as a client sent it (a decimal string, or a JSON integer in a body), or None when it
+    cannot be one: ASCII digits only (``str.isdigit`` also accepts '²' and '٣', which ``int``
+    refuses or reads differently), within int64. Callers decide what None means (404 for a path
+    id, 4xx for a query or body id), so bad input never reaches a store or becomes a 500."""
+    if type(raw) is int:
+        return raw if 0 <= raw <= MAX_ID else None
+    if not isinstance(raw, str) or not 0 < len(raw) <= _MAX_ID_DIGITS:
+        return None
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if value <= MAX_ID else None

@@ -18,8 +18,20 @@ def user_sessions(user_id: int) -> str:
 
 
 def login_attempts(scope: str, subject: str) -> str:
-    """Failed-login counter for a username or a client address, expiring with its window."""
+    """Failed-login counter (``scope`` "user", "address" or "user-address"), expiring with its
+    window."""
     return f"{PREFIX}login-attempts:{scope}:{subject}"
+
+
+def login_known_address(username: str, address: str) -> str:
+    """Present while ``address`` has logged in to ``username`` recently: failures of others
+    against the account never lock this address out. Expires on its own."""
+    return f"{PREFIX}login-known:{username}:{address}"
+
+
+def signup_attempts(address: str) -> str:
+    """Sign-ups from one client address, expiring with their window."""
+    return f"{PREFIX}signup-attempts:{address}"
 
 
 def id_worker_counter() -> str:
@@ -53,14 +65,16 @@ def fanout_pending() -> str:
     return f"{PREFIX}fanout-pending"
 
 
-def feed_snapshot(snapshot_id: int) -> str:
-    """A ranked feed pass, frozen at its first page so paging never repeats or skips."""
-    return f"{PREFIX}feed-snapshot:{snapshot_id}"
+def feed_snapshot(viewer_id: int, snapshot_id: int) -> str:
+    """A ranked feed pass of ``viewer_id``, frozen at its first page so paging never repeats or
+    skips. Invariant: only that viewer's requests name this key (the viewer comes from the
+    session, never from the cursor), so a cursor cannot read another account's feed order."""
+    return f"{PREFIX}feed-snapshot:{viewer_id}:{snapshot_id}"
 
 
-def feed_snapshot_floor(snapshot_id: int) -> str:
+def feed_snapshot_floor(viewer_id: int, snapshot_id: int) -> str:
     """The oldest candidate of a ranked snapshot: paging continues by recency below it."""
-    return f"{PREFIX}feed-snapshot-floor:{snapshot_id}"
+    return f"{PREFIX}feed-snapshot-floor:{viewer_id}:{snapshot_id}"
 
 
 def post_body(post_id: int) -> str:
@@ -123,3 +137,15 @@ def search_reindex_lock(index_prefix: str) -> str:
 def trending_cache(window_s: int, baseline_s: int, limit: int) -> str:
     """Trending hashtags as last computed (JSON), shared by every gateway for a few seconds."""
     return f"{PREFIX}trending:{window_s}:{baseline_s}:{limit}"
+
+
+def presence(bucket: int) -> str:
+    """Sorted set of accounts holding (or recently holding) a live socket: member = account id,
+    score = when a gateway last saw its socket open (ms). One per presence bucket
+    (live.presence.PRESENCE_BUCKETS), so a shard reads only the buckets of its own slots."""
+    return f"{PREFIX}presence:{bucket}"
+
+
+def live_once(kind: str, object_id: int) -> str:
+    """Accounts an event about this object was already delivered live to (retried fan-outs)."""
+    return f"{PREFIX}live-once:{kind}:{object_id}"

@@ -5,7 +5,7 @@ import re
 import unicodedata
 from typing import Any
 
-from .errors import BadRequest, ValidationFailed
+from .errors import BadRequest, InvalidCredentials, ValidationFailed
 
 USERNAME_RE = re.compile(r"^[a-z0-9_.]{3,30}$")
 PASSWORD_MIN = 8
@@ -85,11 +85,15 @@ def credentials(body: Any, *, new_account: bool) -> tuple[str, str]:
             raise ValidationFailed(f"{field} is required.", code=f"invalid_{field}")
     if new_account:
         return normalize_username(body["username"]), validate_password(body["password"])
-    # At login, a malformed username or password is simply a wrong one (no hints for guessing).
     username, password = body["username"], body["password"]
     if not isinstance(username, str) or not isinstance(password, str):
         raise ValidationFailed("username and password must be strings.")
-    return username.strip().lower(), password
+    # At login, a username no account can have or a password no account can have is simply a
+    # wrong login, refused before any Redis key is built or any hash computed from it.
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username) or len(password) > PASSWORD_MAX:
+        raise InvalidCredentials()
+    return username, password
 
 
 def caption(raw: str) -> str:

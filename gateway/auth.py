@@ -9,6 +9,9 @@ from .keys import SESSIONS, SETTINGS
 
 _USER_ID = web.RequestKey("user_id", int)
 _TOKEN = web.RequestKey("token", str)
+# Issued tokens are 43 URL-safe ASCII characters; anything longer or not ASCII is not one, and is
+# refused before it is hashed or looked up.
+_TOKEN_MAX_CHARS = 128
 
 
 def bearer_token(request: web.Request) -> str | None:
@@ -29,7 +32,8 @@ async def current_user_id(request: web.Request) -> int:
     token = bearer_token(request)
     if token is None:
         raise Unauthorized("A bearer token is required.", code="missing_token")
-    user_id = await request.app[SESSIONS].resolve(token)
+    plausible = len(token) <= _TOKEN_MAX_CHARS and token.isascii()
+    user_id = await request.app[SESSIONS].resolve(token) if plausible else None
     if user_id is None:
         raise Unauthorized("The token is invalid or has expired.", code="invalid_token")
     request[_USER_ID] = user_id

@@ -1,21 +1,36 @@
 """Small request helpers shared by the route modules."""
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aiohttp import web
 
-from core import cursors
-from core.errors import BadRequest
+from core import cursors, json_body
+from core.errors import BadRequest, PayloadTooLarge
+
+from .keys import SETTINGS
+
+
+async def read_body(request: web.Request, max_bytes: int) -> bytes:
+    """The whole body, or 413 as soon as it is known to exceed ``max_bytes``: from
+    Content-Length before reading anything, else (chunked) while reading, so at most
+    ``max_bytes`` plus one chunk is ever held."""
+    declared = request.content_length
+    if declared is not None and declared > max_bytes:
+        raise PayloadTooLarge(f"The body must be at most {max_bytes} bytes.")
+    chunks, size = [], 0
+    async for chunk in request.content.iter_any():
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"The body must be at most {max_bytes} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 async def read_json(request: web.Request) -> Any:
-    try:
-        raw = await request.read()
-        return json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest("The body must be valid JSON.", code="invalid_json") from None
+    """A JSON body, bounded in size (413) and nesting (400) before it is parsed."""
+    raw = await read_body(request, request.app[SETTINGS].json_max_bytes)
+    return json_body.parse(raw)
 
 
 def json_object(body: Any) -> dict[str, Any]:

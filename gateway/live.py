@@ -5,6 +5,10 @@ out to those sockets.
 Each socket has a bounded queue. A reader too slow to drain it is cut off with close code
 ``SLOW_CONSUMER`` rather than letting the server buffer without bound; it resumes with
 ``?last_event_id=`` and loses nothing (events live in the account's log).
+
+A logout publishes a revocation on the same channel as the account's events (see
+``revocation``): pub/sub keeps a channel's order, so the revocation reaches every process before
+any event published after the logout, and the socket of that session takes nothing more.
 """
 from __future__ import annotations
 
@@ -20,19 +24,32 @@ from core import redis_keys
 log = logging.getLogger(__name__)
 
 SLOW_CONSUMER = 4008          # WebSocket close code: the client fell behind; resume with last_event_id
+SESSION_ENDED = 4001          # WebSocket close code: the session was revoked (logout) or expired
+_REVOKED = "revoked"          # in place of an event id: "<user> revoked <session digest>"
 _IDLE_CHANNEL = f"{redis_keys.PREFIX}live:_hub"   # keeps the pub/sub connection open when idle
+
+
+def revocation(user_id: int, session: str) -> str:
+    """The message, on the account's live channel, that ends the sockets of one session (its
+    token digest)."""
+    return f"{user_id} {_REVOKED} {session}"
 
 
 class Subscriber:
     """One socket's view of the hub."""
 
-    def __init__(self, user_id: int, queue_max: int) -> None:
+    def __init__(self, user_id: int, queue_max: int, session: str = "") -> None:
         self.user_id = user_id
+        self.session = session            # digest of the token the socket authenticated with
         self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(queue_max)
         self.overflowed = asyncio.Event()
+        self.ended = asyncio.Event()      # the session is gone: deliver nothing more
+
+    def end(self) -> None:
+        self.ended.set()
 
     def offer(self, event_id: int, payload: str) -> None:
-        if self.overflowed.is_set():
+        if self.overflowed.is_set() or self.ended.is_set():
             return
         try:
             self.queue.put_nowait((event_id, payload))
@@ -117,6 +134,18 @@ class LiveHub:
                 continue
             if message["type"] != "message":
                 continue
-            raw_user, raw_id, payload = message["data"].decode().split(" ", 2)
-            for sub in list(self._subscribers.get(int(raw_user), ())):
-                sub.offer(int(raw_id), payload)
+            try:
+                raw_user, raw_id, payload = message["data"].decode().split(" ", 2)
+                subs = list(self._subscribers.get(int(raw_user), ()))
+                if raw_id == _REVOKED:
+                    for sub in subs:
+                        if sub.session == payload:
+                            sub.end()
+                    continue
+                event_id = int(raw_id)
+            except ValueError:
+                # One malformed message must not end delivery for every socket of the process.
+                log.warning("ignoring a malformed live message on %r", message["channel"])
+                continue
+            for sub in subs:
+                sub.offer(event_id, payload)

@@ -22,9 +22,14 @@ async def reserve(redis: Redis, key: str, limit: int, window_s: int, message: st
         raise RateLimited(message, retry_after=ttl if ttl > 0 else window_s)
 
 
+# DECR only while the window lasts: on an expired key it would create a counter at -1 with no
+# expiry, a permanent extra attempt.
+_RELEASE = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end return 0"
+
+
 async def release(redis: Redis, key: str) -> None:
     """Give back one reserved attempt (it succeeded)."""
-    await redis.decr(key)
+    await redis.eval(_RELEASE, 1, key)
 
 
 async def clear(redis: Redis, key: str) -> None:

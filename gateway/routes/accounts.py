@@ -5,10 +5,10 @@ from aiohttp import web
 
 from core import redis_keys, validation
 from core.clock import now_ms
-from core.errors import NotFound, Unauthorized
+from core.errors import InvalidCredentials, NotFound
 from graph import follows, users
 
-from .. import ratelimit
+from .. import login_limits, ratelimit
 from ..auth import client_address, current_token, current_user_id
 from ..http import json_object, no_content, read_json
 from ..hydration import forget_author
@@ -24,7 +24,11 @@ async def create_account(request: web.Request) -> web.Response:
     body = json_object(await read_json(request))
     username, password = validation.credentials(body, new_account=True)
     display_name = username if body.get("display_name") is None else validation.display_name(body["display_name"])
-    app = request.app
+    app, settings = request.app, request.app[SETTINGS]
+    # Counted once the input is valid, before the password hash: every attempt costs argon2 time.
+    await ratelimit.reserve(app[REDIS], redis_keys.signup_attempts(client_address(request)),
+                            settings.signups_per_address, settings.signup_window_s,
+                            "Too many sign-ups from your address; try again later.")
     user = await users.create_user(app[NEO4J], user_id=app[IDS].next_id(), username=username,
                                    display_name=display_name, password_hash=await hash_password(password),
                                    now_ms=now_ms())
@@ -39,18 +43,11 @@ async def create_session(request: web.Request) -> web.Response:
     body = json_object(await read_json(request))
     username, password = validation.credentials(body, new_account=False)
     app, settings, redis = request.app, request.app[SETTINGS], request.app[REDIS]
-    per_user = redis_keys.login_attempts("user", username)
-    per_address = redis_keys.login_attempts("address", client_address(request))
-    window = settings.login_window_s
-    await ratelimit.reserve(redis, per_address, settings.login_failures_per_address, window,
-                            "Too many failed logins from your address; try again later.")
-    await ratelimit.reserve(redis, per_user, settings.login_failures_per_user, window,
-                            "Too many failed logins for this account; try again later.")
+    attempt = await login_limits.begin(redis, settings, username, client_address(request))
     found = await users.credentials_of(app[NEO4J], username)
     if not await verify_password(found[1] if found else None, password):
-        raise Unauthorized("Wrong username or password.", code="invalid_credentials")
-    await ratelimit.clear(redis, per_user)
-    await ratelimit.release(redis, per_address)
+        raise InvalidCredentials()
+    await login_limits.succeeded(redis, settings, attempt)
     user = await users.get_by_id(app[NEO4J], found[0])
     token = await app[SESSIONS].issue(found[0])
     return web.json_response({"user": user_view(user), "token": token}, status=201)

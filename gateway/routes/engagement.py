@@ -6,6 +6,7 @@ from aiohttp import web
 from core import redis_keys, validation
 from core.clock import now_ms
 from core.errors import NotFound
+from core.ids import parse_id
 from graph import engagement
 
 from ..auth import current_user_id
@@ -19,10 +20,10 @@ from .posts import post_id_param
 
 
 def _comment_id(request: web.Request) -> int:
-    raw = request.match_info["comment_id"]
-    if not raw.isdigit() or len(raw) > 19:
+    comment_id = parse_id(request.match_info["comment_id"])
+    if comment_id is None:
         raise NotFound("No such comment.", code="comment_not_found")
-    return int(raw)
+    return comment_id
 
 
 async def _counts_changed(app: web.Application, post_id: int) -> None:

@@ -7,9 +7,11 @@ changing counts can repeat or skip a post. Below the window the pass continues b
 """
 from __future__ import annotations
 
+import secrets
+
 from aiohttp import web
 
-from actors.ranking import Candidate, affinity, rank
+from feed.ranking import Candidate, affinity, rank
 from core import cursors, redis_keys
 from core.clock import now_ms
 from core.errors import BadRequest, ValidationFailed
@@ -17,11 +19,14 @@ from graph import posts
 
 from ..auth import current_user_id
 from ..hydration import hydrate
-from ..keys import FEED, IDS, NEO4J, REDIS, SETTINGS
+from ..keys import FEED, NEO4J, REDIS, SETTINGS
 from ..media_urls import render_posts
 
 RECENT, RANKED = 0, 1
 SNAPSHOT_TTL_S = 30 * 60
+# Offsets into a snapshot stay below its length (at most feed_ranked_window); anything past this
+# bound, or negative (Redis would count from the end), is not a cursor this server issued.
+MAX_SNAPSHOT_OFFSET = 1 << 20
 
 
 async def _recent(app: web.Application, viewer: int, before: int | None, limit: int) -> tuple[list[dict], list | None]:
@@ -46,12 +51,13 @@ async def _start_ranked(app: web.Application, viewer: int, limit: int) -> tuple[
     ]
     order = rank(candidates, now_ms())
     floor = entries[-1][0] if len(entries) >= window else None
-    snapshot = app[IDS].next_id()
+    # Random, not a time-ordered id: a cursor must not be guessable (the key also names the viewer).
+    snapshot = secrets.randbits(63)
     if order:
         async with redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(redis_keys.feed_snapshot(snapshot), *order)
-            pipe.expire(redis_keys.feed_snapshot(snapshot), SNAPSHOT_TTL_S)
-            pipe.set(redis_keys.feed_snapshot_floor(snapshot), floor or 0, ex=SNAPSHOT_TTL_S)
+            pipe.rpush(redis_keys.feed_snapshot(viewer, snapshot), *order)
+            pipe.expire(redis_keys.feed_snapshot(viewer, snapshot), SNAPSHOT_TTL_S)
+            pipe.set(redis_keys.feed_snapshot_floor(viewer, snapshot), floor or 0, ex=SNAPSHOT_TTL_S)
             await pipe.execute()
     page = [hydrated[i] for i in order[:limit]]
     if len(order) > limit:
@@ -62,10 +68,13 @@ async def _start_ranked(app: web.Application, viewer: int, limit: int) -> tuple[
 async def _continue_ranked(app: web.Application, viewer: int, snapshot: int, offset: int,
                            limit: int) -> tuple[list[dict], list | None]:
     redis = app[REDIS]
+    if not 0 <= offset <= MAX_SNAPSHOT_OFFSET:
+        raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor")
     async with redis.pipeline(transaction=False) as pipe:
-        pipe.lrange(redis_keys.feed_snapshot(snapshot), offset, offset + limit - 1)
-        pipe.llen(redis_keys.feed_snapshot(snapshot))
-        pipe.get(redis_keys.feed_snapshot_floor(snapshot))
+        # Keyed by the caller: another viewer's snapshot id finds nothing here (reads as expired).
+        pipe.lrange(redis_keys.feed_snapshot(viewer, snapshot), offset, offset + limit - 1)
+        pipe.llen(redis_keys.feed_snapshot(viewer, snapshot))
+        pipe.get(redis_keys.feed_snapshot_floor(viewer, snapshot))
         ids, total, floor = await pipe.execute()
     if floor is None:
         raise BadRequest("This feed pass has expired; start again without a cursor.", code="cursor_expired")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from core.errors import ValidationFailed
+from core.ids import parse_id
 from graph import notifications
 
 from ..auth import current_user_id
@@ -26,12 +27,10 @@ async def mark_read(request: web.Request) -> web.Response:
     """Mark notifications read up to (and including) an id."""
     viewer = await current_user_id(request)
     body = json_object(await read_json(request))
-    raw = body.get("up_to")
-    if isinstance(raw, int) and not isinstance(raw, bool):
-        raw = str(raw)
-    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 19:
+    up_to = parse_id(body.get("up_to"))     # a decimal string, or a JSON integer
+    if up_to is None:
         raise ValidationFailed("up_to must be a notification id.", code="invalid_up_to")
-    await notifications.mark_read(request.app[NEO4J], viewer, int(raw))
+    await notifications.mark_read(request.app[NEO4J], viewer, up_to)
     return no_content()
 
 

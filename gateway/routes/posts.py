@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from core.errors import Forbidden, NotFound
+from core.ids import parse_id
 from graph import posts
 
 from .. import posting
@@ -17,10 +18,10 @@ from .social import username_param
 
 
 def post_id_param(request: web.Request) -> int:
-    raw = request.match_info["post_id"]
-    if not raw.isdigit() or len(raw) > 19:
+    post_id = parse_id(request.match_info["post_id"])
+    if post_id is None:
         raise NotFound("No such post.", code="post_not_found")
-    return int(raw)
+    return post_id
 
 
 @describe(

@@ -14,12 +14,15 @@ import logging
 
 from aiohttp import ClientConnectionResetError, WSMsgType, web
 
-from actors.event_log import frame
-from core.errors import ValidationFailed
+from live.event_log import frame
+from core import json_body
+from core.errors import BadRequest, ValidationFailed
+from core.ids import parse_id
 
-from ..auth import current_user_id
-from ..keys import EVENTS, FEED, LIVE, SETTINGS
-from ..live import SLOW_CONSUMER, Subscriber
+from ..auth import current_token, current_user_id
+from ..keys import EVENTS, FEED, LIVE, SESSIONS, SETTINGS
+from ..live import SESSION_ENDED, SLOW_CONSUMER, Subscriber
+from ..sessions import digest
 
 log = logging.getLogger(__name__)
 
@@ -28,20 +31,22 @@ def _last_event_id(request: web.Request) -> int | None:
     raw = request.query.get("last_event_id")
     if raw is None or raw == "":
         return None
-    if not raw.isdigit() or len(raw) > 19:
+    last = parse_id(raw)
+    if last is None:
         raise ValidationFailed("last_event_id must be an event id.", code="invalid_last_event_id")
-    return int(raw)
+    return last
 
 
 async def stream(request: web.Request) -> web.StreamResponse:
     """The live event stream (WebSocket; auth by bearer header or ?token=; resume with ?last_event_id=)."""
     user_id = await current_user_id(request)          # 401 before the upgrade
+    token = current_token(request)
     last = _last_event_id(request)
     app, settings = request.app, request.app[SETTINGS]
     ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=64 * 1024, timeout=5.0)
     # Subscribed and known as connected before the handshake completes: once a client sees its
     # socket open, no event meant for it can slip past.
-    sub = Subscriber(user_id, settings.ws_queue_max)
+    sub = Subscriber(user_id, settings.ws_queue_max, session=digest(token))
     await app[LIVE].attach(sub)
     try:
         await app[FEED].connected(user_id)
@@ -55,7 +60,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
 
     async def send(event_id: int, payload: str) -> None:
         nonlocal sent
-        if event_id > sent:
+        if event_id > sent and not sub.ended.is_set():
             await ws.send_str(frame(event_id, payload))
             sent = event_id
 
@@ -77,14 +82,33 @@ async def stream(request: web.Request) -> web.StreamResponse:
         await sub.overflowed.wait()
         await ws.close(code=SLOW_CONSUMER, message=b"too slow: reconnect with last_event_id")
 
-    tasks = [asyncio.create_task(forward()), asyncio.create_task(watch_overflow())]
+    async def watch_session() -> None:
+        # Revocation (logout) arrives at once through the hub; expiry is timed from the session's
+        # own TTL; the periodic look also covers a revocation whose message was missed (a Redis
+        # reconnect). The first look is immediate: a logout during the handshake counts too.
+        while not sub.ended.is_set():
+            try:
+                remaining = await app[SESSIONS].remaining_s(token)
+            except Exception:
+                log.warning("cannot check a socket's session; trying again", exc_info=True)
+                remaining = settings.ws_heartbeat_s
+            else:
+                if remaining is None:
+                    break
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(sub.ended.wait(), max(0.05, min(settings.ws_heartbeat_s, remaining)))
+        sub.end()
+        await ws.close(code=SESSION_ENDED, message=b"session ended")
+
+    tasks = [asyncio.create_task(forward()), asyncio.create_task(watch_overflow()),
+             asyncio.create_task(watch_session())]
     try:
         async for msg in ws:
             if msg.type != WSMsgType.TEXT:
                 continue
             try:
-                body = json.loads(msg.data)
-            except ValueError:
+                body = json_body.parse(msg.data.encode("utf-8", "surrogateescape"))
+            except BadRequest:
                 continue
             if isinstance(body, dict) and body.get("type") == "ping":
                 await ws.send_str(json.dumps({"type": "pong"}))

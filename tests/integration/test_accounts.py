@@ -107,16 +107,43 @@ async def test_profile_edits_are_saved_and_validated(client, world):
         assert resp.status == 422, bad
 
 
-async def test_repeated_failed_logins_are_rate_limited_per_username(client, world, settings):
+def at(address: str) -> dict[str, str]:
+    """Headers that make a request come from ``address`` (the test client is a trusted proxy)."""
+    return {"X-Forwarded-For": address}
+
+
+async def login(client, account, address: str, password: str | None = None):
+    return await client.post("/api/v1/sessions", headers=at(address),
+                             json={"username": account.username, "password": password or account.password})
+
+
+async def test_wrong_passwords_from_one_address_never_lock_the_owner_out(client, world, settings, unique):
     ada = await world.signup("ada")
-    limit = settings.login_failures_per_user
-    for _ in range(limit):
-        resp = await client.post("/api/v1/sessions", json={"username": ada.username, "password": "guess-guess"})
-        assert resp.status == 401
-    resp = await client.post("/api/v1/sessions", json={"username": ada.username, "password": ada.password})
-    assert resp.status == 429, "even the right password waits once the account is under attack"
-    assert int(resp.headers["Retry-After"]) > 0
-    assert (await resp.json())["error"]["code"] == "rate_limited"
+    home, attacker = f"home-{unique}", f"attacker-{unique}"
+    assert (await login(client, ada, home)).status == 201          # home becomes a known address
+    limit = settings.login_failures_per_user_address
+    statuses = [(await login(client, ada, attacker, "guess-guess")).status for _ in range(limit + 1)]
+    assert statuses == [401] * limit + [429]
+    refused = await login(client, ada, attacker)
+    assert refused.status == 429, "the attacker's address stays limited, even with the right password"
+    assert int(refused.headers["Retry-After"]) > 0
+    assert (await refused.json())["error"]["code"] == "rate_limited"
+    assert (await login(client, ada, home)).status == 201, "the owner at a known address gets in"
+    assert (await login(client, ada, f"cafe-{unique}")).status == 201, "and so from a new address"
+
+
+async def test_a_guess_spread_over_many_addresses_only_slows_unknown_addresses(aiohttp_client, settings, world, unique):
+    import dataclasses
+    from gateway.app import create_app
+
+    strict = await aiohttp_client(create_app(dataclasses.replace(settings, login_failures_per_user=3)))
+    ada = await world.signup("ada")
+    home = f"home-{unique}"
+    assert (await login(strict, ada, home)).status == 201
+    statuses = [(await login(strict, ada, f"bot{i}-{unique}", "guess-guess")).status for i in range(4)]
+    assert statuses == [401, 401, 401, 429]
+    assert (await login(strict, ada, f"new-phone-{unique}")).status == 429, "unknown addresses wait"
+    assert (await login(strict, ada, home)).status == 201, "the owner's known address never does"
 
 
 async def test_failed_logins_are_rate_limited_per_client_address(aiohttp_client, settings, world, unique):
@@ -135,10 +162,47 @@ async def test_failed_logins_are_rate_limited_per_client_address(aiohttp_client,
 
 async def test_parallel_guesses_cannot_exceed_the_limit(client, world, settings):
     ada = await world.signup("ada")
-    attempts = settings.login_failures_per_user * 2
+    limit = settings.login_failures_per_user_address
+    attempts = limit * 2
     responses = await asyncio.gather(*(
         client.post("/api/v1/sessions", json={"username": ada.username, "password": f"guess-{i:04d}"})
         for i in range(attempts)))
     statuses = sorted(r.status for r in responses)
-    assert statuses.count(401) == settings.login_failures_per_user
-    assert statuses.count(429) == attempts - settings.login_failures_per_user
+    assert statuses.count(401) == limit
+    assert statuses.count(429) == attempts - limit
+
+
+async def test_impossible_logins_are_wrong_without_touching_redis(client, world):
+    from core import redis_keys
+    from gateway.keys import REDIS
+
+    ada = await world.signup("ada")
+    long_name = "a" * 40_000
+    for body in ({"username": long_name, "password": "whatever1"},
+                 {"username": ada.username, "password": "x" * 40_000}):
+        resp = await client.post("/api/v1/sessions", json=body)
+        assert resp.status == 401
+        assert (await resp.json())["error"]["code"] == "invalid_credentials"
+    redis = client.app[REDIS]
+    assert not await redis.exists(redis_keys.login_attempts("user", long_name))
+    assert await redis.get(redis_keys.login_attempts("user", ada.username)) is None
+
+
+async def test_sign_ups_are_limited_per_client_address(aiohttp_client, settings, unique):
+    import dataclasses
+    from gateway.app import create_app
+
+    strict = await aiohttp_client(create_app(dataclasses.replace(settings, signups_per_address=3)))
+
+    async def signup(name: str, address: str, password: str = "long-enough"):
+        return await strict.post("/api/v1/accounts", headers=at(address),
+                                 json={"username": f"{name}_{unique}", "password": password})
+
+    farm = f"farm-{unique}"
+    assert (await signup("bad", farm, password="short")).status == 422, "invalid input costs nothing"
+    assert [(await signup(f"s{i}", farm)).status for i in range(3)] == [201, 201, 201]
+    refused = await signup("s3", farm)
+    assert refused.status == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert (await refused.json())["error"]["code"] == "rate_limited"
+    assert (await signup("s4", f"elsewhere-{unique}")).status == 201

@@ -1,7 +1,7 @@
 import pytest
 
 from core import cursors, validation
-from core.errors import BadRequest, ValidationFailed
+from core.errors import BadRequest, InvalidCredentials, ValidationFailed
 from gateway.views import rfc3339, user_view
 
 
@@ -28,7 +28,7 @@ def test_limit_defaults_to_20_and_caps_at_100(value, expected):
     assert cursors.parse_limit(value) == expected
 
 
-@pytest.mark.parametrize("value", ["0", "101", "-1", "ten"])
+@pytest.mark.parametrize("value", ["0", "101", "-1", "ten", " 5", "1_0", "\u0665", "\u00b2", "0" * 5000 + "1", "1e2"])
 def test_out_of_range_limits_are_refused(value):
     with pytest.raises(ValidationFailed):
         cursors.parse_limit(value)
@@ -44,8 +44,16 @@ def test_profile_text_is_normalised_and_control_characters_refused():
         validation.profile_patch({"bio": "bell\x07"})
 
 
-def test_login_does_not_validate_the_username_shape():
-    assert validation.credentials({"username": "Not Valid!", "password": "x"}, new_account=False) == ("not valid!", "x")
+def test_login_normalises_the_username_but_not_the_password():
+    assert validation.credentials({"username": " Ada ", "password": "x"}, new_account=False) == ("ada", "x")
+
+
+@pytest.mark.parametrize("username,password", [("Not Valid!", "x"), ("a" * 31, "x"), ("a" * 100_000, "x"),
+                                                ("ada", "x" * 257), ("ad", "x")])
+def test_impossible_logins_are_simply_wrong_before_any_lookup(username, password):
+    with pytest.raises(InvalidCredentials) as info:
+        validation.credentials({"username": username, "password": password}, new_account=False)
+    assert (info.value.status, info.value.code) == (401, "invalid_credentials")
 
 
 def test_user_view_renders_ids_as_strings_and_times_in_rfc3339():
