@@ -65,15 +65,16 @@ class FeedEngine:
                 shard = await self.link.for_user(author_id)
                 await shard.push.remote(post_id, author_id, [author_id], view)
                 if view is not None:
-                    await shard.broadcast.remote(author_id, view)
+                    await shard.broadcast.remote(post_id, author_id, view)
                 return
             # Just crossed the threshold: readers' shards still push this author. One last push
             # fan-out tells every follower's shard to pull the author from now on.
             promote = True
         else:
             await self.redis.srem(redis_keys.celebrities(), author_id)
-        await self.redis.hset(redis_keys.fanout_pending(), str(post_id),
-                              json.dumps({"author": author_id, "at": now_ms()}))
+        # The whole command, so that the pending sweep's retry delivers live as the first try would.
+        await self.redis.hset(redis_keys.fanout_pending(), str(post_id), json.dumps(
+            {"author": author_id, "at": now_ms(), "promote": promote, "event": view}))
         ref = (await self.link.for_user(author_id)).fan_out.remote(post_id, author_id, view, promote)
         task = asyncio.ensure_future(ref)
         self._background.add(task)
@@ -96,15 +97,6 @@ class FeedEngine:
     async def unfollowed(self, follower_id: int, followee_id: int) -> None:
         if self.strategy != "pull":
             await (await self.link.for_user(follower_id)).unmerge_author.remote(follower_id, followee_id)
-
-    # --- presence -------------------------------------------------------------------------------
-    async def connected(self, user_id: int) -> None:
-        if self.strategy != "pull":
-            await (await self.link.for_user(user_id)).connected.remote(user_id)
-
-    async def disconnected(self, user_id: int) -> None:
-        if self.strategy != "pull":
-            await (await self.link.for_user(user_id)).disconnected.remote(user_id)
 
     # --- reads ----------------------------------------------------------------------------------
     async def read(self, user_id: int, before: int | None, limit: int) -> list[Entry]:

@@ -25,7 +25,7 @@ from core import redis_keys
 from core.clock import now_ms
 from core.config import Settings
 
-from .sharding import group_by_shard, shard_of
+from feed.sharding import group_by_shard, shard_of, slots_of_shard
 from feed.timeline import Entry, Timeline, merge_newest
 
 log = logging.getLogger(__name__)
@@ -45,7 +45,7 @@ def _code_version() -> str:
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha1()
     # Everything an actor may import from this repository.
-    for package in ("actors", "feed", "graph", "core"):
+    for package in ("actors", "feed", "live", "graph", "core"):
         for path in sorted((root / package).glob("*.py")):
             digest.update(path.name.encode())
             digest.update(path.read_bytes())
@@ -69,9 +69,8 @@ class FeedShard:
         self.timelines: dict[int, Timeline] = {}
         self.celebrities: dict[int, set[int]] = {}      # reader -> followed accounts pulled at read
         self._building: dict[int, list[Entry]] = {}     # pushes that arrive during a rebuild
-        self.online: dict[int, int] = {}                # reader -> open sockets (any gateway)
-        self.last_seen: dict[int, int] = {}             # reader -> when their last socket closed
         self._events = None
+        self._presence = None
         self._driver = None
         self._redis = None
         self._peers: dict[int, object] = {}
@@ -97,20 +96,36 @@ class FeedShard:
 
     async def _event_log(self):
         if self._events is None:
-            from .event_log import EventLog
+            from live.event_log import EventLog
             self._events = EventLog(await self._kv(), self.settings.event_log_min_events)
         return self._events
 
-    def _live(self, user_id: int) -> bool:
-        """Connected now, or recently enough to resume: their feed events are worth logging."""
-        if user_id in self.online:
-            return True
-        return now_ms() - self.last_seen.get(user_id, 0) < self.settings.event_live_window_s * 1000
+    async def _presence_marks(self):
+        # Presence is the gateways' (in Redis): a restarted or rescaled shard knows it at once.
+        if self._presence is None:
+            from live.presence import Presence
+            self._presence = Presence(await self._kv(), self.settings.presence_ttl_s,
+                                      self.settings.event_live_window_s)
+        return self._presence
 
-    async def _emit(self, user_ids: list[int], kind: str, data) -> None:
-        live = [u for u in user_ids if self._live(u)]
+    async def _emit(self, user_ids: list[int], kind: str, data, *, once_for: int | None = None) -> int:
+        """Log the event for those of ``user_ids`` connected now or recently enough to resume.
+        ``once_for``: the post it is about; a retried fan-out then delivers it to nobody twice."""
+        if not user_ids:
+            return 0
+        live = await (await self._presence_marks()).recent_among(user_ids, now_ms())
         if live:
-            await (await self._event_log()).append_each(live, kind, data)
+            once = redis_keys.live_once(kind, once_for) if once_for is not None else None
+            await (await self._event_log()).append_each(sorted(live), kind, data, once=once)
+        return len(live)
+
+    async def _live_readers_following(self, author_id: int) -> list[int]:
+        """This shard's readers connected now or recently who follow the author (presence from
+        Redis, follows from Neo4j): work in proportion to live readers, not to followers."""
+        from graph.feed_queries import followers_among
+        slots = slots_of_shard(self.shard, await self._shard_count())
+        readers = await (await self._presence_marks()).recent_in_slots(slots.start, slots.stop, now_ms())
+        return await followers_among(await self._graph(), author_id, readers)
 
     async def _shard_count(self) -> int:
         value = await (await self._kv()).get(redis_keys.shard_count())
@@ -131,22 +146,6 @@ class FeedShard:
     async def stats(self) -> dict:
         return {"shard": self.shard, "timelines": len(self.timelines),
                 "entries": sum(len(t) for t in self.timelines.values())}
-
-    # --- presence: who holds a live socket (symmetric: connected/disconnected) --------------------
-    async def connected(self, user_id: int) -> None:
-        self._start_background()
-        self.online[user_id] = self.online.get(user_id, 0) + 1
-        # A connected reader is active: their timeline must exist and receive pushes, and must not
-        # look idle to the eviction sweep (a reader who only listens never calls read()).
-        (await self._timeline(user_id)).last_read_ms = now_ms()
-
-    async def disconnected(self, user_id: int) -> None:
-        left = self.online.get(user_id, 0) - 1
-        if left > 0:
-            self.online[user_id] = left
-        else:
-            self.online.pop(user_id, None)
-            self.last_seen[user_id] = now_ms()
 
     # --- reads ----------------------------------------------------------------------------------
     async def read(self, user_id: int, before: int | None, limit: int) -> list[Entry]:
@@ -200,8 +199,9 @@ class FeedShard:
     async def push(self, post_id: int, author_id: int, user_ids: list[int], event: dict | None = None,
                    promote: bool = False) -> int:
         """Deliver a post to these readers' timelines; ``event`` (the rendered post) goes live to
-        those of them connected now or recently. ``promote``: the author has just become an
-        account that is pulled, not pushed; these readers pull it from now on."""
+        those of them connected now or recently, materialised or not, once each however often
+        the fan-out is retried. ``promote``: the author has just become an account that is
+        pulled, not pushed; these readers pull it from now on."""
         delivered = []
         for uid in user_ids:
             timeline = self.timelines.get(uid)
@@ -214,7 +214,7 @@ class FeedShard:
                 self._building[uid].append((post_id, author_id))
                 delivered.append(uid)
         if event is not None:
-            await self._emit(delivered, "feed.post", event)
+            await self._emit(user_ids, "feed.post", event, once_for=post_id)
         return len(delivered)
 
     async def unpush(self, post_id: int, author_id: int | None = None) -> int:
@@ -222,16 +222,16 @@ class FeedShard:
         for pending in self._building.values():
             pending[:] = [e for e in pending if e[0] != post_id]
         # Followers of a pulled account never had it pushed; they saw it live all the same.
-        pulled = [uid for uid in self.online if author_id in self.celebrities.get(uid, ())] if author_id else []
-        await self._emit(sorted(set(removed) | set(pulled)), "feed.delete", {"post_id": str(post_id)})
+        followers = await self._live_readers_following(author_id) if author_id else []
+        await self._emit(sorted(set(removed) | set(followers)), "feed.delete", {"post_id": str(post_id)},
+                         once_for=post_id)
         return len(removed)
 
-    async def announce(self, author_id: int, event: dict) -> int:
+    async def announce(self, post_id: int, author_id: int, event: dict) -> int:
         """A pulled account's new post, live to this shard's connected readers who follow it:
         work in proportion to connected readers, not to the account's followers."""
-        readers = [uid for uid in self.online if author_id in self.celebrities.get(uid, ())]
-        await self._emit(readers, "feed.post", event)
-        return len(readers)
+        return await self._emit(await self._live_readers_following(author_id), "feed.post", event,
+                                once_for=post_id)
 
     async def merge_author(self, user_id: int, author_id: int) -> int:
         """A follow: the author's recent posts join the reader's timeline (or, for an account
@@ -295,9 +295,9 @@ class FeedShard:
         """A deleted post leaves every timeline: one call per shard."""
         return sum(await self._every_shard("unpush", post_id, author_id))
 
-    async def broadcast(self, author_id: int, event: dict) -> int:
+    async def broadcast(self, post_id: int, author_id: int, event: dict) -> int:
         """A pulled account's new post goes live on every shard: one call per shard."""
-        return sum(await self._every_shard("announce", author_id, event))
+        return sum(await self._every_shard("announce", post_id, author_id, event))
 
     async def _sweep_pending(self) -> None:
         """Re-run fan-outs that never completed (e.g. Neo4j was down), for authors this shard owns."""
@@ -311,16 +311,21 @@ class FeedShard:
                     data = json.loads(job)
                     stale = now_ms() - data["at"] > interval * 1000
                     if stale and shard_of(data["author"], shards) == self.shard:
-                        await self.fan_out(int(post_id), data["author"])
-                self._evict_inactive()
+                        # The whole command: a retried fan-out delivers live like the first try.
+                        await self.fan_out(int(post_id), data["author"], data.get("event"), data.get("promote", False))
+                await self._evict_inactive()
             except Exception:
                 log.warning("pending fan-out sweep failed", exc_info=True)
 
-    def _evict_inactive(self) -> None:
+    async def _evict_inactive(self) -> None:
         cutoff = now_ms() - INACTIVE_EVICT_MS
-        for uid in [u for u, t in self.timelines.items() if t.last_read_ms < cutoff and u not in self.online]:
-            del self.timelines[uid]
-            self.celebrities.pop(uid, None)
+        idle = [u for u, t in self.timelines.items() if t.last_read_ms < cutoff]
+        # A reader who only listens never calls read(): an open socket keeps the timeline.
+        listening = await (await self._presence_marks()).online_among(idle, now_ms()) if idle else set()
+        for uid in idle:
+            if uid not in listening and uid in self.timelines:
+                del self.timelines[uid]
+                self.celebrities.pop(uid, None)
 
     # --- re-sharding: export/adopt ---------------------------------------------------------------
     async def export_unowned(self, shards: int) -> dict[int, dict[int, dict]]:

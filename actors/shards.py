@@ -11,7 +11,7 @@ from core import redis_keys
 from core.config import Settings
 
 from .feed_shard import NAME_PREFIX, SHARD_PROTOCOL, FeedShard, shard_actor_name
-from .sharding import shard_of
+from feed.sharding import shard_of
 
 # How long a gateway trusts its cached shard count before asking Redis again.
 SHARD_COUNT_TTL_S = 1.0

@@ -20,7 +20,7 @@ import time
 
 import redis.asyncio as aioredis
 
-from actors.sharding import group_by_shard
+from feed.sharding import group_by_shard
 from actors.shards import connect, ensure_shards, stop_named_actors
 from core import redis_keys
 from core.clock import now_ms

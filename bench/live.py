@@ -23,7 +23,7 @@ import time
 import aiohttp
 import redis.asyncio as aioredis
 
-from actors.event_log import EventLog
+from live.event_log import EventLog
 from actors.shards import connect, stop_named_actors
 from core.config import load_settings
 from core.ids import IdGenerator

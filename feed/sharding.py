@@ -24,6 +24,11 @@ def shard_of(user_id: int, shards: int) -> int:
     return slot_of(user_id) * shards // SLOTS
 
 
+def slots_of_shard(shard: int, shards: int) -> range:
+    """The contiguous slots ``shard`` owns: exactly those with ``slot * shards // SLOTS == shard``."""
+    return range(-(-shard * SLOTS // shards), -(-(shard + 1) * SLOTS // shards))
+
+
 def group_by_shard(user_ids: Iterable[int], shards: int) -> dict[int, list[int]]:
     """One batch per shard: the unit of every fan-out call."""
     groups: dict[int, list[int]] = defaultdict(list)

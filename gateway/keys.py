@@ -9,7 +9,7 @@ from neo4j import AsyncDriver
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
-from actors.event_log import EventLog
+from live.event_log import EventLog
 from actors.feed_engine import FeedEngine
 from actors.shards import ShardLink
 from core.config import Settings

@@ -20,6 +20,8 @@ from collections import defaultdict
 import redis.asyncio as aioredis
 
 from core import redis_keys
+from core.clock import now_ms
+from live.presence import Presence
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +29,8 @@ SLOW_CONSUMER = 4008          # WebSocket close code: the client fell behind; re
 SESSION_ENDED = 4001          # WebSocket close code: the session was revoked (logout) or expired
 _REVOKED = "revoked"          # in place of an event id: "<user> revoked <session digest>"
 _IDLE_CHANNEL = f"{redis_keys.PREFIX}live:_hub"   # keeps the pub/sub connection open when idle
+# Presence refreshes between sweeps of marks older than the live window (cheap, idempotent).
+_STALE_SWEEP_EVERY = 30
 
 
 def revocation(user_id: int, session: str) -> str:
@@ -58,7 +62,13 @@ class Subscriber:
 
 
 class LiveHub:
-    def __init__(self, redis_url: str) -> None:
+    """``presence``: where this process marks the accounts whose sockets it holds (on open, every
+    ``presence_refresh_s`` while open, and on close), so the shards know who is listening."""
+
+    def __init__(self, redis_url: str, presence: Presence | None = None, presence_refresh_s: float = 20.0) -> None:
+        self._presence = presence
+        self._presence_refresh_s = presence_refresh_s
+        self._keeper: asyncio.Task | None = None
         self._redis = aioredis.from_url(redis_url)
         self._pubsub = self._redis.pubsub()
         self._subscribers: dict[int, set[Subscriber]] = defaultdict(set)
@@ -71,12 +81,15 @@ class LiveHub:
     async def start(self) -> None:
         await self._pubsub.subscribe(_IDLE_CHANNEL)
         self._task = asyncio.create_task(self._listen())
+        if self._presence is not None:
+            self._keeper = asyncio.create_task(self._keep_presence())
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._keeper):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self._pubsub.aclose()
         await self._redis.aclose()
 
@@ -98,6 +111,10 @@ class LiveHub:
         confirmed = self._confirmed.get(channel)
         if confirmed is not None:
             await asyncio.wait_for(asyncio.shield(confirmed), 5)
+        if self._presence is not None:
+            # Before the handshake completes: a fan-out after the client sees its socket open
+            # finds the account present.
+            await self._presence.seen([sub.user_id], now_ms())
 
     async def detach(self, sub: Subscriber) -> None:
         subs = self._subscribers.get(sub.user_id)
@@ -106,6 +123,10 @@ class LiveHub:
         subs.discard(sub)
         if not subs:
             del self._subscribers[sub.user_id]
+            if self._presence is not None:
+                # The last moment it was seen: its feed events stay logged for the live window.
+                with contextlib.suppress(Exception):
+                    await self._presence.seen([sub.user_id], now_ms())
             channel = redis_keys.live_channel(sub.user_id)
             self._channels[channel] -= 1
             if self._channels[channel] == 0:
@@ -113,6 +134,18 @@ class LiveHub:
                 self._confirmed.pop(channel, None)
                 async with self._lock:
                     await self._pubsub.unsubscribe(channel)
+
+    async def _keep_presence(self) -> None:
+        rounds = 0
+        while True:
+            await asyncio.sleep(self._presence_refresh_s)
+            try:
+                await self._presence.seen(list(self._subscribers), now_ms())
+                rounds += 1
+                if rounds % _STALE_SWEEP_EVERY == 0:
+                    await self._presence.forget_stale(now_ms())
+            except Exception:
+                log.warning("presence refresh failed; retrying", exc_info=True)
 
     async def _listen(self) -> None:
         prefix = redis_keys.live_channel(0)[:-1].encode()

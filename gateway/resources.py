@@ -20,7 +20,8 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from actors.event_log import EventLog
+from live.event_log import EventLog
+from live.presence import Presence
 from actors.feed_engine import FeedEngine
 from actors.redis_client import open_redis
 from actors.shards import ShardLink
@@ -55,7 +56,9 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     app[REDIS] = client
     app[SESSIONS] = SessionStore(client, settings.session_ttl_s)
     app[EVENTS] = EventLog(client, settings.event_log_min_events)
-    hub = LiveHub(settings.redis_url)
+    # Presence marks are refreshed three times per TTL: one missed refresh never drops a reader.
+    hub = LiveHub(settings.redis_url, Presence(client, settings.presence_ttl_s, settings.event_live_window_s),
+                  presence_refresh_s=settings.presence_ttl_s / 3)
     await hub.start()
     app[LIVE] = hub
     # Each process leases its own ID-generator worker id, so ids never collide across gateways.

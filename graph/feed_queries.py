@@ -83,3 +83,14 @@ async def pull_page(driver: AsyncDriver, user_id: int, before: int | None, limit
            RETURN p.id AS id, a.id AS author ORDER BY id DESC LIMIT $n""",
         uid=user_id, before=before if before is not None else _NO_CURSOR, n=limit)
     return [(r["id"], r["author"]) for r in records]
+
+
+async def followers_among(driver: AsyncDriver, author_id: int, readers: list[int]) -> list[int]:
+    """Which of ``readers`` follow the author (one query for a shard's live readers)."""
+    if not readers:
+        return []
+    records, _, _ = await driver.execute_query(
+        """MATCH (f:User)-[r:FOLLOWS]->(:User) WHERE r.followee = $author AND r.follower IN $readers
+           RETURN collect(r.follower) AS ids""",
+        author=author_id, readers=readers)
+    return records[0]["ids"] if records else []

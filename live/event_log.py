@@ -15,9 +15,15 @@ from redis.asyncio import Redis
 
 from core import redis_keys
 
-# KEYS: seq, stream, channel. ARGV: payload, min events kept, idle expiry (s), account id.
-# Published as "<account> <event id> <payload>": channels are shared by many accounts.
+# KEYS: seq, stream, channel[, once]. ARGV: payload, min events kept, idle expiry (s), account id[,
+# once expiry (s)]. Published as "<account> <event id> <payload>": channels are shared by many
+# accounts. With a ``once`` set, an account already in it gets nothing (returns 0): a retried
+# fan-out delivers each post live once per reader.
 _APPEND = """
+if KEYS[4] then
+  if redis.call('SADD', KEYS[4], ARGV[4]) == 0 then return 0 end
+  redis.call('EXPIRE', KEYS[4], ARGV[5])
+end
 local id = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], id .. '-0', 'p', ARGV[1])
 redis.call('EXPIRE', KEYS[2], ARGV[3])
@@ -26,6 +32,9 @@ return id
 """
 # A log nobody wrote to for this long goes (the seq key stays, so ids keep increasing).
 IDLE_EXPIRY_S = 7 * 24 * 3600
+# A once-only delivery set outlives every retry of its fan-out (the pending sweep retries within
+# minutes); a fan-out still retried after this could deliver a post live twice.
+ONCE_EXPIRY_S = 6 * 3600
 
 
 def frame(event_id: int, payload: str) -> str:
@@ -40,22 +49,27 @@ class EventLog:
         self.min_events = min_events
         self._script = redis.register_script(_APPEND)
 
-    def _args(self, user_id: int, payload: str) -> tuple[list[str], list]:
+    def _args(self, user_id: int, payload: str, once: str | None = None) -> tuple[list[str], list]:
         keys = [redis_keys.event_seq(user_id), redis_keys.event_log(user_id), redis_keys.live_channel(user_id)]
-        return keys, [payload, self.min_events, IDLE_EXPIRY_S, user_id]
+        args = [payload, self.min_events, IDLE_EXPIRY_S, user_id]
+        if once is not None:
+            keys.append(once)
+            args.append(ONCE_EXPIRY_S)
+        return keys, args
 
     async def append(self, user_id: int, kind: str, data: Any) -> int:
         keys, args = self._args(user_id, json.dumps({"type": kind, "data": data}))
         return int(await self._script(keys=keys, args=args))
 
-    async def append_each(self, user_ids: Iterable[int], kind: str, data: Any) -> None:
-        """The same event for many accounts, pipelined (one round trip per batch)."""
+    async def append_each(self, user_ids: Iterable[int], kind: str, data: Any, *, once: str | None = None) -> None:
+        """The same event for many accounts, pipelined (one round trip per batch). ``once`` names
+        a set (redis_keys.live_once) that makes repeated calls deliver to each account once."""
         payload = json.dumps({"type": kind, "data": data})
         ids = list(user_ids)
         for start in range(0, len(ids), 500):
             async with self.redis.pipeline(transaction=False) as pipe:
                 for uid in ids[start:start + 500]:
-                    keys, args = self._args(uid, payload)
+                    keys, args = self._args(uid, payload, once)
                     await self._script(keys=keys, args=args, client=pipe)
                 await pipe.execute()
 

@@ -20,7 +20,7 @@ from core.errors import BadRequest, ValidationFailed
 from core.ids import parse_id
 
 from ..auth import current_token, current_user_id
-from ..keys import EVENTS, FEED, LIVE, SESSIONS, SETTINGS
+from ..keys import EVENTS, LIVE, SESSIONS, SETTINGS
 from ..live import SESSION_ENDED, SLOW_CONSUMER, Subscriber
 from ..sessions import digest
 
@@ -49,12 +49,9 @@ async def stream(request: web.Request) -> web.StreamResponse:
     sub = Subscriber(user_id, settings.ws_queue_max, session=digest(token))
     await app[LIVE].attach(sub)
     try:
-        await app[FEED].connected(user_id)
         await ws.prepare(request)
     except BaseException:
-        await app[LIVE].detach(sub)
-        with contextlib.suppress(Exception):
-            await asyncio.shield(app[FEED].disconnected(user_id))
+        await asyncio.shield(app[LIVE].detach(sub))
         raise
     sent = -1
 
@@ -78,9 +75,18 @@ async def stream(request: web.Request) -> web.StreamResponse:
         while True:
             await send(*await sub.queue.get())
 
+    closer: asyncio.Task | None = None
+
+    async def close(code: int, message: bytes) -> None:
+        # The task closing the socket is waited for, not cancelled, when the receive loop ends:
+        # cut short, the client would never see the close code (only an abnormal 1006).
+        nonlocal closer
+        closer = asyncio.current_task()
+        await ws.close(code=code, message=message)
+
     async def watch_overflow() -> None:
         await sub.overflowed.wait()
-        await ws.close(code=SLOW_CONSUMER, message=b"too slow: reconnect with last_event_id")
+        await close(SLOW_CONSUMER, b"too slow: reconnect with last_event_id")
 
     async def watch_session() -> None:
         # Revocation (logout) arrives at once through the hub; expiry is timed from the session's
@@ -98,7 +104,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(sub.ended.wait(), max(0.05, min(settings.ws_heartbeat_s, remaining)))
         sub.end()
-        await ws.close(code=SESSION_ENDED, message=b"session ended")
+        await close(SESSION_ENDED, b"session ended")
 
     tasks = [asyncio.create_task(forward()), asyncio.create_task(watch_overflow()),
              asyncio.create_task(watch_session())]
@@ -118,13 +124,12 @@ async def stream(request: web.Request) -> web.StreamResponse:
         pass   # the client went away; nothing to answer
     finally:
         for task in tasks:
-            task.cancel()
+            if task is not closer:
+                task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
-        await app[LIVE].detach(sub)
-        with contextlib.suppress(Exception):
-            await asyncio.shield(app[FEED].disconnected(user_id))
+        await asyncio.shield(app[LIVE].detach(sub))
         if not ws.closed:
             await ws.close()
     return ws

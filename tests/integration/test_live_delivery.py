@@ -1,14 +1,30 @@
-"""Live delivery keeps working for readers who only hold a socket (never read the REST feed)."""
+"""Live delivery survives what it is meant to survive: shard restarts, rescaling, a crashed
+gateway, retried fan-outs, and readers who only listen."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import signal
 
+import aiohttp
+
+from actors import scaling
+from core import redis_keys
+from core.clock import now_ms
+from gateway.keys import REDIS, SHARDS
+from live.presence import Presence
+from stack.gateway_process import GatewayProcess, free_port
 from tests import images
 
 from .test_stream import next_event
-from .world import World
+from .world import World, eventually
 
 TINY = images.jpeg(16, 16)
+
+
+async def feed_ids(world: World, who) -> list[str]:
+    return [p["id"] for p in (await world.get(who, "/api/v1/feed"))["items"]]
 
 
 async def test_a_connected_reader_who_never_reads_still_gets_posts_after_the_shards_sweep(isolated_client, unique):
@@ -24,3 +40,86 @@ async def test_a_connected_reader_who_never_reads_still_gets_posts_after_the_sha
         post = await world.post(ada, [TINY])
         event = await next_event(ws, timeout=10)
     assert (event["type"], event["data"]["id"]) == ("feed.post", post["id"])
+
+
+async def test_killing_every_shard_worker_does_not_silence_an_open_socket(isolated_client, unique):
+    client = await isolated_client()
+    world = World(client, unique)
+    ada, bob = await world.signup("ada"), await world.signup("bob")
+    await world.follow(bob, ada)
+    async with client.ws_connect("/api/v1/stream", headers=bob.auth) as ws:
+        first = await world.post(ada, [TINY])
+        assert (await next_event(ws))["data"]["id"] == first["id"]
+        for handle in client.app[SHARDS].handles:
+            os.kill((await handle.ping.remote())["pid"], signal.SIGKILL)
+        second = await world.post(ada, [TINY])             # Ray restarts the shards meanwhile
+        event = await next_event(ws, timeout=30)
+    assert (event["type"], event["data"]["id"]) == ("feed.post", second["id"])
+    assert (await feed_ids(world, bob))[:2] == [second["id"], first["id"]]
+
+
+async def test_rescaling_the_shards_keeps_live_delivery_going(client, world, settings):
+    redis = client.app[REDIS]
+    ada, readers = await world.signup("ada"), [await world.signup(f"r{i}") for i in range(4)]
+    for reader in readers:
+        await world.follow(reader, ada)
+    start = await client.app[SHARDS].count()
+    sockets = [await client.ws_connect("/api/v1/stream", headers=r.auth) for r in readers]
+    try:
+        for count in (start + 3, start):
+            await scaling.scale(settings, redis, count)
+            post = await world.post(ada, [TINY])
+            for ws in sockets:
+                event = await next_event(ws, timeout=15)
+                assert (event["type"], event["data"]["id"]) == ("feed.post", post["id"])
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets))
+
+
+async def test_a_killed_gateways_readers_are_no_longer_present_once_the_ttl_passes(settings, client, world):
+    bob = await world.signup("bob")
+    presence = Presence(client.app[REDIS], 2.0, settings.event_live_window_s)
+    env = {"RAYGRAM_PRESENCE_TTL_S": "2", "RAYGRAM_TRUSTED_PROXIES": ""}
+    with GatewayProcess(settings, free_port(), env) as gw:
+        async with aiohttp.ClientSession() as http:
+            ws = await http.ws_connect(f"{gw.url}/api/v1/stream", headers=bob.auth)
+            await asyncio.sleep(2.5)                        # refreshed meanwhile: still present
+            assert await presence.online_among([int(bob.id)], now_ms()) == {int(bob.id)}
+            os.kill(gw.proc.pid, signal.SIGKILL)
+            gone = await eventually(lambda: _absent(presence, int(bob.id)), timeout=10)
+            assert gone, "presence outlived its gateway by more than the TTL"
+            await ws.close()
+
+
+async def _absent(presence: Presence, user_id: int) -> bool:
+    return not await presence.online_among([user_id], now_ms())
+
+
+async def test_a_fan_out_retried_by_the_sweep_reaches_the_socket_live(isolated_client, unique):
+    client = await isolated_client(feed_pending_sweep_s=1.0)
+    no_fanout = await isolated_client(feed_strategy="pull")
+    world, writer = World(client, unique), World(no_fanout, unique)
+    author, reader = await world.signup("author"), await world.signup("reader")
+    await world.follow(reader, author)
+    for handle in client.app[SHARDS].handles:
+        await handle.ping.remote()                          # every shard's sweeper is running
+    async with client.ws_connect("/api/v1/stream", headers=reader.auth) as ws:
+        post = await writer.post(author, [TINY])            # committed, never fanned out
+        # The command as the gateway records it before the first try (which 'failed' here).
+        await client.app[REDIS].hset(redis_keys.fanout_pending(), post["id"], json.dumps(
+            {"author": int(author.id), "at": now_ms() - 5000, "promote": False, "event": post}))
+        event = await next_event(ws, timeout=30)
+        assert (event["type"], event["data"]["id"]) == ("feed.post", post["id"])
+        # Retried again (say the sweep raced a slow first try): nothing twice.
+        await client.app[REDIS].hset(redis_keys.fanout_pending(), post["id"], json.dumps(
+            {"author": int(author.id), "at": now_ms() - 5000, "promote": False, "event": post}))
+        await eventually(lambda: _cleared(client, post["id"]), timeout=15)
+        try:
+            again = await next_event(ws, timeout=1.5)
+        except asyncio.TimeoutError:
+            again = None
+    assert again is None, again
+
+
+async def _cleared(client, post_id: str) -> bool:
+    return not await client.app[REDIS].hexists(redis_keys.fanout_pending(), post_id)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from actors import scaling
-from actors.sharding import shard_of
+from feed.sharding import shard_of
 from gateway.keys import REDIS, SHARDS
 from tests import images
 

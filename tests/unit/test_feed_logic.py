@@ -1,7 +1,7 @@
 from collections import Counter
 
-from actors.ranking import Candidate, affinity, rank, score
-from actors.sharding import SLOTS, group_by_shard, shard_of, slot_of
+from feed.ranking import Candidate, affinity, rank, score
+from feed.sharding import SLOTS, group_by_shard, shard_of, slot_of
 from feed.timeline import Timeline, merge_newest
 from core.ids import IdGenerator
 
