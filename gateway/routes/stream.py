@@ -12,7 +12,7 @@ import contextlib
 import json
 import logging
 
-from aiohttp import ClientConnectionResetError, WSMsgType, web
+from aiohttp import ClientConnectionResetError, WSCloseCode, WSMsgType, web
 
 from live.event_log import frame
 from core import json_body
@@ -75,20 +75,15 @@ async def stream(request: web.Request) -> web.StreamResponse:
         while True:
             await send(*await sub.queue.get())
 
-    closer: asyncio.Task | None = None
-
-    async def close(code: int, message: bytes) -> None:
-        # The task closing the socket is waited for, not cancelled, when the receive loop ends:
-        # cut short, the client would never see the close code (only an abnormal 1006).
-        nonlocal closer
-        closer = asyncio.current_task()
-        await ws.close(code=code, message=message)
-
-    async def watch_overflow() -> None:
+    # A watcher ends with the close code and reason for the client. The socket is closed from
+    # this handler's task once its receive is stopped: closed from another task while receiving,
+    # aiohttp drops the connection before the client's close reply, and the client sees 1006
+    # instead of the code.
+    async def watch_overflow() -> tuple[int, bytes]:
         await sub.overflowed.wait()
-        await close(SLOW_CONSUMER, b"too slow: reconnect with last_event_id")
+        return SLOW_CONSUMER, b"too slow: reconnect with last_event_id"
 
-    async def watch_session() -> None:
+    async def watch_session() -> tuple[int, bytes]:
         # Revocation (logout) arrives at once through the hub; expiry is timed from the session's
         # own TTL; the periodic look also covers a revocation whose message was missed (a Redis
         # reconnect). The first look is immediate: a logout during the handshake counts too.
@@ -104,12 +99,25 @@ async def stream(request: web.Request) -> web.StreamResponse:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(sub.ended.wait(), max(0.05, min(settings.ws_heartbeat_s, remaining)))
         sub.end()
-        await close(SESSION_ENDED, b"session ended")
+        return SESSION_ENDED, b"session ended"
 
-    tasks = [asyncio.create_task(forward()), asyncio.create_task(watch_overflow()),
-             asyncio.create_task(watch_session())]
+    watchers = [asyncio.create_task(watch_overflow()), asyncio.create_task(watch_session())]
+    tasks = [asyncio.create_task(forward()), *watchers]
+    close_with: tuple[int, bytes] | None = None
     try:
-        async for msg in ws:
+        while True:
+            receiving = asyncio.ensure_future(ws.receive())
+            await asyncio.wait([receiving, *tasks], return_when=asyncio.FIRST_COMPLETED)
+            if not receiving.done():
+                receiving.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await receiving
+                ended = [t for t in watchers if t.done() and not t.cancelled() and t.exception() is None]
+                close_with = ended[0].result() if ended else None
+                break
+            msg = receiving.result()
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
+                break
             if msg.type != WSMsgType.TEXT:
                 continue
             try:
@@ -118,20 +126,19 @@ async def stream(request: web.Request) -> web.StreamResponse:
                 continue
             if isinstance(body, dict) and body.get("type") == "ping":
                 await ws.send_str(json.dumps({"type": "pong"}))
-            if any(t.done() for t in tasks):
-                break
     except (ConnectionResetError, ClientConnectionResetError):
         pass   # the client went away; nothing to answer
     finally:
         for task in tasks:
-            if task is not closer:
-                task.cancel()
+            task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         await asyncio.shield(app[LIVE].detach(sub))
         if not ws.closed:
-            await ws.close()
+            code, message = close_with or (WSCloseCode.OK, b"")
+            with contextlib.suppress(ConnectionResetError, ClientConnectionResetError):
+                await ws.close(code=code, message=message)
     return ws
 
 

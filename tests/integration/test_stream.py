@@ -10,7 +10,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.keys import EVENTS
-from gateway.live import SLOW_CONSUMER
+from gateway.live import SESSION_ENDED, SLOW_CONSUMER
 from tests import images
 
 from .world import World
@@ -116,3 +116,38 @@ async def test_a_slow_reader_is_cut_off_and_loses_nothing_on_resume(aiohttp_clie
         rest = [await next_event(ws, timeout=5) for _ in range(len(ids) - len(received))]
     got = [int(e["id"]) for e in received + rest]
     assert got == ids, "every event exactly once, in order"
+
+
+async def _closed_with(ws, timeout: float) -> tuple[list[dict], aiohttp.WSMessage]:
+    """Frames received until the socket closes, and the closing message."""
+    frames = []
+    while True:
+        msg = await ws.receive(timeout=timeout)
+        if msg.type != aiohttp.WSMsgType.TEXT:
+            return frames, msg
+        frames.append(json.loads(msg.data))
+
+
+async def test_logout_closes_the_sessions_socket_and_nothing_more_arrives(client, world):
+    ada, bob = await world.signup("ada"), await world.signup("bob")
+    second = await client.post("/api/v1/sessions", json={"username": ada.username, "password": ada.password})
+    other_auth = {"Authorization": f"Bearer {(await second.json())['token']}"}
+    async with client.ws_connect("/api/v1/stream", headers=ada.auth) as ws, \
+            client.ws_connect("/api/v1/stream", headers=other_auth) as other:
+        assert (await client.delete("/api/v1/sessions/current", headers=ada.auth)).status == 204
+        await world.follow(bob, ada)                        # an event for ada, after the logout
+        frames, closing = await _closed_with(ws, timeout=5)
+        assert frames == [], "nothing reaches a revoked session's socket"
+        assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
+        assert ws.close_code == SESSION_ENDED, closing
+        event = await next_event(other)
+        assert event["type"] == "notification", "the account's other session keeps its socket"
+
+
+async def test_a_socket_closes_when_its_session_expires(aiohttp_client, settings, unique):
+    client = await aiohttp_client(create_app(dataclasses.replace(settings, session_ttl_s=2)),
+                                  headers={"X-Forwarded-For": f"test-client-{unique}"})
+    ada = await World(client, unique).signup("ada")
+    async with client.ws_connect("/api/v1/stream", headers=ada.auth) as ws:
+        frames, _ = await _closed_with(ws, timeout=6)
+        assert ws.close_code == SESSION_ENDED and frames == []
