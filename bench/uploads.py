@@ -26,7 +26,7 @@ import aiohttp
 from PIL import Image, ImageFilter
 
 from core.config import load_settings
-from media.process import process_image
+from media.process import ImageLimits, process_image
 from stack import manager
 from stack.services import ensure_secrets
 
@@ -55,7 +55,7 @@ def make_photo(seed: int, target_bytes: int = 3_000_000) -> bytes:
 
 def _process_one(path: str) -> None:
     with tempfile.TemporaryDirectory() as out:
-        process_image(path, out, 64_000_000)
+        process_image(path, out, ImageLimits.from_settings(load_settings()))
 
 
 async def main() -> None:

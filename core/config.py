@@ -84,6 +84,15 @@ class Settings:
     media_max_parts: int
     media_max_pixels: int
     media_workers: int
+    # Each media worker process: its address space (RLIMIT_AS; a 64 MP photo peaks near 650 MB),
+    # the CPU seconds one task may use (RLIMIT_CPU, moved per task; the slowest accepted image
+    # takes about 2.5 s), and the tasks a pool of workers runs before fresh ones replace it.
+    media_worker_memory_bytes: int
+    media_worker_cpu_s: int
+    media_worker_recycle_tasks: int
+    # Animated GIFs: frames, and pixels decoded over all frames (each frame is a whole canvas).
+    media_gif_max_frames: int
+    media_gif_max_pixels: int
     media_url_ttl_s: int
     posts_per_day: int
     posts_per_month: int
@@ -225,6 +234,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         media_max_parts=get_int("MEDIA_MAX_PARTS", 10),
         media_max_pixels=get_int("MEDIA_MAX_PIXELS", 64_000_000),
         media_workers=get_int("MEDIA_WORKERS", 2),
+        media_worker_memory_bytes=get_int("MEDIA_WORKER_MEMORY_BYTES", 1024 * 1024 * 1024),
+        media_worker_cpu_s=get_int("MEDIA_WORKER_CPU_S", 20),
+        media_worker_recycle_tasks=get_int("MEDIA_WORKER_RECYCLE_TASKS", 100),
+        media_gif_max_frames=get_int("MEDIA_GIF_MAX_FRAMES", 1000),
+        media_gif_max_pixels=get_int("MEDIA_GIF_MAX_PIXELS", 100_000_000),
         media_url_ttl_s=get_int("MEDIA_URL_TTL_S", 3600),
         posts_per_day=get_int("POSTS_PER_DAY", 10),
         posts_per_month=get_int("POSTS_PER_MONTH", 500),

@@ -16,7 +16,7 @@ from graph import driver as graph_driver
 from media import storage
 from search import client as search_client
 
-from .keys import NEO4J, REDIS, S3, SEARCH, SETTINGS, SHARDS
+from .keys import MEDIA_POOL, NEO4J, REDIS, S3, SEARCH, SETTINGS, SHARDS
 
 Probe = Callable[[web.Application], Awaitable[object]]
 
@@ -26,6 +26,8 @@ PROBES: dict[str, Probe] = {
     "elasticsearch": lambda app: search_client.probe(app[SEARCH]),
     "s3": lambda app: storage.probe(app[S3], app[SETTINGS].s3_bucket),
     "ray": lambda app: app[SHARDS].probe(app[SETTINGS].probe_timeout_s),
+    # The Pillow worker pool: a worker that died is replaced here if no upload did it first.
+    "media": lambda app: app[MEDIA_POOL].probe(),
 }
 
 

@@ -1,8 +1,6 @@
 """Typed application keys: what the app factory puts on the app for handlers to use."""
 from __future__ import annotations
 
-from concurrent.futures import Executor
-
 from aiohttp import web
 from elasticsearch import AsyncElasticsearch
 from neo4j import AsyncDriver
@@ -14,6 +12,7 @@ from actors.feed_engine import FeedEngine
 from actors.shards import ShardLink
 from core.config import Settings
 from core.ids import IdGenerator
+from media.pool import MediaPool
 from search.port import SearchPort
 
 from .sessions import SessionStore
@@ -29,7 +28,7 @@ IDS = web.AppKey("ids", IdGenerator)
 SESSIONS = web.AppKey("sessions", SessionStore)
 FEED = web.AppKey("feed", FeedEngine)
 SEARCH_EFFECTS = web.AppKey("search_effects", SearchPort)
-MEDIA_POOL = web.AppKey("media_pool", Executor)
+MEDIA_POOL = web.AppKey("media_pool", MediaPool)
 # Signs media URLs for the endpoint clients reach (may differ from the one the gateway uses).
 S3_PRESIGNER = web.AppKey("s3_presigner", object)
 EVENTS = web.AppKey("events", EventLog)

@@ -24,7 +24,7 @@ from core.errors import RaygramError, UnsupportedMediaType, ValidationFailed
 from graph import posts
 from media import storage
 from media.hashtags import MAX_HASHTAGS, parse_hashtags
-from media.process import ImageRejected, ProcessedImage, check_header, process_image
+from media.process import ImageLimits, ImageRejected, ProcessedImage, check_header, process_image
 
 from . import hydration, quotas
 from .media_urls import render_post
@@ -39,16 +39,12 @@ def _as_contract_error(err: ImageRejected, position: int) -> RaygramError:
     return cls(f"Photo {position + 1}: {err.message}", code=err.code)
 
 
-async def _in_pool(app: web.Application, fn, *args):
-    return await asyncio.get_running_loop().run_in_executor(app[MEDIA_POOL], fn, *args)
-
-
 async def _process_all(app: web.Application, upload: Upload, workdir: str) -> list[ProcessedImage]:
-    max_pixels = app[SETTINGS].media_max_pixels
+    pool, limits = app[MEDIA_POOL], ImageLimits.from_settings(app[SETTINGS])
     # Every header first: a bad 10th file fails the post before any pixel is decoded.
     for i, path in enumerate(upload.media_paths):
         try:
-            await _in_pool(app, check_header, path, max_pixels)
+            await pool.run(check_header, path, limits)
         except ImageRejected as err:
             raise _as_contract_error(err, i) from None
     outs = []
@@ -56,7 +52,7 @@ async def _process_all(app: web.Application, upload: Upload, workdir: str) -> li
         out = os.path.join(workdir, f"out-{i}")
         os.mkdir(out)
         outs.append(out)
-    results = await asyncio.gather(*(_in_pool(app, process_image, path, out, max_pixels)
+    results = await asyncio.gather(*(pool.run(process_image, path, out, limits)
                                      for path, out in zip(upload.media_paths, outs)), return_exceptions=True)
     for i, result in enumerate(results):
         if isinstance(result, ImageRejected):

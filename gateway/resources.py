@@ -10,11 +10,9 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-import multiprocessing as mp
 import os
 import secrets
 import socket
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import AsyncExitStack
 from typing import AsyncIterator
 
@@ -30,6 +28,7 @@ from core.clock import now_ms
 from core.ids import MAX_WORKER, IdGenerator
 from graph.driver import open_driver
 from graph.schema import apply_schema
+from media.pool import MediaPool, WorkerLimits
 from media.storage import ensure_bucket, open_s3
 from media.sweeper import sweep_orphans
 from search.client import open_client
@@ -150,12 +149,13 @@ async def s3_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def media_pool_ctx(app: web.Application) -> AsyncIterator[None]:
-    # Processes, not threads: Pillow work is CPU-bound. "spawn", because forking a process that
-    # holds a Ray driver and open sockets is unsafe.
-    pool = ProcessPoolExecutor(max_workers=app[SETTINGS].media_workers, mp_context=mp.get_context("spawn"))
+    # Processes, not threads: Pillow work is CPU-bound. The pool replaces workers that die and
+    # runs each under memory and CPU limits (media/pool.py).
+    settings = app[SETTINGS]
+    pool = MediaPool(settings.media_workers, WorkerLimits.from_settings(settings))
     app[MEDIA_POOL] = pool
     yield
-    pool.shutdown(wait=False, cancel_futures=True)
+    pool.close()
 
 
 async def orphan_sweeper_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -78,3 +78,17 @@ def has_metadata(data: bytes) -> list[str]:
     if b"Exif\x00\x00" in data:
         found.append("exif-marker")
     return found
+
+
+def gif_declaring(width: int, height: int, frames: int, *, delays: bool = True) -> bytes:
+    """A GIF bomb: a ``width`` x ``height`` screen and ``frames`` frames of one pixel each.
+
+    Every frame is tiny on disk (about 15 bytes, 23 with a delay) yet a decoder composes each onto
+    the whole screen: 40 frames at 2000x2000 are 959 bytes and 160 million decoded pixels."""
+    screen = struct.pack("<6sHHBBB", b"GIF89a", width, height, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    loop = b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    delay = b"!\xf9\x04\x04\x0a\x00\x00\x00"      # 100 ms, "do not dispose"
+    # One pixel of colour 0, LZW with 2-bit codes: clear (4), 0, end (5), packed 3 bits each.
+    pixel = b"," + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
+    frame = (delay if delays else b"") + pixel
+    return screen + loop + frame * frames + b";"

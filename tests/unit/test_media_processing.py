@@ -3,10 +3,11 @@ from PIL import Image
 
 from media.detect import GIF, JPEG, PNG, sniff
 from media.hashtags import parse_hashtags
-from media.process import ImageRejected, check_header, process_image
+from media.process import ImageLimits, ImageRejected, check_header, process_image
 from tests import images
 
 MAX_PIXELS = 50_000_000
+LIMITS = ImageLimits(MAX_PIXELS, gif_max_frames=100, gif_max_pixels=100_000_000)
 
 
 def _write(tmp_path, data: bytes, name: str = "upload.bin"):
@@ -18,7 +19,7 @@ def _write(tmp_path, data: bytes, name: str = "upload.bin"):
 def _process(tmp_path, data: bytes):
     out = tmp_path / "out"
     out.mkdir()
-    return process_image(_write(tmp_path, data), str(out), MAX_PIXELS)
+    return process_image(_write(tmp_path, data), str(out), LIMITS)
 
 
 def test_types_are_decided_by_bytes():
@@ -76,7 +77,7 @@ def test_an_animated_gif_stays_animated(tmp_path):
 ])
 def test_refused_by_header_alone(tmp_path, data, status, code):
     with pytest.raises(ImageRejected) as info:
-        check_header(_write(tmp_path, data), MAX_PIXELS)
+        check_header(_write(tmp_path, data), LIMITS)
     assert (info.value.status, info.value.code) == (status, code)
 
 
