@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 
+from core import cursors, ids
+from core.clock import now_ms
 from gateway.keys import SHARDS
 from tests import images
 
@@ -125,6 +128,24 @@ async def test_ranked_paging_covers_every_post_exactly_once(client, world):
         if cursor is None:
             break
     assert sorted(seen) == sorted(posted) and len(seen) == len(set(seen))
+
+
+async def test_a_ranked_cursor_reads_only_its_own_viewers_snapshot(client, world):
+    ada, bob, eve = await world.signup("ada"), await world.signup("bob"), await world.signup("eve")
+    await world.follow(bob, ada)
+    await feed_ids(world, bob)
+    posted = [(await world.post(ada, [TINY]))["id"] for _ in range(3)]
+    resp = await client.get("/api/v1/feed", params={"limit": "1"}, headers=bob.auth)
+    bobs_cursor = (await resp.json())["next_cursor"]
+    kind, snapshot, _ = cursors.decode(bobs_cursor, arity=3)
+    assert kind == 1, "a ranked pass is frozen in a snapshot"
+    # A random 63-bit id read as a time-ordered one lands anywhere in ~69 years, not at "now".
+    assert abs(ids.timestamp_ms(snapshot) - now_ms()) > 3_600_000, "not a time-ordered (guessable) id"
+    stolen = await client.get("/api/v1/feed", params={"limit": "5", "cursor": bobs_cursor}, headers=eve.auth)
+    assert stolen.status == 400
+    assert not set(posted) & set(json.dumps(await stolen.json()).split('"')), "none of bob's feed"
+    own = await client.get("/api/v1/feed", params={"limit": "5", "cursor": bobs_cursor}, headers=bob.auth)
+    assert own.status == 200 and len((await own.json())["items"]) == 2
 
 
 async def test_the_feed_survives_a_shard_process_being_killed(client, world):
