@@ -1,4 +1,4 @@
-"""Fixed-window attempt counters in Redis (login brute-force protection).
+"""Fixed-window attempt counters in Redis (login and sign-up limits).
 
 An attempt is reserved *before* the expensive check, atomically, so parallel requests cannot
 slip past the limit; a successful attempt gives its reservation back.
@@ -30,7 +30,3 @@ _RELEASE = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR',
 async def release(redis: Redis, key: str) -> None:
     """Give back one reserved attempt (it succeeded)."""
     await redis.eval(_RELEASE, 1, key)
-
-
-async def clear(redis: Redis, key: str) -> None:
-    await redis.delete(key)
