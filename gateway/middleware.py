@@ -76,6 +76,9 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
             err.status = exc.status
         else:
             err = cls()
+        if "Allow" in exc.headers:
+            # A 405 must say which methods the resource has (RFC 9110); aiohttp computed them.
+            err.headers["Allow"] = exc.headers["Allow"]
         return error_response(err)
     except asyncio.CancelledError:
         raise

@@ -1,8 +1,9 @@
 """``GET /api/v1/openapi.json``, generated from the routes the app really serves.
 
-A handler's docstring gives the summary; a handler may carry an ``openapi`` dict (set with
-``describe``) for its request body and responses. Every operation shares the contract's error
-schema, so clients learn one error shape.
+A handler's docstring gives the summary; a handler carries its request body, query parameters and
+responses (set with ``describe``), built from the schemas in gateway/schemas.py. The document is a
+contract the suite holds the server to (tests/integration/test_api_fuzz.py), so it lists exactly
+the statuses an operation answers: no catch-all ``default`` response.
 """
 from __future__ import annotations
 
@@ -10,58 +11,66 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-ERROR_SCHEMA = {
-    "type": "object",
-    "required": ["error"],
-    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-        "code": {"type": "string", "description": "snake_case machine-readable code"},
-        "message": {"type": "string", "description": "human sentence"},
-    }}},
-}
-
-PUBLIC_PATHS = {"/healthz", "/readyz", "/metrics", "/api/v1/openapi.json"}
+from . import schemas
 
 
-def describe(**operation: Any) -> Callable:
-    """Attach OpenAPI operation fields (requestBody, responses, ...) to a handler; ``query``
-    names query parameters with their descriptions."""
+def describe(*, public: bool = False, query: list[dict] | None = None, **operation: Any) -> Callable:
+    """Attach OpenAPI operation fields to a handler: ``requestBody``, ``responses`` (see
+    ``schemas.responses``), ``query`` (parameter objects), ``public`` (no bearer token)."""
     def wrap(handler):
-        handler.openapi = operation
+        handler.openapi = {"public": public, "query": list(query or []), **operation}
         return handler
     return wrap
+
+
+def _path_parameters(path: str) -> list[dict]:
+    params = []
+    for segment in path.split("/"):
+        if segment.startswith("{"):
+            name = segment.strip("{}")
+            if name not in schemas.PATH_PARAMETERS:
+                raise ValueError(f"path parameter {name!r} of {path} has no schema in gateway/schemas.py")
+            params.append({"name": name, "in": "path", "required": True, "schema": schemas.PATH_PARAMETERS[name]})
+    return params
+
+
+def _operation(method: str, path: str, handler) -> dict:
+    doc = (handler.__doc__ or "").strip()
+    extra = getattr(handler, "openapi", None) or schemas.OPERATIONAL.get((method, path), {})
+    operation: dict[str, Any] = {
+        "operationId": handler.__name__,
+        "summary": doc.splitlines()[0] if doc else f"{method} {path}",
+    }
+    if doc:
+        operation["description"] = " ".join(doc.split())
+    operation.update({k: v for k, v in extra.items() if k not in ("public", "query", "responses")})
+    responses = dict(extra.get("responses") or {})
+    if not extra.get("public", False):
+        operation["security"] = [{"bearer": []}]
+        responses.setdefault("401", schemas.error(401))
+    if (method, path) not in schemas.NO_BACKING_SERVICE:
+        responses.setdefault("503", schemas.error(503))
+    operation["responses"] = dict(sorted(responses.items()))
+    params = _path_parameters(path) + list(extra.get("query", []))
+    if params:
+        operation["parameters"] = params
+    return operation
 
 
 def build_spec(app: web.Application) -> dict:
     paths: dict[str, dict] = {}
     for route in app.router.routes():
+        # aiohttp answers HEAD for every GET by itself; "*" routes are not part of the API.
         if route.method in ("HEAD", "*") or route.resource is None:
             continue
         path = route.resource.canonical
-        doc = (route.handler.__doc__ or "").strip()
-        operation = {
-            "summary": doc.splitlines()[0] if doc else route.method + " " + path,
-            "responses": {"default": {"description": "error",
-                                      "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
-        }
-        extra = getattr(route.handler, "openapi", {})
-        operation.update({k: v for k, v in extra.items() if k not in ("responses", "query")})
-        operation["responses"].update(extra.get("responses", {"200": {"description": "OK"}}))
-        if path not in PUBLIC_PATHS and not extra.get("public", False):
-            operation["security"] = [{"bearer": []}]
-        operation.pop("public", None)
-        params = [{"name": p.strip("{}"), "in": "path", "required": True, "schema": {"type": "string"}}
-                  for p in path.split("/") if p.startswith("{")]
-        params += [{"name": name, "in": "query", "description": text, "schema": {"type": "string"}}
-                   for name, text in extra.get("query", {}).items()]
-        if params:
-            operation["parameters"] = params
-        paths.setdefault(path, {})[route.method.lower()] = operation
+        paths.setdefault(path, {})[route.method.lower()] = _operation(route.method, path, route.handler)
     return {
         "openapi": "3.1.0",
         "info": {"title": "Raygram API", "version": "1"},
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": {"Error": ERROR_SCHEMA},
+            "schemas": schemas.COMPONENTS,
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }

@@ -9,6 +9,7 @@ from core.errors import InvalidCredentials, NotFound
 from graph import follows, users
 
 from .. import login_limits, ratelimit
+from .. import schemas
 from ..auth import client_address, current_token, current_user_id
 from ..http import json_object, no_content, read_json
 from ..hydration import forget_author
@@ -18,7 +19,8 @@ from ..passwords import hash_password, verify_password
 from ..views import user_view
 
 
-@describe(public=True, responses={"201": {"description": "{user, token}"}})
+@describe(public=True, requestBody=schemas.json_body("NewAccount"),
+          responses=schemas.responses({201: "Session"}, 400, 409, 413, 422, 429))
 async def create_account(request: web.Request) -> web.Response:
     """Create an account and a first session."""
     body = json_object(await read_json(request))
@@ -37,7 +39,8 @@ async def create_account(request: web.Request) -> web.Response:
     return web.json_response({"user": user_view(user), "token": token}, status=201)
 
 
-@describe(public=True, responses={"201": {"description": "{user, token}"}})
+@describe(public=True, requestBody=schemas.json_body("Credentials"),
+          responses=schemas.responses({201: "Session"}, 400, 401, 413, 422, 429))
 async def create_session(request: web.Request) -> web.Response:
     """Log in: exchange username and password for a bearer token."""
     body = json_object(await read_json(request))
@@ -53,7 +56,7 @@ async def create_session(request: web.Request) -> web.Response:
     return web.json_response({"user": user_view(user), "token": token}, status=201)
 
 
-@describe(responses={"204": {"description": "revoked"}})
+@describe(responses=schemas.responses({204: None}))
 async def delete_current_session(request: web.Request) -> web.Response:
     """Log out: revoke the presented token (other sessions stay valid)."""
     user_id = await current_user_id(request)
@@ -61,6 +64,7 @@ async def delete_current_session(request: web.Request) -> web.Response:
     return no_content()
 
 
+@describe(responses=schemas.responses({200: "User"}, 404))
 async def get_me(request: web.Request) -> web.Response:
     """The caller's own profile."""
     user_id = await current_user_id(request)
@@ -70,6 +74,8 @@ async def get_me(request: web.Request) -> web.Response:
     return web.json_response(user_view(user))
 
 
+@describe(requestBody=schemas.json_body("ProfilePatch"),
+          responses=schemas.responses({200: "User"}, 400, 404, 413, 422))
 async def patch_me(request: web.Request) -> web.Response:
     """Edit the caller's profile: display_name, bio, private."""
     user_id = await current_user_id(request)

@@ -9,6 +9,7 @@ from core.errors import NotFound
 from core.ids import parse_id
 from graph import engagement
 
+from .. import schemas
 from ..auth import current_user_id
 from ..http import each, no_content, paged, read_json
 from ..hydration import forget
@@ -38,7 +39,7 @@ async def _liked_changed(app: web.Application, viewer: int, post_id: int, *, lik
     await _counts_changed(app, post_id)
 
 
-@describe(responses={"200": {"description": "{liked: true, like_count}"}})
+@describe(responses=schemas.responses({200: "LikeState"}, 404))
 async def like(request: web.Request) -> web.Response:
     """Like a post (idempotent)."""
     viewer = await current_user_id(request)
@@ -52,7 +53,7 @@ async def like(request: web.Request) -> web.Response:
     return web.json_response({"liked": True, "like_count": change.like_count})
 
 
-@describe(responses={"200": {"description": "{liked: false, like_count}"}})
+@describe(responses=schemas.responses({200: "LikeState"}, 404))
 async def unlike(request: web.Request) -> web.Response:
     """Take a like back (fine if there was none)."""
     viewer = await current_user_id(request)
@@ -63,6 +64,7 @@ async def unlike(request: web.Request) -> web.Response:
     return web.json_response({"liked": False, "like_count": change.like_count})
 
 
+@describe(query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 404, 422))
 async def likes(request: web.Request) -> web.Response:
     """Who liked a post, most recent first."""
     viewer = await current_user_id(request)
@@ -73,7 +75,8 @@ async def likes(request: web.Request) -> web.Response:
                        key=lambda r: (r["_edge_id"],), render=each(user_view))
 
 
-@describe(responses={"201": {"description": "comment"}})
+@describe(requestBody=schemas.json_body("NewComment"),
+          responses=schemas.responses({201: "Comment"}, 400, 404, 413, 422))
 async def add_comment(request: web.Request) -> web.Response:
     """Comment on a post (1-2200 characters)."""
     viewer = await current_user_id(request)
@@ -88,6 +91,7 @@ async def add_comment(request: web.Request) -> web.Response:
     return web.json_response(comment_view(comment), status=201)
 
 
+@describe(query=schemas.PAGING, responses=schemas.responses({200: "CommentPage"}, 400, 404, 422))
 async def comments(request: web.Request) -> web.Response:
     """A post's comments, oldest first."""
     viewer = await current_user_id(request)
@@ -98,7 +102,7 @@ async def comments(request: web.Request) -> web.Response:
                        key=lambda c: (c["id"],), render=each(comment_view))
 
 
-@describe(responses={"204": {"description": "deleted"}})
+@describe(responses=schemas.responses({204: None}, 403, 404))
 async def delete_comment(request: web.Request) -> web.Response:
     """Delete a comment (its author or the post's author)."""
     viewer = await current_user_id(request)

@@ -17,10 +17,12 @@ from core.clock import now_ms
 from core.errors import BadRequest, ValidationFailed
 from graph import posts
 
+from .. import schemas
 from ..auth import current_user_id
 from ..hydration import hydrate
 from ..keys import FEED, NEO4J, REDIS, SETTINGS
 from ..media_urls import render_posts
+from ..openapi import describe
 
 RECENT, RANKED = 0, 1
 SNAPSHOT_TTL_S = 30 * 60
@@ -85,6 +87,8 @@ async def _continue_ranked(app: web.Application, viewer: int, snapshot: int, off
     return items, ([RECENT, int(floor), 0] if int(floor) else None)
 
 
+@describe(query=[schemas.LIMIT, schemas.CURSOR, schemas.ORDER],
+          responses=schemas.responses({200: "PostPage"}, 400, 422))
 async def feed(request: web.Request) -> web.Response:
     """The caller's home feed: posts of the accounts they follow and their own."""
     viewer = await current_user_id(request)

@@ -7,6 +7,7 @@ from core.errors import ValidationFailed
 from core.ids import parse_id
 from graph import notifications
 
+from .. import schemas
 from ..auth import current_user_id
 from ..http import each, json_object, no_content, paged, read_json
 from ..keys import NEO4J
@@ -14,6 +15,7 @@ from ..openapi import describe
 from ..views import notification_view
 
 
+@describe(query=schemas.PAGING, responses=schemas.responses({200: "NotificationPage"}, 400, 422))
 async def list_notifications(request: web.Request) -> web.Response:
     """The caller's notifications, newest first."""
     viewer = await current_user_id(request)
@@ -22,7 +24,8 @@ async def list_notifications(request: web.Request) -> web.Response:
                        key=lambda n: (n["id"],), render=each(notification_view))
 
 
-@describe(responses={"204": {"description": "marked read"}})
+@describe(requestBody=schemas.json_body("MarkRead"),
+          responses=schemas.responses({204: None}, 400, 413, 422))
 async def mark_read(request: web.Request) -> web.Response:
     """Mark notifications read up to (and including) an id."""
     viewer = await current_user_id(request)

@@ -8,6 +8,7 @@ from core.ids import parse_id
 from graph import posts
 
 from .. import posting
+from .. import schemas
 from ..auth import current_user_id
 from ..http import no_content, paged
 from ..keys import NEO4J, SETTINGS
@@ -24,13 +25,8 @@ def post_id_param(request: web.Request) -> int:
     return post_id
 
 
-@describe(
-    requestBody={"content": {"multipart/form-data": {"schema": {"type": "object", "properties": {
-        "media": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1, "maxItems": 10},
-        "caption": {"type": "string", "maxLength": 2200},
-        "alt": {"type": "array", "items": {"type": "string"}}}}}}},
-    responses={"201": {"description": "post"}, "413": {"description": "a file over 10 MB"},
-               "415": {"description": "not JPEG, PNG or GIF"}, "429": {"description": "quota_exceeded"}})
+@describe(requestBody=schemas.MULTIPART_POST,
+          responses=schemas.responses({201: "Post"}, 400, 413, 415, 422, 429))
 async def create_post(request: web.Request) -> web.Response:
     """Upload a post: 1-10 photos (JPEG, PNG or GIF, 10 MB each), a caption, alt texts."""
     author = await current_user_id(request)   # before reading a single byte of the body
@@ -40,6 +36,7 @@ async def create_post(request: web.Request) -> web.Response:
     return web.json_response(view, status=201)
 
 
+@describe(responses=schemas.responses({200: "Post"}, 404))
 async def get_post(request: web.Request) -> web.Response:
     """A post, if the caller may see it (404 otherwise)."""
     viewer = await current_user_id(request)
@@ -49,7 +46,7 @@ async def get_post(request: web.Request) -> web.Response:
     return web.json_response(await render_post(request.app, post))
 
 
-@describe(responses={"204": {"description": "deleted, media included"}})
+@describe(responses=schemas.responses({204: None}, 403, 404))
 async def delete_post(request: web.Request) -> web.Response:
     """Delete a post and its media (author only)."""
     actor = await current_user_id(request)
@@ -57,6 +54,7 @@ async def delete_post(request: web.Request) -> web.Response:
     return no_content()
 
 
+@describe(query=schemas.PAGING, responses=schemas.responses({200: "PostPage"}, 400, 403, 404, 422))
 async def user_posts(request: web.Request) -> web.Response:
     """A user's posts, newest first."""
     viewer = await current_user_id(request)

@@ -17,6 +17,7 @@ from search import queries, reader
 from search.indexes import POSTS, USERS, index_specs
 from search.trending import activity_from_aggregation, rank_trending
 
+from .. import schemas
 from ..auth import current_user_id
 from ..hydration import hydrate
 from ..keys import NEO4J, REDIS, SEARCH, SETTINGS
@@ -44,7 +45,7 @@ async def _posts_page(request: web.Request, viewer_id: int, ids: list[int]) -> l
     return await render_posts(request.app, await hydrate(request.app, ids, viewer_id, live_privacy=True))
 
 
-@describe(query={"q": "words match captions, #tag matches hashtags (both may be combined)"})
+@describe(query=[schemas.Q_POSTS, *schemas.PAGING], responses=schemas.responses({200: "PostPage"}, 400, 422))
 async def search_posts(request: web.Request) -> web.Response:
     """Posts whose captions match the words and that carry every #hashtag; best match first,
     blended with recency."""
@@ -63,7 +64,7 @@ async def search_posts(request: web.Request) -> web.Response:
     return web.json_response({"items": items, "next_cursor": nxt})
 
 
-@describe(query={"q": "a prefix of a username or of a word of a display name"})
+@describe(query=[schemas.Q_USERS, *schemas.PAGING], responses=schemas.responses({200: "UserPage"}, 400, 422))
 async def search_users(request: web.Request) -> web.Response:
     """Accounts whose username or display name starts with the query; exact usernames first."""
     viewer_id = await current_user_id(request)
@@ -79,6 +80,7 @@ async def search_users(request: web.Request) -> web.Response:
     return web.json_response({"items": [user_view(u) for u in users], "next_cursor": nxt})
 
 
+@describe(query=schemas.PAGING, responses=schemas.responses({200: "PostPage"}, 400, 422))
 async def hashtag_posts(request: web.Request) -> web.Response:
     """Posts carrying the hashtag, newest first."""
     viewer_id = await current_user_id(request)
@@ -94,8 +96,7 @@ async def hashtag_posts(request: web.Request) -> web.Response:
     return web.json_response({"items": items, "next_cursor": nxt})
 
 
-@describe(query={"limit": "how many tags (default 20, max 100)"},
-          responses={"200": {"description": "{items: [{tag, posts, score}]}"}})
+@describe(query=[schemas.LIMIT], responses=schemas.responses({200: "Trending"}, 422))
 async def trending(request: web.Request) -> web.Response:
     """Hashtags used far more in the last window (RAYGRAM_TRENDING_WINDOW_S) than their own
     baseline predicts; `posts` counts public posts in the window."""

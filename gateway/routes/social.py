@@ -8,6 +8,7 @@ from core.errors import Forbidden, NotFound, ValidationFailed
 from core.validation import normalize_username
 from graph import follows, users
 
+from .. import schemas
 from ..auth import current_user_id
 from ..http import each, no_content, paged
 from ..keys import FEED, IDS, NEO4J, SEARCH_EFFECTS
@@ -24,6 +25,7 @@ def username_param(request: web.Request, name: str = "username") -> str:
         raise NotFound("No such user.", code="user_not_found") from None
 
 
+@describe(responses=schemas.responses({200: "User"}, 404))
 async def get_user(request: web.Request) -> web.Response:
     """A user's profile, with the caller's relationship to them."""
     viewer = await current_user_id(request)
@@ -33,7 +35,7 @@ async def get_user(request: web.Request) -> web.Response:
     return web.json_response(user_view(user))
 
 
-@describe(responses={"200": {"description": '{state: "following" | "requested"}'}})
+@describe(responses=schemas.responses({200: "FollowState"}, 404, 422))
 async def follow(request: web.Request) -> web.Response:
     """Follow a user; for a private account this becomes a follow request. Idempotent."""
     viewer = await current_user_id(request)
@@ -49,7 +51,7 @@ async def follow(request: web.Request) -> web.Response:
     return web.json_response({"state": change.state})
 
 
-@describe(responses={"204": {"description": "not following (any more)"}})
+@describe(responses=schemas.responses({204: None}, 404))
 async def unfollow(request: web.Request) -> web.Response:
     """Unfollow a user, or withdraw a pending follow request. Idempotent."""
     viewer = await current_user_id(request)
@@ -76,16 +78,19 @@ async def _connections(request: web.Request, side: str) -> web.Response:
     return await _user_page(request, "FOLLOWS", side, owner, viewer)
 
 
+@describe(query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 403, 404, 422))
 async def followers(request: web.Request) -> web.Response:
     """Accounts following a user, most recent first."""
     return await _connections(request, "followee")
 
 
+@describe(query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 403, 404, 422))
 async def following(request: web.Request) -> web.Response:
     """Accounts a user follows, most recent first."""
     return await _connections(request, "follower")
 
 
+@describe(query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 422))
 async def follow_requests(request: web.Request) -> web.Response:
     """Pending requests to follow the caller, most recent first."""
     viewer = await current_user_id(request)
@@ -105,13 +110,13 @@ async def _answer(request: web.Request, accept: bool) -> web.Response:
     return no_content()
 
 
-@describe(responses={"204": {"description": "the requester now follows you"}})
+@describe(responses=schemas.responses({204: None}, 404))
 async def accept_request(request: web.Request) -> web.Response:
     """Accept a pending follow request."""
     return await _answer(request, accept=True)
 
 
-@describe(responses={"204": {"description": "the request is gone"}})
+@describe(responses=schemas.responses({204: None}, 404))
 async def reject_request(request: web.Request) -> web.Response:
     """Reject a pending follow request."""
     return await _answer(request, accept=False)

@@ -19,9 +19,11 @@ from core import json_body
 from core.errors import BadRequest, ValidationFailed
 from core.ids import parse_id
 
+from .. import schemas
 from ..auth import current_token, current_user_id
 from ..keys import EVENTS, LIVE, SESSIONS, SETTINGS
 from ..live import SESSION_ENDED, SLOW_CONSUMER, Subscriber
+from ..openapi import describe
 from ..sessions import digest
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ def _last_event_id(request: web.Request) -> int | None:
     return last
 
 
+@describe(query=[schemas.WS_TOKEN, schemas.LAST_EVENT_ID],
+          responses={"101": {"description": "switched to the WebSocket protocol"}, **schemas.responses({}, 400, 422)})
 async def stream(request: web.Request) -> web.StreamResponse:
     """The live event stream (WebSocket; auth by bearer header or ?token=; resume with ?last_event_id=)."""
     user_id = await current_user_id(request)          # 401 before the upgrade

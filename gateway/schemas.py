@@ -1,0 +1,253 @@
+"""The JSON Schemas of the public contract (../shared/API.md), for the OpenAPI document.
+
+These are the contract a fuzzer holds the server to (tests/integration/test_api_fuzz.py): every
+response body validates against its schema (so a field renamed, dropped or turned null in
+gateway/views.py is caught), and every parameter and body schema says exactly what the server
+accepts (so data valid here is never refused as malformed, and data invalid here never accepted).
+Where the server forgives (surrounding whitespace, upper-case usernames) the patterns say so.
+
+Patterns use only what Python's ``re``, ECMA-262 and Rust's regex read alike (no lookbehind, no
+``\\p{..}``); ``\\s`` means Python's ``str.isspace``, which is what ``str.strip`` removes.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from core import cursors, validation
+from media.hashtags import MAX_HASHTAGS
+from search.queries import MAX_QUERY_CHARS
+
+Schema = dict[str, Any]
+
+INT64_MAX = 2**63 - 1
+
+
+def _decimal_at_most(limit: str) -> str:
+    """A regex alternation matching the decimal numerals with len(limit) digits that are <= limit."""
+    alternatives = [limit]
+    for i, digit in enumerate(limit):
+        if digit != "0":
+            rest = len(limit) - i - 1
+            alternatives.append(limit[:i] + f"[0-{int(digit) - 1}]" + (f"[0-9]{{{rest}}}" if rest else ""))
+    return "|".join(alternatives)
+
+
+# An id as the server parses it (core/ids.py parse_id): 1-19 ASCII digits, within int64.
+ID_PATTERN = f"^(?:[0-9]{{1,18}}|{_decimal_at_most(str(INT64_MAX))})$"
+ID: Schema = {"type": "string", "pattern": ID_PATTERN, "description": "64-bit id as a decimal string"}
+# Ids the server renders: never padded, so the plain digit pattern is enough to catch drift.
+ID_OUT: Schema = {"type": "string", "pattern": "^[0-9]{1,19}$"}
+USERNAME_OUT: Schema = {"type": "string", "pattern": validation.USERNAME_RE.pattern}
+TIME: Schema = {"type": "string", "format": "date-time"}
+COUNT: Schema = {"type": "integer", "minimum": 0}
+URL_OR_NULL: Schema = {"type": ["string", "null"]}
+
+# Control characters (Unicode Cc) are refused inside profile text; a newline is allowed, and
+# whitespace around the text is stripped before lengths are counted.
+_CC = "\\x00-\\x1f\\x7f-\\x9f"
+_CC_BUT_NEWLINE = "\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f"
+
+
+def _text(max_len: int, *, allow_empty: bool) -> Schema:
+    """Free text as core.validation._clean_text accepts it: stripped, then 0 (or 1) to max_len
+    characters with no control character but newlines."""
+    edge = f"[^\\s{_CC}]"
+    inner = f"{edge}(?:[^{_CC_BUT_NEWLINE}]{{0,{max_len - 2}}}{edge})?"
+    body = f"(?:{inner})?" if allow_empty else inner
+    return {"type": "string", "pattern": f"^\\s*{body}\\s*$"}
+
+
+# Usernames are case-insensitive and stored in lower case; surrounding whitespace is dropped.
+USERNAME_IN: Schema = {"type": "string", "pattern": "^\\s*[A-Za-z0-9_.]{3,30}\\s*$",
+                       "description": "3-30 of a-z, 0-9, '_' and '.'; case-insensitive"}
+USERNAME_PATH: Schema = {"type": "string", "pattern": validation.USERNAME_RE.pattern}
+PASSWORD: Schema = {"type": "string", "minLength": validation.PASSWORD_MIN, "maxLength": validation.PASSWORD_MAX}
+DISPLAY_NAME = _text(validation.DISPLAY_NAME_MAX, allow_empty=False)
+BIO = _text(validation.BIO_MAX, allow_empty=True)
+COMMENT_TEXT = _text(validation.COMMENT_MAX, allow_empty=False)
+CAPTION = _text(validation.CAPTION_MAX, allow_empty=True)
+ALT = _text(validation.ALT_MAX, allow_empty=True)
+# A hashtag (media/hashtags.py): 1-100 word characters, at least one a letter; '#' in front optional.
+TAG: Schema = {"type": "string", "pattern": "^#*(?=\\w{1,100}$)[\\d_]*[^\\W\\d_]\\w*$"}
+
+# Path parameters by name: every one the router declares must be here (build_spec refuses others).
+PATH_PARAMETERS: dict[str, Schema] = {
+    "post_id": ID,
+    "comment_id": ID,
+    "username": USERNAME_PATH,
+    "tag": TAG,
+}
+
+# Query parameters.
+LIMIT: Schema = {"name": "limit", "in": "query", "description": "page size",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": cursors.MAX_LIMIT,
+                            "default": cursors.DEFAULT_LIMIT}}
+CURSOR: Schema = {"name": "cursor", "in": "query",
+                  "description": "opaque: a next_cursor this server returned (anything else is 400 invalid_cursor)",
+                  "schema": {"type": "string", "pattern": f"^[A-Za-z0-9_-]{{0,{cursors.MAX_CURSOR_CHARS}}}$"}}
+PAGING = [LIMIT, CURSOR]
+# q is stripped, then 1-256 characters of anything.
+_QUERY_TEXT = f"[^\\s](?:[\\s\\S]{{0,{MAX_QUERY_CHARS - 2}}}[^\\s])?"
+Q_POSTS: Schema = {"name": "q", "in": "query", "required": True,
+                   "description": "words match captions, #tag matches hashtags (both may be combined)",
+                   "schema": {"type": "string", "pattern": f"^\\s*{_QUERY_TEXT}\\s*$"}}
+Q_USERS: Schema = {"name": "q", "in": "query", "required": True,
+                   "description": "a prefix of a username or of a word of a display name ('@' in front ignored)",
+                   "schema": {"type": "string",
+                              "pattern": f"^\\s*(?:@+\\s+\\S|@*[^\\s@])(?:[\\s\\S]{{0,{MAX_QUERY_CHARS - 2}}}\\S)?\\s*$"}}
+ORDER: Schema = {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["ranked", "recent"],
+                                                             "default": "ranked"}}
+LAST_EVENT_ID: Schema = {"name": "last_event_id", "in": "query", "description": "resume after this event id",
+                         "schema": {"type": "string", "pattern": "^[0-9]{0,19}$"}}
+WS_TOKEN: Schema = {"name": "token", "in": "query", "description": "the bearer token, for clients that cannot set headers",
+                    "schema": {"type": "string"}}
+
+
+def ref(name: str) -> Schema:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _object(required: dict[str, Schema], optional: dict[str, Schema] | None = None, *,
+            closed: bool = True) -> Schema:
+    out: Schema = {"type": "object", "required": list(required),
+                   "properties": {**required, **(optional or {})}}
+    if closed:
+        out["additionalProperties"] = False
+    return out
+
+
+def page_of(item: str) -> Schema:
+    return _object({"items": {"type": "array", "items": ref(item)},
+                    "next_cursor": {"type": ["string", "null"], "minLength": 1}})
+
+
+COMPONENTS: dict[str, Schema] = {
+    "Error": _object({"error": _object({
+        "code": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$", "description": "snake_case machine-readable code"},
+        "message": {"type": "string", "minLength": 1, "description": "human sentence"},
+    })}),
+    "Relationship": _object({"following": {"type": "boolean"}, "requested": {"type": "boolean"},
+                             "followed_by": {"type": "boolean"}}),
+    "User": _object({
+        "id": ID_OUT, "username": USERNAME_OUT, "display_name": {"type": "string", "minLength": 1},
+        "bio": {"type": "string"}, "private": {"type": "boolean"}, "followers_count": COUNT,
+        "following_count": COUNT, "posts_count": COUNT, "avatar_url": URL_OR_NULL, "created_at": TIME,
+    }, {"relationship": ref("Relationship")}),
+    "UserSummary": _object({"id": ID_OUT, "username": USERNAME_OUT, "display_name": {"type": "string", "minLength": 1},
+                            "avatar_url": URL_OR_NULL}),
+    "MediaUrls": _object({name: {"type": "string", "minLength": 1} for name in ("thumb", "small", "medium", "original")}),
+    "Media": _object({
+        "id": ID_OUT, "width": {"type": "integer", "minimum": 1}, "height": {"type": "integer", "minimum": 1},
+        "content_type": {"type": "string", "enum": ["image/jpeg", "image/png", "image/gif"]},
+        "alt": {"type": "string"}, "urls": ref("MediaUrls"),
+    }),
+    "Post": _object({
+        "id": ID_OUT, "author": ref("UserSummary"), "caption": {"type": "string"},
+        "hashtags": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": MAX_HASHTAGS},
+        "created_at": TIME, "like_count": COUNT, "comment_count": COUNT, "liked_by_me": {"type": "boolean"},
+        "media": {"type": "array", "items": ref("Media"), "minItems": 1, "maxItems": 10},
+    }),
+    "Comment": _object({"id": ID_OUT, "post_id": ID_OUT, "author": ref("UserSummary"),
+                        "text": {"type": "string", "minLength": 1}, "created_at": TIME}),
+    "Notification": _object({
+        "id": ID_OUT,
+        "type": {"type": "string", "enum": ["like", "comment", "follow", "follow_request", "follow_accept"]},
+        "actor": ref("UserSummary"), "post_id": {"anyOf": [ID_OUT, {"type": "null"}]},
+        "comment_id": {"anyOf": [ID_OUT, {"type": "null"}]}, "created_at": TIME, "read": {"type": "boolean"},
+    }),
+    "Session": _object({"user": ref("User"), "token": {"type": "string", "minLength": 16}}),
+    "FollowState": _object({"state": {"type": "string", "enum": ["following", "requested"]}}),
+    "LikeState": _object({"liked": {"type": "boolean"}, "like_count": COUNT}),
+    "UserPage": page_of("User"),
+    "PostPage": page_of("Post"),
+    "CommentPage": page_of("Comment"),
+    "NotificationPage": page_of("Notification"),
+    "Trending": _object({"items": {"type": "array", "items": _object({
+        "tag": {"type": "string", "minLength": 1}, "posts": COUNT, "score": {"type": "number", "minimum": 0},
+    })}}),
+    "Health": _object({"status": {"const": "ok"}}),
+    "Readiness": _object({
+        "ready": {"type": "boolean"}, "down": {"type": "array", "items": {"type": "string"}},
+        "services": {"type": "object", "additionalProperties": {"oneOf": [
+            _object({"status": {"const": "ok"}, "latency_ms": {"type": "number", "minimum": 0}}),
+            _object({"status": {"const": "error"}, "error": {"type": "string"}}),
+        ]}},
+    }),
+    "OpenApi": _object({"openapi": {"type": "string"}, "info": {"type": "object"}, "paths": {"type": "object"}},
+                       closed=False),
+    # Request bodies. Unknown fields are ignored by sign-up and login, refused by PATCH /me.
+    "NewAccount": _object({"username": USERNAME_IN, "password": PASSWORD},
+                          {"display_name": {"anyOf": [DISPLAY_NAME, {"type": "null"}]}}, closed=False),
+    "Credentials": _object({"username": {"type": "string"}, "password": {"type": "string"}}, closed=False),
+    "ProfilePatch": _object({}, {"display_name": DISPLAY_NAME, "bio": BIO, "private": {"type": "boolean"}}),
+    "NewComment": _object({"text": COMMENT_TEXT}, closed=False),
+    "MarkRead": _object({"up_to": {"anyOf": [ID, {"type": "integer", "minimum": 0, "maximum": INT64_MAX}]}},
+                        closed=False),
+    "NewPost": {"type": "object", "required": ["media"], "properties": {
+        "media": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1, "maxItems": 10,
+                  "description": "JPEG, PNG or GIF, each at most 10 MB"},
+        "caption": CAPTION,
+        "alt": {"type": "array", "items": ALT, "maxItems": 10, "description": "one per media, in order"},
+    }},
+}
+
+# What each error status means in this API (the contract's "Errors").
+ERROR_MEANINGS = {
+    400: "malformed request (invalid JSON, body nested too deep, invalid cursor, broken multipart)",
+    401: "no or invalid bearer token (or wrong credentials at login)",
+    403: "not allowed (e.g. a private account's lists, someone else's post)",
+    404: "unknown (or not visible to the caller)",
+    409: "conflict (e.g. username taken)",
+    413: "request body too large",
+    415: "unsupported media type",
+    422: "well-formed but invalid",
+    429: "rate limit or quota (with Retry-After)",
+    503: "a backing service is down (with Retry-After)",
+}
+_RETRY_AFTER = {"Retry-After": {"required": True, "description": "seconds to wait",
+                                "schema": {"type": "string", "pattern": "^[0-9]+$"}}}
+
+
+def json_content(schema: Schema) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def error(status: int) -> dict:
+    out = {"description": ERROR_MEANINGS[status], "content": json_content(ref("Error"))}
+    if status in (429, 503):
+        out["headers"] = _RETRY_AFTER
+    return out
+
+
+def responses(success: dict[int, str | None], *errors: int) -> dict[str, dict]:
+    """Success statuses with the component their body is (None: no body), and error statuses.
+    ``build_spec`` adds 401 to authenticated operations and 503 to every API operation."""
+    out: dict[str, dict] = {}
+    for status, component in success.items():
+        out[str(status)] = {"description": component or "no content"}
+        if component is not None:
+            out[str(status)]["content"] = json_content(ref(component))
+    for status in errors:
+        out[str(status)] = error(status)
+    return out
+
+
+def json_body(component: str) -> dict:
+    return {"required": True, "content": json_content(ref(component))}
+
+
+MULTIPART_POST = {"required": True, "content": {"multipart/form-data": {"schema": ref("NewPost")}}}
+
+# The operational endpoints outside gateway/routes, documented here by (method, path).
+OPERATIONAL: dict[tuple[str, str], dict] = {
+    ("GET", "/healthz"): {"public": True, "responses": responses({200: "Health"})},
+    ("GET", "/readyz"): {"public": True, "responses": {
+        "200": {"description": "every backing service answers", "content": json_content(ref("Readiness"))},
+        "503": {"description": "a backing service is down", "headers": _RETRY_AFTER,
+                "content": json_content(ref("Readiness"))}}},
+    ("GET", "/metrics"): {"public": True, "responses": {
+        "200": {"description": "Prometheus text format", "content": {"text/plain": {"schema": {"type": "string"}}}}}},
+    ("GET", "/api/v1/openapi.json"): {"public": True, "responses": responses({200: "OpenApi"})},
+}
+# Operations that never reach a backing service, so never answer 503.
+NO_BACKING_SERVICE = {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics"), ("GET", "/api/v1/openapi.json")}
