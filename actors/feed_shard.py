@@ -64,7 +64,8 @@ def shard_actor_name(shard: int) -> str:
 class FeedShard:
     def __init__(self, shard: int, settings: Settings) -> None:
         self.shard = shard
-        self.settings = settings
+        # Created with the secrets blanked (shards.ensure_shards): this node supplies them.
+        self.settings = settings.with_node_secrets()
         self.started_at = time.time()
         self.timelines: dict[int, Timeline] = {}
         self.celebrities: dict[int, set[int]] = {}      # reader -> followed accounts pulled at read

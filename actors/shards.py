@@ -7,7 +7,7 @@ import time
 import ray
 from ray.actor import ActorHandle
 
-from core import redis_keys
+from core import ray_env, redis_keys
 from core.config import Settings
 
 from .feed_shard import NAME_PREFIX, SHARD_PROTOCOL, FeedShard, shard_actor_name
@@ -18,9 +18,10 @@ SHARD_COUNT_TTL_S = 1.0
 
 
 def connect(settings: Settings) -> None:
-    """Join the cluster as a driver (blocking; once per process)."""
+    """Join the cluster as a driver, presenting its token (blocking; once per process)."""
     if ray.is_initialized():
         return
+    ray_env.become_client(settings)
     ray.init(address=settings.ray_address, namespace=settings.ray_namespace,
              logging_level="WARNING", log_to_driver=False)
 
@@ -44,6 +45,13 @@ def retire_stale_shards(settings: Settings) -> list[str]:
                              keep=lambda name: not name.startswith(NAME_PREFIX) or name.startswith(current))
 
 
+def creation_args(shard: int, settings: Settings) -> tuple[int, Settings]:
+    """A shard actor's constructor arguments. Its settings travel without secrets: Ray keeps
+    creation arguments where any process of the cluster can read them; the actor takes the
+    secrets from its own node (FeedShard.__init__)."""
+    return shard, settings.without_secrets()
+
+
 def ensure_shards(settings: Settings, count: int) -> list[ActorHandle]:
     """Get or create shard actors 0..count-1 (blocking). Idempotent across gateway processes."""
     return [
@@ -58,7 +66,7 @@ def ensure_shards(settings: Settings, count: int) -> list[ActorHandle]:
             num_cpus=0,
             # One shard per node before two on any: more nodes, more memory for timelines.
             scheduling_strategy="SPREAD",
-        ).remote(i, settings)
+        ).remote(*creation_args(i, settings))
         for i in range(count)
     ]
 

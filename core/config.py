@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -60,6 +60,15 @@ class Settings:
     ray_num_cpus: int
     ray_object_store_bytes: int
     ray_temp_dir: Path
+    # The address the Ray head's processes listen on and advertise. Loopback keeps every Ray
+    # listener off the network; a multi-machine cluster (ray_cluster.yaml) uses the host's address
+    # and relies on token authentication alone.
+    ray_node_ip: str
+    # Every Ray process of the cluster and every client presents this token (Ray's token auth).
+    ray_token_file: Path
+    # Ray's worker processes (actors, task workers, drivers) each listen on one port of this range.
+    ray_min_worker_port: int
+    ray_max_worker_port: int
     feed_shards: int
 
     probe_timeout_s: float
@@ -135,6 +144,21 @@ class Settings:
     @property
     def public_url(self) -> str:
         return f"http://{self.host}:{self.port}"
+
+    def secret_values(self) -> tuple[str, ...]:
+        """The secrets' values (non-empty ones): what no log line may contain."""
+        return tuple(v for v in (getattr(self, n) for n in SECRET_NAMES) if v)
+
+    def without_secrets(self) -> "Settings":
+        """These settings with every secret blanked: what may travel as a Ray call argument (Ray
+        keeps arguments in its object store and GCS, readable by any process of the cluster)."""
+        return replace(self, **{name: "" for name in SECRET_NAMES})
+
+    def with_node_secrets(self) -> "Settings":
+        """These settings with the secrets this machine holds: its RAYGRAM_* environment, else the
+        secrets.json of ``var_dir`` (what an actor calls on settings received without them)."""
+        node = load_settings({**os.environ, "RAYGRAM_VAR_DIR": str(self.var_dir)})
+        return replace(self, **{name: getattr(node, name) for name in SECRET_NAMES})
 
     def redacted(self) -> dict[str, str]:
         """Settings as strings, secrets masked: safe to log or print."""
@@ -218,6 +242,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ray_num_cpus=get_int("RAY_NUM_CPUS", 2),
         ray_object_store_bytes=get_int("RAY_OBJECT_STORE_BYTES", 256 * 1024 * 1024),
         ray_temp_dir=Path(get("RAY_TEMP_DIR", str(var_dir / "ray"))).resolve(),
+        ray_node_ip=get("RAY_NODE_IP", "127.0.0.1"),
+        ray_token_file=Path(get("RAY_TOKEN_FILE", str(var_dir / "ray-token"))).resolve(),
+        ray_min_worker_port=get_int("RAY_MIN_WORKER_PORT", 10100),
+        ray_max_worker_port=get_int("RAY_MAX_WORKER_PORT", 10599),
         feed_shards=get_int("FEED_SHARDS", 4),
         probe_timeout_s=float(get("PROBE_TIMEOUT_S", "2.0")),
         session_ttl_s=get_int("SESSION_TTL_S", 30 * 24 * 3600),

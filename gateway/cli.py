@@ -22,6 +22,10 @@ def _stack(args: argparse.Namespace) -> int:
                 print(f"Raygram is serving at {settings.public_url}")
         elif args.action == "down":
             manager.down(settings, args.services or None)
+        elif args.action == "secrets":
+            from stack.services import ensure_secrets
+            ensure_secrets(settings)
+            print(f"{settings.secrets_file}\n{settings.ray_token_file}")
         elif args.action == "status":
             rows = manager.status(settings, args.services or None)
             for row in rows:
@@ -115,6 +119,19 @@ def _search(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _ray(args: argparse.Namespace) -> int:
+    """Ray's own CLI as a client of this cluster (its token, its address)."""
+    import os
+    from pathlib import Path
+
+    from core.ray_env import client_environ
+
+    settings = load_settings()
+    env = {**client_environ(settings), "RAY_ADDRESS": settings.ray_address}
+    ray_bin = str(Path(sys.executable).parent / "ray")
+    os.execve(ray_bin, [ray_bin, *args.args], env)
+
+
 def _config(args: argparse.Namespace) -> int:
     print(json.dumps(load_settings().redacted(), indent=2))
     return 0
@@ -128,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_serve)
 
     p = sub.add_parser("stack", help="the local service stack (Redis, Neo4j, Elasticsearch, MinIO, Ray, gateway)")
-    p.add_argument("action", choices=["up", "down", "status", "logs"])
+    p.add_argument("action", choices=["up", "down", "status", "logs", "secrets"],
+                   help="secrets: generate var/secrets.json and var/ray-token if missing, print their paths")
     p.add_argument("services", nargs="*", help="limit to these services (logs: exactly one)")
     p.add_argument("--no-gateway", action="store_true", help="up: start the backing services only")
     p.add_argument("-n", "--lines", type=int, default=60, help="logs: how many lines")
@@ -143,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("action", choices=["status", "reindex"])
     p.add_argument("kinds", nargs="*", help="reindex: only these of posts, users (default both)")
     p.set_defaults(func=_search)
+
+    p = sub.add_parser("ray", help="Ray's CLI against this cluster, with its token (e.g. `raygram ray status`)")
+    p.add_argument("args", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_ray)
 
     p = sub.add_parser("config", help="print the effective configuration (secrets masked)")
     p.set_defaults(func=_config)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from core.config import Settings
 
+from .private_files import PRIVATE_FILE, scrub
 from .proc import StackError, port_open, tail, wait_until
 from .services import BACKING, Service, by_name, ensure_secrets
 
@@ -36,8 +37,18 @@ def _fail(svc: Service, why: str) -> StackError:
     return StackError(f"{svc.name} {why}; last lines of {svc.log_file}:\n{tail(svc.log_file)}")
 
 
+def protect_logs(settings: Settings) -> None:
+    """Every service log 0600 and free of secret values (an older Raygram wrote the Neo4j
+    password's command line into neo4j.log)."""
+    for log in sorted((settings.var_dir / "log").glob("*.log")):
+        log.chmod(PRIVATE_FILE)
+        if scrub(log, settings.secret_values()):
+            _say(f"removed secret values from {log}")
+
+
 def up(settings: Settings, names: list[str] | None = None, *, gateway: bool = True) -> list[ServiceStatus]:
     settings = ensure_secrets(settings)
+    protect_logs(settings)
     if names is None:
         names = list(BACKING) + (["gateway"] if gateway else [])
     services = by_name(settings, names)
@@ -74,6 +85,10 @@ GATEWAY_GRACE_S = 15.0
 
 
 def _start_if_needed(svc: Service, to_wait: list[Service]) -> None:
+    reason = svc.outdated()
+    if reason is not None:
+        _say(f"{svc.name}: {reason}; restarting it")
+        svc.stop()
     if svc.healthy():
         _say(f"{svc.name}: already running (port {svc.port})")
         return

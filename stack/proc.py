@@ -12,7 +12,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
+
+from .private_files import open_private_log
 
 
 class StackError(RuntimeError):
@@ -42,18 +44,29 @@ def read_pid(pidfile: Path) -> int | None:
     return pid if pid_alive(pid) else None
 
 
+REDACTED = "***"
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every secret value masked: what a log or an error message may show."""
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
 def spawn(cmd: Sequence[str], *, log: Path, pidfile: Path, env: Mapping[str, str] | None = None,
-          cwd: Path | None = None, user: str | None = None) -> int:
-    """Start ``cmd`` in its own session (it outlives us), output appended to ``log``."""
-    log.parent.mkdir(parents=True, exist_ok=True)
+          cwd: Path | None = None, user: str | None = None, secrets: Iterable[str] = ()) -> int:
+    """Start ``cmd`` in its own session (it outlives us), output appended to ``log`` (0600);
+    ``secrets`` are masked in the command line written there."""
     pidfile.parent.mkdir(parents=True, exist_ok=True)
     full_env = dict(os.environ)
     full_env.update(env or {})
     argv = list(cmd)
     if user is not None:
         argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--", *argv]
-    with open(log, "ab") as out:
-        out.write(f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%S')} starting: {' '.join(argv)}\n".encode())
+    with open_private_log(log) as out:
+        shown = redact(" ".join(argv), secrets)
+        out.write(f"\n--- {time.strftime('%Y-%m-%dT%H:%M:%S')} starting: {shown}\n".encode())
         out.flush()
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=full_env, cwd=cwd, start_new_session=True)
@@ -121,18 +134,20 @@ def tail(path: Path, lines: int = 40) -> str:
 
 
 def run(cmd: Sequence[str], *, what: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
-        log: Path | None = None, timeout: float | None = None) -> str:
-    """Run an install step to completion; on failure raise naming ``what`` with the output's tail."""
+        log: Path | None = None, timeout: float | None = None, secrets: Iterable[str] = ()) -> str:
+    """Run an install step to completion; on failure raise naming ``what`` with the output's tail.
+    ``secrets`` are masked in what goes to ``log`` (0600) and into the error."""
+    secrets = tuple(secrets)
     full_env = dict(os.environ)
     full_env.update(env or {})
     proc = subprocess.run(list(cmd), env=full_env, cwd=cwd, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout)
     output = proc.stdout.decode("utf-8", "replace")
+    shown_cmd, shown_output = redact(" ".join(cmd), secrets), redact(output, secrets)
     if log is not None:
-        log.parent.mkdir(parents=True, exist_ok=True)
-        with open(log, "a") as fh:
-            fh.write(f"\n$ {' '.join(cmd)}\n{output}")
+        with open_private_log(log) as fh:
+            fh.write(f"\n$ {shown_cmd}\n{shown_output}".encode())
     if proc.returncode != 0:
-        last = "\n".join(output.splitlines()[-30:])
-        raise StackError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}\n{last}")
+        last = "\n".join(shown_output.splitlines()[-30:])
+        raise StackError(f"{what} failed (exit {proc.returncode}): {shown_cmd}\n{last}")
     return output

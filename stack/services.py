@@ -7,6 +7,7 @@ settings (ports, heaps) take effect on the next ``raygram stack up``.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import json
 import os
 import secrets
@@ -16,27 +17,53 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core import ray_env
 from core.config import SECRET_NAMES, Settings, read_secrets
 
 from . import installers
+from .private_files import PRIVATE_FILE, make_private_dir, write_private
 from .proc import StackError, http_status, port_open, read_pid, run, spawn, terminate
 
 
+def secure_var_dir(settings: Settings) -> None:
+    """``var/`` and its logs readable by the stack's user only. As root, the user Elasticsearch
+    runs as (once it exists) may pass through ``var/`` to its own directory."""
+    service_user = installers.SERVICE_USER if installers.is_root() else None
+    make_private_dir(settings.var_dir, group_of=service_user)
+    make_private_dir(settings.var_dir / "log")
+
+
 def ensure_secrets(settings: Settings) -> Settings:
-    """Generate the local stack's credentials once (they live beside its data); return settings
-    with any secret the environment did not set filled in from them."""
-    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    """Generate the local stack's credentials once (they live beside its data, 0600) and Ray's
+    token; return settings with any secret the environment did not set filled in from them."""
+    secure_var_dir(settings)
     current = read_secrets(settings.var_dir)
     missing = [name for name in SECRET_NAMES if not current.get(name)]
     if missing:
         for name in missing:
             current[name] = ("rg" if name == "s3_access_key" else "") + secrets.token_urlsafe(24)
-        path = settings.secrets_file
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(current, indent=2) + "\n")
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        write_private(settings.secrets_file, (json.dumps(current, indent=2) + "\n").encode())
+    else:
+        settings.secrets_file.chmod(PRIVATE_FILE)   # one written by an older Raygram
+    ensure_ray_token(settings)
     return dataclasses.replace(settings, **{n: getattr(settings, n) or current[n] for n in SECRET_NAMES})
+
+
+def ensure_ray_token(settings: Settings) -> None:
+    """Ray's cluster token, generated on first start (256 random bits, as `ray get-auth-token
+    --generate` makes them) straight into a 0600 file; never printed."""
+    path = settings.ray_token_file
+    if path.exists():
+        path.chmod(PRIVATE_FILE)
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_private(path, secrets.token_hex(32).encode(), replace=False)
+
+
+def picocli_quoted(value: str) -> str:
+    """``value`` as one argument of a picocli argument file (what Neo4j's admin tool reads
+    ``@file`` arguments with): double-quoted, backslash and quote escaped."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 class Service:
@@ -66,9 +93,14 @@ class Service:
     def pid(self) -> int | None:
         return read_pid(self.pidfile)
 
+    def outdated(self) -> str | None:
+        """Why the running instance must be restarted to match this code (None: it need not)."""
+        return None
+
     def start(self) -> None:
         argv, env, user = self.command()
-        spawn(argv, log=self.log_file, pidfile=self.pidfile, env=env, cwd=self.home, user=user)
+        spawn(argv, log=self.log_file, pidfile=self.pidfile, env=env, cwd=self.home, user=user,
+              secrets=self.settings.secret_values())
 
     def stop(self) -> None:
         pid = self.pid()
@@ -162,8 +194,7 @@ class Neo4j(Service):
         ]))
         if not (self.home / "data" / "dbms" / "auth.ini").exists():
             # Only effective before the first start: the password then lives in the system database.
-            run([self.java, "-cp", f"{self.lib}/*", "org.neo4j.cli.AdminTool", "dbms", "set-initial-password",
-                 s.neo4j_password], what="setting the Neo4j password", env=self._env(), log=self.log_file)
+            self.set_initial_password()
         argv = [
             self.java, f"-Xms{s.neo4j_heap}", f"-Xmx{s.neo4j_heap}", "-XX:+UseG1GC",
             "-XX:-OmitStackTraceInFastThrow", "-XX:+DisableExplicitGC",
@@ -174,6 +205,18 @@ class Neo4j(Service):
             f"--home-dir={self.home}", f"--config-dir={self.home / 'conf'}",
         ]
         return argv, self._env(), None
+
+    def set_initial_password(self) -> None:
+        """The admin tool reads the password from a 0600 argument file (picocli expands
+        ``@file``), so it is on no command line that `ps` or a log would show."""
+        argfile = self.home / "conf" / ".initial-password"
+        write_private(argfile, (picocli_quoted(self.settings.neo4j_password) + "\n").encode())
+        try:
+            run([self.java, "-cp", f"{self.lib}/*", "org.neo4j.cli.AdminTool", "dbms", "set-initial-password",
+                 f"@{argfile}"], what="setting the Neo4j password", env=self._env(), log=self.log_file,
+                secrets=self.settings.secret_values())
+        finally:
+            argfile.unlink(missing_ok=True)
 
 
 class Elasticsearch(Service):
@@ -218,6 +261,7 @@ class Elasticsearch(Service):
             "",
         ]))
         installers.give_to_service_user(self.home, self.user)
+        secure_var_dir(self.settings)   # the service user exists now: let it reach its directory
         env = {
             "ES_PATH_CONF": str(conf),
             "ES_TMPDIR": str(tmp),
@@ -256,6 +300,62 @@ class MinIO(Service):
         return argv, env, None
 
 
+# Every port a Ray head listens on, as its offset from RAYGRAM_RAY_PORT (the GCS): one block of
+# ten, so a firewall rule or a port scan knows exactly what is Ray's. Worker processes (each
+# actor, task worker and driver) take one port each from RAYGRAM_RAY_MIN/MAX_WORKER_PORT.
+RAY_HEAD_PORTS = {"--port": 0, "--ray-client-server-port": 3}
+RAY_NODE_PORTS = {                        # every node has these (a worker node too)
+    "--node-manager-port": 1,             # the raylet
+    "--object-manager-port": 2,
+    "--dashboard-agent-listen-port": 4,   # HTTP: the job API lives here
+    "--dashboard-agent-grpc-port": 5,
+    "--metrics-export-port": 6,
+    "--runtime-env-agent-port": 7,
+}
+RAY_HEAD_ENV_PORTS = {"AUTOSCALER_METRIC_PORT": 8, "DASHBOARD_METRIC_PORT": 9}   # no flags for these
+RAY_PORT_BLOCK = 10
+
+
+def ray_node_port_flags(base: int, min_worker_port: int, max_worker_port: int) -> list[str]:
+    """`ray start` flags pinning one node's ports to ``base``+offset and its workers' range."""
+    return [f"{flag}={base + offset}" for flag, offset in RAY_NODE_PORTS.items()] + \
+        [f"--min-worker-port={min_worker_port}", f"--max-worker-port={max_worker_port}"]
+
+
+def is_loopback(address: str) -> bool:
+    try:
+        return ipaddress.ip_address(address).is_loopback
+    except ValueError:
+        return address == "localhost"
+
+
+def ray_head_argv(settings: Settings, ray_bin: str = "ray") -> list[str]:
+    s = settings
+    return [ray_bin, "start", "--head", *(f"{flag}={s.ray_port + offset}" for flag, offset in RAY_HEAD_PORTS.items()),
+            *ray_node_port_flags(s.ray_port, s.ray_min_worker_port, s.ray_max_worker_port),
+            f"--node-ip-address={s.ray_node_ip}", f"--num-cpus={s.ray_num_cpus}", "--include-dashboard=false",
+            "--disable-usage-stats", f"--object-store-memory={s.ray_object_store_bytes}",
+            f"--temp-dir={s.ray_temp_dir}"]
+
+
+def ray_head_env(settings: Settings) -> dict[str, str]:
+    """The head's variables: token auth, the ports without flags, and loopback taken literally
+    when the head is to stay on it (see core.ray_env.LITERAL_LOOPBACK)."""
+    return {
+        **ray_env.node_env(settings),
+        "RAY_DISABLE_DOCKER_CPU_WARNING": "1",
+        **{var: str(settings.ray_port + offset) for var, offset in RAY_HEAD_ENV_PORTS.items()},
+        ray_env.LITERAL_LOOPBACK: "0" if is_loopback(settings.ray_node_ip) else "1",
+    }
+
+
+def _proc_strings(pid: int, name: str) -> list[bytes]:
+    try:
+        return (Path("/proc") / str(pid) / name).read_bytes().split(b"\0")
+    except OSError:
+        return []
+
+
 class Ray(Service):
     """A local Ray head; the gateway joins it as a driver, feed-shard actors live in its workers."""
     name = "ray"
@@ -271,7 +371,7 @@ class Ray(Service):
         return str(Path(sys.executable).parent / "ray")
 
     def _env(self) -> dict[str, str]:
-        return {"RAY_USAGE_STATS_ENABLED": "0", "RAY_DISABLE_DOCKER_CPU_WARNING": "1"}
+        return ray_head_env(self.settings)
 
     def pid(self) -> int | None:
         # `ray start` daemonises; the GCS server holding our port is the head's pid.
@@ -279,10 +379,7 @@ class Ray(Service):
         for entry in Path("/proc").iterdir():
             if not entry.name.isdigit():
                 continue
-            try:
-                cmdline = (entry / "cmdline").read_bytes().split(b"\0")
-            except OSError:
-                continue
+            cmdline = _proc_strings(int(entry.name), "cmdline")
             if cmdline and cmdline[0].endswith(b"gcs_server") and marker.encode() in cmdline:
                 return int(entry.name)
         return None
@@ -291,8 +388,16 @@ class Ray(Service):
         if not port_open(self.port):
             return False
         proc = subprocess.run([self.ray_bin, "health-check", "--address", f"127.0.0.1:{self.port}"],
-                              capture_output=True, env={**os.environ, **self._env()}, timeout=30)
+                              capture_output=True, env=ray_env.client_environ(self.settings), timeout=30)
         return proc.returncode == 0
+
+    def outdated(self) -> str | None:
+        """A head started without token authentication (by an older Raygram) is replaced. (One
+        started by the cluster launcher with the token, on the host's address, is kept.)"""
+        pid = self.pid()
+        if pid is not None and b"RAY_AUTH_MODE=token" not in _proc_strings(pid, "environ"):
+            return "running without token authentication"
+        return None
 
     # Ray keeps every session's logs under its temp dir; older sessions than these are pruned.
     KEEP_SESSIONS = 2
@@ -307,10 +412,8 @@ class Ray(Service):
         self.home.mkdir(parents=True, exist_ok=True)
         s.ray_temp_dir.mkdir(parents=True, exist_ok=True)
         self._prune_sessions()
-        run([self.ray_bin, "start", "--head", f"--port={s.ray_port}", "--node-ip-address=127.0.0.1",
-             f"--num-cpus={s.ray_num_cpus}", "--include-dashboard=false", "--disable-usage-stats",
-             f"--object-store-memory={s.ray_object_store_bytes}", f"--temp-dir={s.ray_temp_dir}"],
-            what="ray start --head", env=self._env(), log=self.log_file, timeout=self.start_timeout)
+        run(ray_head_argv(s, self.ray_bin), what="ray start --head", env=self._env(), log=self.log_file,
+            timeout=self.start_timeout, secrets=s.secret_values())
 
     def stop(self) -> None:
         if self.pid() is not None:

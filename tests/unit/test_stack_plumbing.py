@@ -1,4 +1,11 @@
-from stack.proc import tail, wait_until
+import os
+import stat
+
+import pytest
+
+from stack.private_files import make_private_dir, scrub, write_private
+from stack.proc import REDACTED, StackError, redact, run, spawn, tail, wait_until
+from stack.services import picocli_quoted
 
 
 def test_tail_returns_the_last_lines_of_a_log(tmp_path):
@@ -17,3 +24,55 @@ def test_wait_until_gives_up_early_when_the_process_died():
     assert len(calls) <= 2
 
 
+
+
+def test_redact_masks_every_secret_in_a_command_line():
+    line = redact("java AdminTool set-initial-password hunter22 --key s3cr3t", ["hunter22", "s3cr3t", ""])
+    assert "hunter22" not in line and "s3cr3t" not in line and line.count(REDACTED) == 2
+
+
+def test_run_writes_no_secret_to_its_log_nor_its_error(tmp_path):
+    log = tmp_path / "log" / "svc.log"
+    run(["echo", "pw=hunter22"], what="echo", log=log, secrets=["hunter22"])
+    with pytest.raises(StackError) as failed:
+        run(["sh", "-c", "echo hunter22; exit 3", "hunter22"], what="failing", log=log, secrets=["hunter22"])
+    assert "hunter22" not in log.read_text() and "hunter22" not in str(failed.value)
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_spawn_writes_no_secret_to_its_log(tmp_path):
+    log, pidfile = tmp_path / "svc.log", tmp_path / "svc.pid"
+    pid = spawn(["sh", "-c", "exit 0", "hunter22"], log=log, pidfile=pidfile, secrets=["hunter22"])
+    os.waitpid(pid, 0)
+    assert "starting:" in log.read_text() and "hunter22" not in log.read_text()
+    assert stat.S_IMODE(log.stat().st_mode) == 0o600
+
+
+def test_a_private_file_is_0600_and_an_existing_one_can_win(tmp_path):
+    assert write_private(tmp_path / "token", b"first", replace=False)
+    assert not write_private(tmp_path / "token", b"second", replace=False)
+    assert (tmp_path / "token").read_bytes() == b"first"
+    assert stat.S_IMODE((tmp_path / "token").stat().st_mode) == 0o600
+    assert write_private(tmp_path / "secrets.json", b"{}")
+    assert stat.S_IMODE((tmp_path / "secrets.json").stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["secrets.json", "token"]   # no temporary file left
+
+
+def test_a_private_dir_is_tightened_to_0700(tmp_path):
+    loose = tmp_path / "var"
+    loose.mkdir(mode=0o755)
+    make_private_dir(loose)
+    assert stat.S_IMODE(loose.stat().st_mode) == 0o700
+
+
+def test_scrub_masks_secrets_in_place_keeping_the_log_length(tmp_path):
+    log = tmp_path / "neo4j.log"
+    log.write_text("$ java AdminTool set-initial-password hunter22\nok hunter22\n")
+    size = log.stat().st_size
+    assert scrub(log, ["hunter22"]) == 2
+    assert "hunter22" not in log.read_text() and log.stat().st_size == size
+
+
+def test_the_neo4j_password_argument_file_quotes_what_picocli_would_split():
+    assert picocli_quoted('pl ain') == '"pl ain"'
+    assert picocli_quoted('a"b\\c#d') == '"a\\"b\\\\c#d"'
