@@ -1,7 +1,7 @@
 """The operational surface of the gateway: liveness, readiness, metrics, OpenAPI, error shape."""
 from __future__ import annotations
 
-BACKING = {"redis", "neo4j", "elasticsearch", "s3", "ray"}
+BACKING = {"redis", "neo4j", "elasticsearch", "s3", "ray", "media"}
 
 
 async def test_healthz_says_the_process_serves(client):
