@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,8 +11,10 @@ from pathlib import Path
 import ray
 
 from actors.shards import connect, stop_named_actors
+from core.ray_env import node_environ
 from gateway.app import create_app
 from gateway.keys import SHARDS
+from stack.services import RAY_PORT_BLOCK, is_loopback, ray_node_port_flags
 from tests import images
 
 from .test_feed import feed_ids
@@ -41,13 +42,23 @@ async def _wait_nodes(count: int, timeout: float = 60) -> None:
     raise AssertionError(f"expected {count} alive Ray nodes")
 
 
+def _node2_argv(settings) -> list[str]:
+    """A second node on this machine, with the cluster's token and ports of its own (the block
+    after the head's, workers after the head's range)."""
+    host, port = settings.ray_address.rsplit(":", 1)
+    # Ray swaps a loopback address for the host's network address when a node joins, and a head
+    # kept on loopback is not there; the IPv4-mapped spelling of loopback is taken as it is. (This
+    # node then listens on all interfaces while it lives; the token guards it.)
+    address = f"[::ffff:{host}]:{port}" if is_loopback(host) else settings.ray_address
+    base, first_worker = settings.ray_port + RAY_PORT_BLOCK, settings.ray_max_worker_port + 1
+    return [str(Path(sys.executable).parent / "ray"), "start", f"--address={address}", "--num-cpus=1",
+            "--disable-usage-stats", "--resources=" + json.dumps({"raygram_test_node2": 1}), "--block",
+            *ray_node_port_flags(base, first_worker, first_worker + 99)]
+
+
 async def test_shards_spread_over_two_nodes_and_survive_losing_one(aiohttp_client, settings, unique):
-    ray_bin = str(Path(sys.executable).parent / "ray")
-    node2 = subprocess.Popen(
-        [ray_bin, "start", f"--address={settings.ray_address}", "--num-cpus=1", "--disable-usage-stats",
-         "--resources=" + json.dumps({"raygram_test_node2": 1}), "--block"],
-        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
+    node2 = subprocess.Popen(_node2_argv(settings), env=node_environ(settings), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
     namespaces = []
     try:
         await asyncio.get_running_loop().run_in_executor(None, _connect, settings)
