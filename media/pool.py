@@ -141,7 +141,7 @@ class MediaPool:
             log.warning("a media worker died; its pool was replaced (%d so far)", self.rebuilds)
         old.shutdown(wait=False)
 
-    def _submit(self, fn: Callable[..., T], *args: Any):
+    def _submit(self, fn: Callable[..., T], args: tuple, counted: bool):
         if self._submitted >= self._limits.recycle_after:
             self._replace()
         executor = self._executor
@@ -158,13 +158,11 @@ class MediaPool:
                 raise ServiceUnavailable("media", retry_after=1) from None
         except OSError:                 # no new worker process could be started
             raise ServiceUnavailable("media", retry_after=1) from None
-        self._submitted += 1
+        self._submitted += counted
         return executor, future
 
-    async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` in a worker. A worker that dies under it is a 503 (``ServiceUnavailable``):
-        which task killed it is unknown, so running it again could kill the next worker too."""
-        executor, future = self._submit(fn, *args)
+    async def _run(self, fn: Callable[..., T], args: tuple, counted: bool) -> T:
+        executor, future = self._submit(fn, args, counted)
         self._in_flight += 1
         try:
             return await asyncio.wrap_future(future)
@@ -173,6 +171,11 @@ class MediaPool:
             raise ServiceUnavailable("media", retry_after=1) from None
         finally:
             self._in_flight -= 1
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker. A worker that dies under it is a 503 (``ServiceUnavailable``):
+        which task killed it is unknown, so running it again could kill the next worker too."""
+        return await self._run(fn, args, counted=True)
 
     @property
     def busy(self) -> int:
@@ -197,7 +200,9 @@ class MediaPool:
             return
         if self._in_flight or not processes:
             return
-        await self.run(os.getpid)
+        # Uses no CPU budget worth counting, so a frequently polled /readyz does not make the
+        # pool recycle its workers.
+        await self._run(os.getpid, (), counted=False)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -134,6 +134,20 @@ async def test_a_task_over_its_cpu_budget_is_refused_and_the_worker_lives_on():
         pool.close()
 
 
+async def test_workers_are_replaced_by_fresh_ones_after_their_task_budget():
+    pool = MediaPool(1, WorkerLimits(memory_bytes=0, cpu_seconds=20, recycle_after=2))
+    try:
+        first = await pool.run(os.getpid)
+        for _ in range(3):
+            await pool.probe()                             # probes spend no task budget
+        assert await pool.run(os.getpid) == first
+        fresh = await pool.run(os.getpid)
+        assert fresh != first and pool.rebuilds == 0
+        await _gone(first)                                 # the retired worker exits on its own
+    finally:
+        pool.close()
+
+
 # -- finding 3: GIF bombs ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("bomb,code", [
