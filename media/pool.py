@@ -96,7 +96,10 @@ def _run_limited(cpu_seconds: int, fn: Callable[..., T], *args: Any) -> T:
     global _task_running
     hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
     if cpu_seconds:
-        resource.setrlimit(resource.RLIMIT_CPU, (min(math.ceil(_cpu_used()) + cpu_seconds, hard), hard))
+        soft = math.ceil(_cpu_used()) + cpu_seconds
+        if hard != resource.RLIM_INFINITY:
+            soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
     _task_running = True
     try:
         return fn(*args)
