@@ -36,3 +36,10 @@ def test_connection_failures_are_attributed_to_their_service():
     assert unavailable_service(redis.exceptions.ConnectionError("refused")) == "redis"
     assert unavailable_service(neo4j.exceptions.ServiceUnavailable("down")) == "neo4j"
     assert unavailable_service(ValueError("bad input")) is None
+
+
+def test_a_failed_login_looks_the_same_whatever_the_reason():
+    err = errors.InvalidCredentials()
+    assert (err.status, err.code) == (401, "invalid_credentials")
+    assert err.body() == errors.InvalidCredentials().body()
+    assert isinstance(err, errors.Unauthorized)
