@@ -27,10 +27,15 @@ from .proc import StackError, http_status, port_open, read_pid, run, spawn, term
 
 def secure_var_dir(settings: Settings) -> None:
     """``var/`` and its logs readable by the stack's user only. As root, the user Elasticsearch
-    runs as (once it exists) may pass through ``var/`` to its own directory."""
+    runs as (once it exists) may pass through ``var/`` to its own directory, so every other
+    directory of ours in there is closed too (Redis' sessions, Neo4j's store, the media)."""
     service_user = installers.SERVICE_USER if installers.is_root() else None
     make_private_dir(settings.var_dir, group_of=service_user)
     make_private_dir(settings.var_dir / "log")
+    for child in settings.var_dir.iterdir():
+        # Ray opens its temp dir to everyone (0777) on every start; the others stay as set here.
+        if child.is_dir() and not child.is_symlink() and child.stat().st_uid == os.geteuid():
+            child.chmod(0o700)
 
 
 def ensure_secrets(settings: Settings) -> Settings:

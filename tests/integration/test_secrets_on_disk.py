@@ -27,6 +27,8 @@ def test_var_is_closed_to_other_users(settings):
     else:
         assert _mode(var) == 0o700
     assert _mode(var / "log") == 0o700
+    for name in ("redis", "neo4j", "minio", "log", "run"):   # sessions, the graph store, the media
+        assert _mode(var / name) == 0o700, name
 
 
 def test_secret_files_and_logs_are_0600(settings):
