@@ -7,7 +7,8 @@ accepts (so data valid here is never refused as malformed, and data invalid here
 Where the server forgives (surrounding whitespace, upper-case usernames) the patterns say so.
 
 Patterns use only what Python's ``re``, ECMA-262 and Rust's regex read alike (no lookbehind, no
-``\\p{..}``); ``\\s`` means Python's ``str.isspace``, which is what ``str.strip`` removes.
+``\\p{..}``). Whitespace is spelled out as ``_WS``: what ``str.strip`` removes is Python's
+``str.isspace``, which also counts \\x1c-\\x1f, unlike Rust's (the validator's) ``\\s``.
 """
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ URL_OR_NULL: Schema = {"type": ["string", "null"]}
 
 # Control characters (Unicode Cc) are refused inside profile text; a newline is allowed, and
 # whitespace around the text is stripped before lengths are counted.
+_WS = "\\s\\x1c-\\x1f"
 _CC = "\\x00-\\x1f\\x7f-\\x9f"
 _CC_BUT_NEWLINE = "\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f"
 
@@ -51,14 +53,14 @@ _CC_BUT_NEWLINE = "\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f"
 def _text(max_len: int, *, allow_empty: bool) -> Schema:
     """Free text as core.validation._clean_text accepts it: stripped, then 0 (or 1) to max_len
     characters with no control character but newlines."""
-    edge = f"[^\\s{_CC}]"
+    edge = f"[^{_WS}{_CC}]"
     inner = f"{edge}(?:[^{_CC_BUT_NEWLINE}]{{0,{max_len - 2}}}{edge})?"
     body = f"(?:{inner})?" if allow_empty else inner
-    return {"type": "string", "pattern": f"^\\s*{body}\\s*$"}
+    return {"type": "string", "pattern": f"^[{_WS}]*{body}[{_WS}]*$"}
 
 
 # Usernames are case-insensitive and stored in lower case; surrounding whitespace is dropped.
-USERNAME_IN: Schema = {"type": "string", "pattern": "^\\s*[A-Za-z0-9_.]{3,30}\\s*$",
+USERNAME_IN: Schema = {"type": "string", "pattern": f"^[{_WS}]*[A-Za-z0-9_.]{{3,30}}[{_WS}]*$",
                        "description": "3-30 of a-z, 0-9, '_' and '.'; case-insensitive"}
 USERNAME_PATH: Schema = {"type": "string", "pattern": validation.USERNAME_RE.pattern}
 PASSWORD: Schema = {"type": "string", "minLength": validation.PASSWORD_MIN, "maxLength": validation.PASSWORD_MAX}
@@ -79,22 +81,25 @@ PATH_PARAMETERS: dict[str, Schema] = {
 }
 
 # Query parameters.
-LIMIT: Schema = {"name": "limit", "in": "query", "description": "page size",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": cursors.MAX_LIMIT,
+# An empty value (as an HTML form sends) means the default, like an absent one.
+LIMIT: Schema = {"name": "limit", "in": "query", "description": "page size (empty: the default)",
+                 "schema": {"anyOf": [{"type": "integer", "minimum": 1, "maximum": cursors.MAX_LIMIT},
+                                      {"type": "string", "maxLength": 0}],
                             "default": cursors.DEFAULT_LIMIT}}
 CURSOR: Schema = {"name": "cursor", "in": "query",
                   "description": "opaque: a next_cursor this server returned (anything else is 400 invalid_cursor)",
                   "schema": {"type": "string", "pattern": f"^[A-Za-z0-9_-]{{0,{cursors.MAX_CURSOR_CHARS}}}$"}}
 PAGING = [LIMIT, CURSOR]
 # q is stripped, then 1-256 characters of anything.
-_QUERY_TEXT = f"[^\\s](?:[\\s\\S]{{0,{MAX_QUERY_CHARS - 2}}}[^\\s])?"
+_QUERY_TEXT = f"[^{_WS}](?:[\\s\\S]{{0,{MAX_QUERY_CHARS - 2}}}[^{_WS}])?"
 Q_POSTS: Schema = {"name": "q", "in": "query", "required": True,
                    "description": "words match captions, #tag matches hashtags (both may be combined)",
-                   "schema": {"type": "string", "pattern": f"^\\s*{_QUERY_TEXT}\\s*$"}}
+                   "schema": {"type": "string", "pattern": f"^[{_WS}]*{_QUERY_TEXT}[{_WS}]*$"}}
 Q_USERS: Schema = {"name": "q", "in": "query", "required": True,
                    "description": "a prefix of a username or of a word of a display name ('@' in front ignored)",
                    "schema": {"type": "string",
-                              "pattern": f"^\\s*(?:@+\\s+\\S|@*[^\\s@])(?:[\\s\\S]{{0,{MAX_QUERY_CHARS - 2}}}\\S)?\\s*$"}}
+                              "pattern": f"^[{_WS}]*(?:@+[{_WS}]+[^{_WS}]|@*[^{_WS}@])"
+                                         f"(?:[\\s\\S]{{0,{MAX_QUERY_CHARS - 2}}}[^{_WS}])?[{_WS}]*$"}}
 ORDER: Schema = {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["ranked", "recent"],
                                                              "default": "ranked"}}
 LAST_EVENT_ID: Schema = {"name": "last_event_id", "in": "query", "description": "resume after this event id",
@@ -119,6 +124,13 @@ def _object(required: dict[str, Schema], optional: dict[str, Schema] | None = No
 def page_of(item: str) -> Schema:
     return _object({"items": {"type": "array", "items": ref(item)},
                     "next_cursor": {"type": ["string", "null"], "minLength": 1}})
+
+
+_FILE: Schema = {"type": "string", "format": "binary"}
+
+
+def _form_text(schema: Schema) -> Schema:
+    return {key: value for key, value in schema.items() if key != "type"}
 
 
 COMPONENTS: dict[str, Schema] = {
@@ -183,11 +195,16 @@ COMPONENTS: dict[str, Schema] = {
     "NewComment": _object({"text": COMMENT_TEXT}, closed=False),
     "MarkRead": _object({"up_to": {"anyOf": [ID, {"type": "integer", "minimum": 0, "maximum": INT64_MAX}]}},
                         closed=False),
-    "NewPost": {"type": "object", "required": ["media"], "properties": {
-        "media": {"type": "array", "items": {"type": "string", "format": "binary"}, "minItems": 1, "maxItems": 10,
-                  "description": "JPEG, PNG or GIF, each at most 10 MB"},
-        "caption": CAPTION,
-        "alt": {"type": "array", "items": ALT, "maxItems": 10, "description": "one per media, in order"},
+    # A form field sent once is one value, sent again it is a list: both spellings are valid. A text
+    # part is text whatever it looks like ("{}", "5"), so text fields constrain strings only. Part
+    # names with control characters are malformed headers (400); other unknown parts are ignored.
+    "NewPost": {"type": "object", "required": ["media"],
+                "propertyNames": {"pattern": "^[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$"}, "properties": {
+        "media": {"anyOf": [_FILE, {"type": "array", "items": _FILE, "minItems": 1, "maxItems": 10}],
+                  "description": "1-10 parts: JPEG, PNG or GIF, each at most 10 MB"},
+        "caption": _form_text(CAPTION),
+        "alt": {"anyOf": [_form_text(ALT), {"type": "array", "items": _form_text(ALT), "maxItems": 10}],
+                "description": "alt texts, one per media part in order"},
     }},
 }
 

@@ -1,0 +1,144 @@
+"""The suite attacks the API: schemathesis fuzzes every operation of the OpenAPI document that a
+real `raygram serve` process publishes, with a valid token and every check it has (server errors,
+response schema, status code, content type and header conformance, negative data refused,
+positive data accepted, auth not ignored, 405 with Allow, deleted things gone).
+
+The document is the contract (gateway/schemas.py): a drift between what the server renders or
+accepts and what the document says fails this test just like a 500 does.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import aiohttp
+
+from stack.gateway_process import GatewayProcess, free_port
+from tests import images
+
+from .world import World
+
+# Test cases per operation and phase. With 28 operations this keeps the whole run near 3 minutes on
+# a 2-core machine (the coverage phase adds its deterministic boundary cases on top).
+MAX_EXAMPLES = 25
+PHASES = "examples,coverage,fuzzing,stateful"
+RUN_TIMEOUT_S = 8 * 60
+
+# Not fuzzed, and why:
+# - the WebSocket stream: an HTTP fuzzer cannot speak the protocol after the upgrade (its input
+#   checks are in test_stream.py);
+# - logout (DELETE /sessions/current): it would revoke the token the rest of the run uses (tested
+#   in test_accounts.py).
+EXCLUDED = ["--exclude-path", "/api/v1/stream", "--exclude-path", "/api/v1/sessions/current"]
+
+# Per-operation expectations where a schema cannot say everything (schemathesis.toml format).
+CONFIG = """
+[[operations]]
+# Cursors are opaque: a well-formed one this server did not issue is 400 invalid_cursor, which no
+# schema can tell apart from one it did issue.
+include-method = "GET"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"]
+
+[[operations]]
+# Random bytes are not JPEG, PNG or GIF (415), and a file that claims to be one but does not decode
+# is 422; both are "valid" multipart bodies as far as a schema goes.
+include-operation-id = "create_post"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "415", "422", "429"]
+
+[[operations]]
+# No schema can say "not your own username": following yourself is 422 cannot_follow_self.
+include-operation-id = "follow"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
+
+[[operations]]
+# JSON Schema cannot tell 5.0 from 5, but an id is an exact integer: up_to 5.0 is 422 invalid_up_to.
+include-operation-id = "mark_read"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
+"""
+
+
+async def _world(url: str, unique: str) -> dict:
+    """Accounts, posts and a comment, so that the examples phase reaches real resources."""
+    async with aiohttp.ClientSession(base_url=url, headers={"X-Forwarded-For": f"fuzz-setup-{unique}"}) as http:
+        world = World(http, unique)
+        me, other = await world.signup("fz"), await world.signup("fy")
+        await world.follow(other, me)
+        # Two pending requests to follow the fuzzer's account: one to accept, one to reject.
+        await http.patch("/api/v1/me", json={"private": True}, headers=me.auth)
+        accepted, rejected = await world.signup("fx"), await world.signup("fw")
+        assert await world.follow(accepted, me) == await world.follow(rejected, me) == "requested"
+        kept = await world.post(me, [images.jpeg(32, 24)], caption=f"fuzzing #fz{unique} target")
+        doomed = await world.post(me, [images.jpeg(16, 16)], caption="to be deleted by the fuzzer")
+        resp = await http.post(f"/api/v1/posts/{kept['id']}/comments", json={"text": "first"}, headers=other.auth)
+        assert resp.status == 201, await resp.text()
+        comment = await resp.json()
+        return {"token": me.token, "other": other.username, "kept": kept["id"], "doomed": doomed["id"],
+                "comment": comment["id"], "tag": f"fz{unique}", "accept": accepted.username,
+                "reject": rejected.username}
+
+
+def _with_examples(spec: dict, world: dict) -> dict:
+    """The served document plus path-parameter examples that exist (the examples phase then
+    exercises success answers and their schemas, not only 404s)."""
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            for param in operation.get("parameters", []):
+                if param["in"] != "path":
+                    continue
+                name = param["name"]
+                if name == "post_id":
+                    # The one deletion the fuzzer may do succeeds on a post of its own.
+                    param["example"] = world["doomed"] if method == "delete" and path.endswith("{post_id}") \
+                        else world["kept"]
+                elif name == "comment_id":
+                    param["example"] = world["comment"]
+                elif name == "username" and path.endswith(("/accept", "/reject")):
+                    param["example"] = world[path.rsplit("/", 1)[1]]
+                elif name == "username":
+                    param["example"] = world["other"]
+                elif name == "tag":
+                    param["example"] = world["tag"]
+    return spec
+
+
+def _summary(output: str) -> str:
+    lines = [line.strip("= ").strip() for line in output.splitlines()
+             if re.search(r"\b\d+ (passed|failed|errored)\b", line)]
+    return lines[-1] if lines else "(no summary line)"
+
+
+async def test_schemathesis_finds_nothing(settings, unique, tmp_path: Path):
+    loop = asyncio.get_running_loop()
+    # The gateway trusts this machine as a proxy, so set-up and fuzzer each speak for an address of
+    # their own (X-Forwarded-For) and the per-address sign-up and login limits of one run never
+    # reach another.
+    gateway = GatewayProcess(settings, free_port(), env={"RAYGRAM_TRUSTED_PROXIES": "127.0.0.1"})
+    await loop.run_in_executor(None, gateway.__enter__)
+    try:
+        world = await _world(gateway.url, unique)
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{gateway.url}/api/v1/openapi.json") as resp:
+                spec = _with_examples(await resp.json(), world)
+        schema_path = tmp_path / "openapi.json"
+        schema_path.write_text(json.dumps(spec))
+        config_path = tmp_path / "schemathesis.toml"
+        config_path.write_text(CONFIG)
+        cmd = [str(Path(sys.executable).parent / "schemathesis"), "--no-color", "--config-file", str(config_path),
+               "run", str(schema_path), "--url", gateway.url,
+               "--checks", "all", "--phases", PHASES, "--max-examples", str(MAX_EXAMPLES),
+               "--header", f"Authorization: Bearer {world['token']}",
+               "--header", f"X-Forwarded-For: fuzz-{unique}",
+               "--workers", "1", "--request-timeout", "30", "--generation-database", "none",
+               *EXCLUDED]
+        result = await loop.run_in_executor(None, lambda: subprocess.run(
+            cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, cwd=tmp_path))
+    finally:
+        await loop.run_in_executor(None, gateway.__exit__, None, None, None)
+    output = result.stdout + result.stderr
+    print(output[-20000:])
+    print("schemathesis:", _summary(output))
+    assert result.returncode == 0, f"schemathesis found problems: {_summary(output)} (full output above)"
