@@ -4,7 +4,7 @@ import stat
 import pytest
 
 from stack.private_files import make_private_dir, scrub, write_private
-from stack.proc import REDACTED, StackError, redact, run, spawn, tail, wait_until
+from stack.proc import REDACTED, StackError, pid_alive, redact, run, spawn, tail, wait_until
 from stack.services import picocli_quoted
 
 
@@ -43,7 +43,8 @@ def test_run_writes_no_secret_to_its_log_nor_its_error(tmp_path):
 def test_spawn_writes_no_secret_to_its_log(tmp_path):
     log, pidfile = tmp_path / "svc.log", tmp_path / "svc.pid"
     pid = spawn(["sh", "-c", "exit 0", "hunter22"], log=log, pidfile=pidfile, secrets=["hunter22"])
-    os.waitpid(pid, 0)
+    # Not os.waitpid: the subprocess module may reap the child first (spawn drops its Popen).
+    assert wait_until(lambda: not pid_alive(pid), timeout=10, interval=0.01)
     assert "starting:" in log.read_text() and "hunter22" not in log.read_text()
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
 
