@@ -6,12 +6,13 @@ gateway/views.py is caught), and every parameter and body schema says exactly wh
 accepts (so data valid here is never refused as malformed, and data invalid here never accepted).
 Where the server forgives (surrounding whitespace, upper-case usernames) the patterns say so.
 
-Patterns use only what Python's ``re``, ECMA-262 and Rust's regex read alike (no lookbehind, no
-``\\p{..}``). Whitespace is spelled out as ``_WS``: what ``str.strip`` removes is Python's
-``str.isspace``, which also counts \\x1c-\\x1f, unlike Rust's (the validator's) ``\\s``.
+Patterns are read by Python's ``re`` (the generator) and by Rust's fancy-regex (the validator):
+they use only what both read alike (lookahead, no lookbehind, no ``\\p{..}``; ``[\\s\\S]`` for any
+character, but never ``\\s`` for whitespace: see ``WHITESPACE``).
 """
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from core import cursors, validation
@@ -34,7 +35,8 @@ def _decimal_at_most(limit: str) -> str:
 
 
 # An id as the server parses it (core/ids.py parse_id): 1-19 ASCII digits, within int64.
-ID_PATTERN = f"^(?:[0-9]{{1,18}}|{_decimal_at_most(str(INT64_MAX))})$"
+_INT64_DECIMAL = f"[0-9]{{1,18}}|{_decimal_at_most(str(INT64_MAX))}"
+ID_PATTERN = f"^(?:{_INT64_DECIMAL})$"
 ID: Schema = {"type": "string", "pattern": ID_PATTERN, "description": "64-bit id as a decimal string"}
 # Ids the server renders: never padded, so the plain digit pattern is enough to catch drift.
 ID_OUT: Schema = {"type": "string", "pattern": "^[0-9]{1,19}$"}
@@ -43,9 +45,14 @@ TIME: Schema = {"type": "string", "format": "date-time"}
 COUNT: Schema = {"type": "integer", "minimum": 0}
 URL_OR_NULL: Schema = {"type": ["string", "null"]}
 
+# Exactly the characters of Python's str.isspace (what str.strip removes), as literals: each regex
+# engine has its own \s (Python's counts \x1c-\x1f and \x85, ECMA's and so the validator's do
+# not, and ECMA's counts \ufeff), so no pattern here uses \s for whitespace.
+WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
+             "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+_WS = WHITESPACE
 # Control characters (Unicode Cc) are refused inside profile text; a newline is allowed, and
 # whitespace around the text is stripped before lengths are counted.
-_WS = "\\s\\x1c-\\x1f"
 _CC = "\\x00-\\x1f\\x7f-\\x9f"
 _CC_BUT_NEWLINE = "\\x00-\\x09\\x0b-\\x1f\\x7f-\\x9f"
 
@@ -69,8 +76,29 @@ BIO = _text(validation.BIO_MAX, allow_empty=True)
 COMMENT_TEXT = _text(validation.COMMENT_MAX, allow_empty=False)
 CAPTION = _text(validation.CAPTION_MAX, allow_empty=True)
 ALT = _text(validation.ALT_MAX, allow_empty=True)
+
+
+def _numeric_word_characters() -> str:
+    """A character class body (literal ranges) of what Python's \\w takes for a word character
+    but str.isalpha not for a letter (superscripts, fractions, Roman numerals, ...), computed from
+    the running Python's Unicode tables, which are the ones media/hashtags.py applies."""
+    ranges: list[list[int]] = []
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        if char.isalnum() and not char.isalpha() and not char.isdecimal():
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1][1] = code
+            else:
+                ranges.append([code, code])
+    return "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges)
+
+
 # A hashtag (media/hashtags.py): 1-100 word characters, at least one a letter; '#' in front optional.
-TAG: Schema = {"type": "string", "pattern": "^#*(?=\\w{1,100}$)[\\d_]*[^\\W\\d_]\\w*$"}
+# (Rust's \w leaves the numeric ones out, so they are named wherever \w is meant.)
+_NUMERIC = _numeric_word_characters()
+TAG: Schema = {"type": "string",
+               "pattern": f"^#*(?=[\\w{_NUMERIC}]{{1,100}}$)[\\d_{_NUMERIC}]*"
+                          f"(?![{_NUMERIC}])[^\\W\\d_][\\w{_NUMERIC}]*$"}
 
 # Path parameters by name: every one the router declares must be here (build_spec refuses others).
 PATH_PARAMETERS: dict[str, Schema] = {
@@ -103,8 +131,9 @@ Q_USERS: Schema = {"name": "q", "in": "query", "required": True,
 ORDER: Schema = {"name": "order", "in": "query", "schema": {"type": "string", "enum": ["ranked", "recent"],
                                                              "default": "ranked"}}
 LAST_EVENT_ID: Schema = {"name": "last_event_id", "in": "query", "description": "resume after this event id",
-                         "schema": {"type": "string", "pattern": "^[0-9]{0,19}$"}}
-WS_TOKEN: Schema = {"name": "token", "in": "query", "description": "the bearer token, for clients that cannot set headers",
+                         "schema": {"type": "string", "pattern": f"^(?:{_INT64_DECIMAL})?$"}}
+WS_TOKEN: Schema = {"name": "token", "in": "query",
+                    "description": "the bearer token, for clients that cannot set headers",
                     "schema": {"type": "string"}}
 
 
@@ -147,7 +176,8 @@ COMPONENTS: dict[str, Schema] = {
     }, {"relationship": ref("Relationship")}),
     "UserSummary": _object({"id": ID_OUT, "username": USERNAME_OUT, "display_name": {"type": "string", "minLength": 1},
                             "avatar_url": URL_OR_NULL}),
-    "MediaUrls": _object({name: {"type": "string", "minLength": 1} for name in ("thumb", "small", "medium", "original")}),
+    "MediaUrls": _object({name: {"type": "string", "minLength": 1}
+                          for name in ("thumb", "small", "medium", "original")}),
     "Media": _object({
         "id": ID_OUT, "width": {"type": "integer", "minimum": 1}, "height": {"type": "integer", "minimum": 1},
         "content_type": {"type": "string", "enum": ["image/jpeg", "image/png", "image/gif"]},

@@ -170,3 +170,43 @@ async def test_a_405_names_the_allowed_methods(aiohttp_client):
     assert resp.status == 405
     assert set(resp.headers["Allow"].split(",")) == {"PUT", "DELETE"}
     assert (await resp.json())["error"]["code"] == "method_not_allowed"
+
+
+def test_whitespace_in_patterns_is_what_strip_removes():
+    assert set(schemas.WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+
+
+@pytest.mark.parametrize("q, ok", [("a", True), ("@a", True), ("@ @", True), ("@@", False), ("  @", False),
+                                   ("\x1d@\x85\x1c\x0c", False), ("\x1d\x0c\t\t\r", False), ("@" + "b" * 256, True),
+                                   ("b" * 257, False)])
+def test_user_query_pattern_matches_what_search_accepts_in_both_regex_engines(q, ok):
+    import jsonschema_rs
+
+    from core.errors import ValidationFailed
+    from search.queries import parse_user_query
+    pattern = schemas.Q_USERS["schema"]["pattern"]
+    assert bool(re.search(pattern, q)) is ok
+    assert jsonschema_rs.validator_for({"type": "string", "pattern": pattern}).is_valid(q) is ok
+    try:
+        parse_user_query(q)
+        accepted = True
+    except ValidationFailed:
+        accepted = False
+    assert accepted is ok
+
+
+@pytest.mark.parametrize("tag", ["cafe", "café", "日本", "2024", "a2024", "_x", "#abc", "##x", "²", "²a", "a²",
+                                 "Ⅳ", "五", "x" * 100, "x" * 101, "a-b", ""])
+def test_tag_pattern_matches_what_search_accepts_in_both_regex_engines(tag):
+    import jsonschema_rs
+
+    from core.errors import ValidationFailed
+    from search.queries import parse_tag
+    try:
+        parse_tag(tag)
+        accepted = True
+    except ValidationFailed:
+        accepted = False
+    pattern = schemas.TAG["pattern"]
+    assert bool(re.search(pattern, tag)) is accepted
+    assert jsonschema_rs.validator_for({"type": "string", "pattern": pattern}).is_valid(tag) is accepted
