@@ -104,6 +104,13 @@ def _start_if_needed(svc: Service, to_wait: list[Service]) -> None:
                              f"free it or set RAYGRAM_*_PORT (see README)")
         _say(f"{svc.name}: starting on port {svc.port}")
         svc.start()
+    elif svc.stuck_after_s is not None and \
+            not wait_until(lambda: port_open(svc.port), timeout=svc.stuck_after_s, interval=0.5):
+        # Up, yet its port never opens: a process hung on its way out (a head that received
+        # SIGTERM and never exited). It would never become healthy: replace it.
+        _say(f"{svc.name}: process {svc.pid()} holds no port; replacing it")
+        svc.stop()
+        svc.start()
     else:
         _say(f"{svc.name}: process {svc.pid()} is up but not healthy yet; waiting")
     to_wait.append(svc)

@@ -134,14 +134,18 @@ def tail(path: Path, lines: int = 40) -> str:
 
 
 def run(cmd: Sequence[str], *, what: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
-        log: Path | None = None, timeout: float | None = None, secrets: Iterable[str] = ()) -> str:
+        log: Path | None = None, timeout: float | None = None, secrets: Iterable[str] = (),
+        new_session: bool = False) -> str:
     """Run an install step to completion; on failure raise naming ``what`` with the output's tail.
-    ``secrets`` are masked in what goes to ``log`` (0600) and into the error."""
+    ``secrets`` are masked in what goes to ``log`` (0600) and into the error. ``new_session``:
+    for commands that leave daemons behind (``ray start``), which must not stay in the caller's
+    process group: a Ctrl-C or a ``timeout`` ending the caller would end them too."""
     secrets = tuple(secrets)
     full_env = dict(os.environ)
     full_env.update(env or {})
     proc = subprocess.run(list(cmd), env=full_env, cwd=cwd, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout)
+                          stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=timeout,
+                          start_new_session=new_session)
     output = proc.stdout.decode("utf-8", "replace")
     shown_cmd, shown_output = redact(" ".join(cmd), secrets), redact(output, secrets)
     if log is not None:

@@ -74,6 +74,9 @@ def picocli_quoted(value: str) -> str:
 class Service:
     name: str = ""
     start_timeout: float = 120.0
+    # A running process whose port is still closed this long after `stack up` looks is stuck
+    # and replaced; None for services whose port legitimately opens late (JVMs warming up).
+    stuck_after_s: float | None = None
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -364,6 +367,8 @@ def _proc_strings(pid: int, name: str) -> list[bytes]:
 class Ray(Service):
     """A local Ray head; the gateway joins it as a driver, feed-shard actors live in its workers."""
     name = "ray"
+    # `ray start` returns only once the GCS listens: a head process without its port is stuck.
+    stuck_after_s = 20.0
     start_timeout = 90.0
 
     @property
@@ -418,7 +423,7 @@ class Ray(Service):
         s.ray_temp_dir.mkdir(parents=True, exist_ok=True)
         self._prune_sessions()
         run(ray_head_argv(s, self.ray_bin), what="ray start --head", env=self._env(), log=self.log_file,
-            timeout=self.start_timeout, secrets=s.secret_values())
+            timeout=self.start_timeout, secrets=s.secret_values(), new_session=True)
 
     def stop(self) -> None:
         if self.pid() is not None:

@@ -77,3 +77,60 @@ def test_scrub_masks_secrets_in_place_keeping_the_log_length(tmp_path):
 def test_the_neo4j_password_argument_file_quotes_what_picocli_would_split():
     assert picocli_quoted('pl ain') == '"pl ain"'
     assert picocli_quoted('a"b\\c#d') == '"a\\"b\\\\c#d"'
+
+
+def test_a_daemon_started_by_run_leaves_the_callers_process_group(tmp_path):
+    """`ray start` leaves daemons behind; a Ctrl-C or `timeout` ending `make test` must not take
+    them along (it once stopped the Ray head mid-suite)."""
+    pidfile = tmp_path / "daemon.pid"
+    run(["sh", "-c", f"sleep 30 >/dev/null 2>&1 & echo $! > {pidfile}"], what="daemon", new_session=True)
+    pid = int(pidfile.read_text())
+    try:
+        assert os.getpgid(pid) != os.getpgid(0)
+    finally:
+        os.kill(pid, 9)
+
+
+def test_a_service_whose_port_never_opens_is_replaced(tmp_path, capsys):
+    import subprocess
+    import sys
+
+    from stack import manager
+    from stack.gateway_process import free_port
+    from stack.proc import port_open
+    from stack.services import Service
+
+    port = free_port()
+
+    class Stuck(Service):
+        """A process that holds no port (like a head hung in shutdown) until it is restarted."""
+        name, stuck_after_s, start_timeout = "stuck", 0.5, 10.0
+        proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+
+        @property
+        def port(self):
+            return port
+
+        def pid(self):
+            return self.proc.pid if self.proc.poll() is None else None
+
+        def healthy(self):
+            return port_open(port)
+
+        def stop(self):
+            self.proc.kill()
+            self.proc.wait()
+
+        def start(self):
+            Stuck.proc = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    svc = Stuck.__new__(Stuck)
+    svc.name, svc.log_file = "stuck", tmp_path / "stuck.log"
+    waiting: list = []
+    try:
+        manager._start_if_needed(svc, waiting)
+        manager._wait_healthy(svc)
+        assert "holds no port; replacing it" in capsys.readouterr().out
+    finally:
+        Stuck.proc.kill()
