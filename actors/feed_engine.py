@@ -47,8 +47,9 @@ class FeedEngine:
         return await follower_count(self.driver, author_id) > self.settings.feed_celebrity_threshold
 
     # --- FeedPort -------------------------------------------------------------------------------
-    async def published(self, post: dict[str, Any], view: dict[str, Any] | None = None) -> None:
-        """``view`` is the post as clients see it: the data of the live ``feed.post`` events."""
+    async def published(self, post: dict[str, Any], live: bool = True) -> None:
+        """``live``: connected followers get a ``feed.post`` event (a reference, rendered for each
+        of them at delivery)."""
         if self.strategy == "pull":
             return
         post_id, author_id = post["id"], post["author"]["id"]
@@ -63,9 +64,9 @@ class FeedEngine:
             if not newly:
                 # The author's own timeline still gets it (their feed includes their posts).
                 shard = await self.link.for_user(author_id)
-                await shard.push.remote(post_id, author_id, [author_id], view)
-                if view is not None:
-                    await shard.broadcast.remote(post_id, author_id, view)
+                await shard.push.remote(post_id, author_id, [author_id], live)
+                if live:
+                    await shard.broadcast.remote(post_id, author_id)
                 return
             # Just crossed the threshold: readers' shards still push this author. One last push
             # fan-out tells every follower's shard to pull the author from now on.
@@ -74,8 +75,8 @@ class FeedEngine:
             await self.redis.srem(redis_keys.celebrities(), author_id)
         # The whole command, so that the pending sweep's retry delivers live as the first try would.
         await self.redis.hset(redis_keys.fanout_pending(), str(post_id), json.dumps(
-            {"author": author_id, "at": now_ms(), "promote": promote, "event": view}))
-        ref = (await self.link.for_user(author_id)).fan_out.remote(post_id, author_id, view, promote)
+            {"author": author_id, "at": now_ms(), "promote": promote, "live": live}))
+        ref = (await self.link.for_user(author_id)).fan_out.remote(post_id, author_id, live, promote)
         task = asyncio.ensure_future(ref)
         self._background.add(task)
         task.add_done_callback(self._background.discard)

@@ -27,6 +27,7 @@ from core.config import Settings
 
 from feed.sharding import group_by_shard, shard_of, slots_of_shard
 from feed.timeline import Entry, Timeline, merge_newest
+from live import protocol
 
 log = logging.getLogger(__name__)
 
@@ -109,15 +110,15 @@ class FeedShard:
                                       self.settings.event_live_window_s)
         return self._presence
 
-    async def _emit(self, user_ids: list[int], kind: str, data, *, once_for: int | None = None) -> int:
-        """Log the event for those of ``user_ids`` connected now or recently enough to resume.
-        ``once_for``: the post it is about; a retried fan-out then delivers it to nobody twice."""
+    async def _emit(self, user_ids: list[int], ref) -> int:
+        """Log the event (a reference: live.protocol) for those of ``user_ids`` connected now or
+        recently enough to resume, once per reader however often a fan-out is retried."""
         if not user_ids:
             return 0
         live = await (await self._presence_marks()).recent_among(user_ids, now_ms())
         if live:
-            once = redis_keys.live_once(kind, once_for) if once_for is not None else None
-            await (await self._event_log()).append_each(sorted(live), kind, data, once=once)
+            once = redis_keys.live_once(ref.kind, ref.post_id)
+            await (await self._event_log()).append_each(sorted(live), ref, once=once)
         return len(live)
 
     async def _live_readers_following(self, author_id: int) -> list[int]:
@@ -197,9 +198,9 @@ class FeedShard:
         return merge_newest(limit, *lists)
 
     # --- writes: symmetric pairs ----------------------------------------------------------------
-    async def push(self, post_id: int, author_id: int, user_ids: list[int], event: dict | None = None,
+    async def push(self, post_id: int, author_id: int, user_ids: list[int], live: bool = False,
                    promote: bool = False) -> int:
-        """Deliver a post to these readers' timelines; ``event`` (the rendered post) goes live to
+        """Deliver a post to these readers' timelines; ``live``: a ``feed.post`` event goes to
         those of them connected now or recently, materialised or not, once each however often
         the fan-out is retried. ``promote``: the author has just become an account that is
         pulled, not pushed; these readers pull it from now on."""
@@ -214,8 +215,8 @@ class FeedShard:
             elif uid in self._building:
                 self._building[uid].append((post_id, author_id))
                 delivered.append(uid)
-        if event is not None:
-            await self._emit(user_ids, "feed.post", event, once_for=post_id)
+        if live:
+            await self._emit(user_ids, protocol.feed_post(post_id, author_id))
         return len(delivered)
 
     async def unpush(self, post_id: int, author_id: int | None = None) -> int:
@@ -224,15 +225,14 @@ class FeedShard:
             pending[:] = [e for e in pending if e[0] != post_id]
         # Followers of a pulled account never had it pushed; they saw it live all the same.
         followers = await self._live_readers_following(author_id) if author_id else []
-        await self._emit(sorted(set(removed) | set(followers)), "feed.delete", {"post_id": str(post_id)},
-                         once_for=post_id)
+        await self._emit(sorted(set(removed) | set(followers)), protocol.feed_delete(post_id))
         return len(removed)
 
-    async def announce(self, post_id: int, author_id: int, event: dict) -> int:
+    async def announce(self, post_id: int, author_id: int) -> int:
         """A pulled account's new post, live to this shard's connected readers who follow it:
         work in proportion to connected readers, not to the account's followers."""
-        return await self._emit(await self._live_readers_following(author_id), "feed.post", event,
-                                once_for=post_id)
+        return await self._emit(await self._live_readers_following(author_id),
+                                protocol.feed_post(post_id, author_id))
 
     async def merge_author(self, user_id: int, author_id: int) -> int:
         """A follow: the author's recent posts join the reader's timeline (or, for an account
@@ -253,13 +253,13 @@ class FeedShard:
         return timeline.unmerge(author_id) if timeline is not None else 0
 
     # --- fan-out, run by the author's shard -----------------------------------------------------
-    async def fan_out(self, post_id: int, author_id: int, event: dict | None = None, promote: bool = False) -> int:
+    async def fan_out(self, post_id: int, author_id: int, live: bool = False, promote: bool = False) -> int:
         """Push a new post to every follower's timeline: followers streamed from Neo4j in pages,
         one call per shard per page. Retried on failure; the pending job is cleared when done."""
         for attempt, pause in enumerate((0.0, *RETRY_PAUSES)):
             await asyncio.sleep(pause)
             try:
-                delivered = await self._fan_out_once(post_id, author_id, event, promote)
+                delivered = await self._fan_out_once(post_id, author_id, live, promote)
             except Exception:
                 log.warning("fan-out of post %s failed (attempt %d)", post_id, attempt + 1, exc_info=True)
                 continue
@@ -267,23 +267,23 @@ class FeedShard:
             return delivered
         return -1   # left pending: the sweep retries it later
 
-    async def _fan_out_once(self, post_id: int, author_id: int, event: dict | None, promote: bool) -> int:
+    async def _fan_out_once(self, post_id: int, author_id: int, live: bool, promote: bool) -> int:
         from graph.feed_queries import follower_pages
         shards = await self._shard_count()
-        args = (post_id, author_id, event, promote)
+        args = (post_id, author_id, live, promote)
         delivered = await self._deliver(args, {shard_of(author_id, shards): [author_id]})
         async for page in follower_pages(await self._graph(), author_id, self.settings.feed_fanout_page):
             delivered += await self._deliver(args, group_by_shard(page, shards))
         return delivered
 
     async def _deliver(self, args: tuple, groups: dict[int, list[int]]) -> int:
-        post_id, author_id, event, promote = args
+        post_id, author_id, live, promote = args
         calls = []
         for shard, users in groups.items():
             if shard == self.shard:
-                calls.append(self.push(post_id, author_id, users, event, promote))
+                calls.append(self.push(post_id, author_id, users, live, promote))
             else:
-                calls.append((await self._peer(shard)).push.remote(post_id, author_id, users, event, promote))
+                calls.append((await self._peer(shard)).push.remote(post_id, author_id, users, live, promote))
         return sum(await asyncio.gather(*calls))
 
     async def _every_shard(self, method: str, *args) -> list:
@@ -296,9 +296,9 @@ class FeedShard:
         """A deleted post leaves every timeline: one call per shard."""
         return sum(await self._every_shard("unpush", post_id, author_id))
 
-    async def broadcast(self, post_id: int, author_id: int, event: dict) -> int:
+    async def broadcast(self, post_id: int, author_id: int) -> int:
         """A pulled account's new post goes live on every shard: one call per shard."""
-        return sum(await self._every_shard("announce", post_id, author_id, event))
+        return sum(await self._every_shard("announce", post_id, author_id))
 
     async def _sweep_pending(self) -> None:
         """Re-run fan-outs that never completed (e.g. Neo4j was down), for authors this shard owns."""
@@ -313,7 +313,8 @@ class FeedShard:
                     stale = now_ms() - data["at"] > interval * 1000
                     if stale and shard_of(data["author"], shards) == self.shard:
                         # The whole command: a retried fan-out delivers live like the first try.
-                        await self.fan_out(int(post_id), data["author"], data.get("event"), data.get("promote", False))
+                        await self.fan_out(int(post_id), data["author"], data.get("live", False),
+                                           data.get("promote", False))
                 await self._evict_inactive()
             except Exception:
                 log.warning("pending fan-out sweep failed", exc_info=True)

@@ -23,6 +23,7 @@ import time
 import aiohttp
 import redis.asyncio as aioredis
 
+from live import protocol
 from live.event_log import EventLog
 from actors.shards import connect, stop_named_actors
 from core.config import load_settings
@@ -136,7 +137,8 @@ async def resume_run(gw: GatewayProcess, events: EventLog, user_id: int, token: 
 
     async def produce() -> None:
         for n in range(total):
-            produced.append(await events.append(user_id, "notification", {"n": n}))
+            # Inline events: this run measures the transport, not rendering.
+            produced.append(await events.append(user_id, protocol.inline("notification", {"n": n})))
             if n % 10 == 0:
                 await asyncio.sleep(0.01)
         finished.set()

@@ -13,6 +13,8 @@ import json
 from typing import Any
 
 from aiohttp import web
+from neo4j import AsyncDriver
+from redis.asyncio import Redis
 
 from core import redis_keys
 from graph import posts
@@ -29,6 +31,25 @@ async def hydrate(app: web.Application, post_ids: list[int], viewer: int, *,
     if not post_ids:
         return []
     redis, driver = app[REDIS], app[NEO4J]
+    bodies = await post_bodies(redis, driver, post_ids)
+    present = [i for i in post_ids if i in bodies]
+    # Whose posts might be hidden: every other author (live), or those the cached bodies call private.
+    suspects = {bodies[i]["author"]["id"] for i in present
+                if live_privacy or bodies[i]["author"].get("private")} - {viewer}
+    hidden = await posts.hidden_among(driver, viewer, sorted(suspects)) if suspects else set()
+    liked = await redis.smismember(redis_keys.liked_posts(viewer), [str(i) for i in present]) if present else []
+    out = []
+    for post_id, is_liked in zip(present, liked):
+        body = dict(bodies[post_id])
+        if body["author"]["id"] in hidden:
+            continue
+        body["liked_by_me"] = bool(is_liked)
+        out.append(body)
+    return out
+
+
+async def post_bodies(redis: Redis, driver: AsyncDriver, post_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The bodies of the posts that exist: one MGET, misses from Neo4j in one query (then cached)."""
     cached = await redis.mget([redis_keys.post_body(i) for i in post_ids])
     bodies: dict[int, dict[str, Any]] = {}
     missing = []
@@ -45,21 +66,7 @@ async def hydrate(app: web.Application, post_ids: list[int], viewer: int, *,
                     pipe.set(redis_keys.post_body(post_id), json.dumps(body), ex=POST_BODY_TTL_S)
                 await pipe.execute()
         bodies.update(fetched)
-
-    present = [i for i in post_ids if i in bodies]
-    # Whose posts might be hidden: every other author (live), or those the cached bodies call private.
-    suspects = {bodies[i]["author"]["id"] for i in present
-                if live_privacy or bodies[i]["author"].get("private")} - {viewer}
-    hidden = await posts.hidden_among(driver, viewer, sorted(suspects)) if suspects else set()
-    liked = await redis.smismember(redis_keys.liked_posts(viewer), [str(i) for i in present]) if present else []
-    out = []
-    for post_id, is_liked in zip(present, liked):
-        body = dict(bodies[post_id])
-        if body["author"]["id"] in hidden:
-            continue
-        body["liked_by_me"] = bool(is_liked)
-        out.append(body)
-    return out
+    return bodies
 
 
 async def forget(app: web.Application, post_id: int) -> None:

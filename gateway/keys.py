@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from live.event_log import EventLog
+from live.render import EventRenderer
 from actors.feed_engine import FeedEngine
 from actors.shards import ShardLink
 from core.config import Settings
@@ -33,3 +34,4 @@ MEDIA_POOL = web.AppKey("media_pool", MediaPool)
 S3_PRESIGNER = web.AppKey("s3_presigner", object)
 EVENTS = web.AppKey("events", EventLog)
 LIVE = web.AppKey("live", object)   # gateway.live.LiveHub
+RENDERER = web.AppKey("renderer", EventRenderer)

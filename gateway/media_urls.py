@@ -15,16 +15,31 @@ from .keys import S3_PRESIGNER, SETTINGS
 from .views import post_view
 
 
+class MediaUrls:
+    """Signs media URLs for the endpoint clients reach; each expires after ``ttl_s``."""
+
+    def __init__(self, presigner, bucket: str, ttl_s: int) -> None:
+        self.presigner, self.bucket, self.ttl_s = presigner, bucket, ttl_s
+
+    async def render(self, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Post bodies as the contract's ``post``, with freshly signed URLs."""
+        items = list(items)
+        urls = {}
+        for post in items:
+            for m in post["media"]:
+                for key in m["keys"]:
+                    # Signing is local computation (no request to S3).
+                    urls[key] = await presign_get(self.presigner, self.bucket, key, self.ttl_s)
+        return [post_view(p, urls) for p in items]
+
+
+def media_urls(app: web.Application) -> MediaUrls:
+    settings = app[SETTINGS]
+    return MediaUrls(app[S3_PRESIGNER], settings.s3_bucket, settings.media_url_ttl_s)
+
+
 async def render_posts(app: web.Application, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    settings, presigner = app[SETTINGS], app[S3_PRESIGNER]
-    items = list(items)
-    urls = {}
-    for post in items:
-        for m in post["media"]:
-            for key in m["keys"]:
-                # Signing is local computation (no request to S3).
-                urls[key] = await presign_get(presigner, settings.s3_bucket, key, settings.media_url_ttl_s)
-    return [post_view(p, urls) for p in items]
+    return await media_urls(app).render(items)
 
 
 async def render_post(app: web.Application, post: dict[str, Any]) -> dict[str, Any]:

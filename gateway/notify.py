@@ -8,6 +8,7 @@ from aiohttp import web
 
 from core.clock import now_ms
 from graph import notifications
+from live import protocol
 
 from .keys import EVENTS, IDS, NEO4J
 from .views import notification_view
@@ -20,6 +21,6 @@ async def notify(app: web.Application, *, recipient: int, kind: str, actor: int,
         post_id=post_id, comment_id=comment_id, dedupe_key=dedupe, now_ms=now_ms())
     if created is None:
         return None
-    view = notification_view(created)
-    await app[EVENTS].append(recipient, "notification", view)
-    return view
+    # Logged by reference: the socket renders it at delivery (and skips it if it is gone).
+    await app[EVENTS].append(recipient, protocol.notification(created["id"]))
+    return notification_view(created)

@@ -99,7 +99,7 @@ async def publish(app: web.Application, author_id: int, upload: Upload, workdir:
         await asyncio.shield(_undo(app, reservation, stored))
         raise
     view = await render_post(app, post)
-    await app[FEED].published(post, view)
+    await app[FEED].published(post)
     await app[SEARCH_EFFECTS].post_changed(post["id"])
     return view
 

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from live.event_log import EventLog
 from live.presence import Presence
+from live.render import EventRenderer
 from actors.feed_engine import FeedEngine
 from actors.redis_client import open_redis
 from actors.shards import ShardLink
@@ -40,9 +41,11 @@ from search.reconcile import reconcile_recent
 from search.reindex import ReindexRunning, reindex
 from search.worker import IndexWorker
 
+from .event_views import StoreEventViews
 from .live import LiveHub
+from .media_urls import media_urls
 from .metrics import watch_indexer
-from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SESSIONS,
+from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, NEO4J, REDIS, RENDERER, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SESSIONS,
                    SETTINGS, SHARDS)
 from .sessions import SessionStore
 
@@ -145,6 +148,8 @@ async def s3_ctx(app: web.Application) -> AsyncIterator[None]:
         if settings.s3_public_endpoint != settings.s3_endpoint:
             public = dataclasses.replace(settings, s3_endpoint=settings.s3_public_endpoint)
             app[S3_PRESIGNER] = await stack.enter_async_context(open_s3(public))
+        # Live events are rendered per reader at delivery, from the same stores the API reads.
+        app[RENDERER] = EventRenderer(StoreEventViews(app[REDIS], app[NEO4J], media_urls(app)))
         yield
 
 

@@ -94,3 +94,14 @@ async def followers_among(driver: AsyncDriver, author_id: int, readers: list[int
            RETURN collect(r.follower) AS ids""",
         author=author_id, readers=readers)
     return records[0]["ids"] if records else []
+
+
+async def followees_among(driver: AsyncDriver, reader_id: int, authors: list[int]) -> set[int]:
+    """Which of ``authors`` the reader follows (one query for a page of feed events)."""
+    if not authors:
+        return set()
+    records, _, _ = await driver.execute_query(
+        """MATCH (:User)-[r:FOLLOWS]->(:User) WHERE r.follower = $reader AND r.followee IN $authors
+           RETURN collect(r.followee) AS ids""",
+        reader=reader_id, authors=authors)
+    return set(records[0]["ids"]) if records else set()

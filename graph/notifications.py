@@ -52,3 +52,13 @@ async def mark_read(driver: AsyncDriver, recipient_id: int, up_to: int) -> None:
            SET r.notifications_read_up_to = CASE WHEN coalesce(r.notifications_read_up_to, -1) < $up_to
                                                  THEN $up_to ELSE r.notifications_read_up_to END""",
         recipient=recipient_id, up_to=up_to)
+
+
+async def by_ids(driver: AsyncDriver, recipient_id: int, ids: list[int]) -> list[dict[str, Any]]:
+    """The recipient's notifications among ``ids`` that still exist (others' never)."""
+    records, _, _ = await driver.execute_query(
+        f"""UNWIND $ids AS nid MATCH (n:Notification {{id: nid}}) WHERE n.recipient_id = $recipient
+            MATCH (a:User {{id: n.actor_id}}), (r:User {{id: $recipient}})
+            RETURN {NOTIFICATION_FIELDS} AS notification""",
+        recipient=recipient_id, ids=ids)
+    return [r["notification"] for r in records]

@@ -8,15 +8,17 @@ overlap are recognised by id).
 """
 from __future__ import annotations
 
-import json
-from typing import Any, Iterable
+from typing import Iterable
 
 from redis.asyncio import Redis
 
 from core import redis_keys
 
+from . import protocol
+from .protocol import EventRef
+
 # KEYS: seq, stream, channel[, once]. ARGV: payload, min events kept, idle expiry (s), account id[,
-# once expiry (s)]. Published as "<account> <event id> <payload>": channels are shared by many
+# once expiry (s)]. Published in live.protocol's channel form "<account> <event id> <payload>": channels are shared by many
 # accounts. With a ``once`` set, an account already in it gets nothing (returns 0): a retried
 # fan-out delivers each post live once per reader.
 _APPEND = """
@@ -37,12 +39,6 @@ IDLE_EXPIRY_S = 7 * 24 * 3600
 ONCE_EXPIRY_S = 6 * 3600
 
 
-def frame(event_id: int, payload: str) -> str:
-    """The WebSocket frame of an event: {"id", "type", "data"}."""
-    body = json.loads(payload)
-    return json.dumps({"id": str(event_id), "type": body["type"], "data": body["data"]})
-
-
 class EventLog:
     def __init__(self, redis: Redis, min_events: int) -> None:
         self.redis = redis
@@ -57,14 +53,14 @@ class EventLog:
             args.append(ONCE_EXPIRY_S)
         return keys, args
 
-    async def append(self, user_id: int, kind: str, data: Any) -> int:
-        keys, args = self._args(user_id, json.dumps({"type": kind, "data": data}))
+    async def append(self, user_id: int, ref: EventRef) -> int:
+        keys, args = self._args(user_id, protocol.encode(ref))
         return int(await self._script(keys=keys, args=args))
 
-    async def append_each(self, user_ids: Iterable[int], kind: str, data: Any, *, once: str | None = None) -> None:
+    async def append_each(self, user_ids: Iterable[int], ref: EventRef, *, once: str | None = None) -> None:
         """The same event for many accounts, pipelined (one round trip per batch). ``once`` names
         a set (redis_keys.live_once) that makes repeated calls deliver to each account once."""
-        payload = json.dumps({"type": kind, "data": data})
+        payload = protocol.encode(ref)
         ids = list(user_ids)
         for start in range(0, len(ids), 500):
             async with self.redis.pipeline(transaction=False) as pipe:

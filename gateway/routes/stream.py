@@ -9,24 +9,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 
 from aiohttp import ClientConnectionResetError, WSCloseCode, WSMsgType, web
 
-from live.event_log import frame
+from live import protocol
 from core import json_body
 from core.errors import BadRequest, ValidationFailed
 from core.ids import parse_id
 
 from .. import schemas
 from ..auth import current_token, current_user_id
-from ..keys import EVENTS, LIVE, SESSIONS, SETTINGS
+from ..keys import EVENTS, LIVE, RENDERER, SESSIONS, SETTINGS
 from ..live import SESSION_ENDED, SLOW_CONSUMER, Subscriber
 from ..openapi import describe
 from ..sessions import digest
 
 log = logging.getLogger(__name__)
+
+# Replayed events are rendered this many at a time (one graph query per kind per batch).
+REPLAY_BATCH = 200
 
 
 def _last_event_id(request: web.Request) -> int | None:
@@ -57,27 +59,43 @@ async def stream(request: web.Request) -> web.StreamResponse:
     except BaseException:
         await asyncio.shield(app[LIVE].detach(sub))
         raise
-    sent = -1
+    renderer = app[RENDERER]
+    sent = -1    # the last event id handled (sent, or nothing for this reader): never one twice
 
-    async def send(event_id: int, payload: str) -> None:
+    async def send(frames: list[str], up_to: int) -> None:
         nonlocal sent
-        if event_id > sent and not sub.ended.is_set():
-            await ws.send_str(frame(event_id, payload))
-            sent = event_id
+        for text in frames:
+            if sub.ended.is_set():
+                return
+            await ws.send_str(text)
+        sent = up_to
 
-    async def forward() -> None:
-        if last is not None:
-            missed = await app[EVENTS].since(user_id, last)
-            first = missed[0][0] if missed else None
-            if first is not None and first > last + 1:
-                # The log no longer holds everything after last_event_id: say so, so the client
-                # refetches its feed and notifications over REST instead of silently missing them.
-                await ws.send_str(json.dumps({"type": "resync", "data": {"missed_after": str(last),
-                                                                         "resumes_at": str(first)}}))
-            for event_id, payload in missed:
-                await send(event_id, payload)
-        while True:
-            await send(*await sub.queue.get())
+    async def forward() -> tuple[int, bytes]:
+        # Events are references, finalised for this reader now: fresh media URLs, and nothing
+        # about posts they may no longer see.
+        try:
+            if last is not None:
+                missed = await app[EVENTS].since(user_id, last)
+                first = missed[0][0] if missed else None
+                if first is not None and first > last + 1:
+                    # The log no longer holds everything after last_event_id: say so, so the client
+                    # refetches its feed and notifications over REST instead of silently missing them.
+                    await ws.send_str(protocol.resync_frame(last, first))
+                for start in range(0, len(missed), REPLAY_BATCH):
+                    batch = missed[start:start + REPLAY_BATCH]
+                    await send(await renderer.replay(user_id, batch), batch[-1][0])
+            while True:
+                event_id, payload = await sub.queue.get()
+                if event_id > sent:
+                    text = await renderer.live(user_id, event_id, payload)
+                    await send([text] if text is not None else [], event_id)
+        except (ConnectionResetError, ClientConnectionResetError):
+            raise
+        except Exception:
+            # A store needed to render is away: the client resumes from its last event id later
+            # and loses nothing (the events stay in the log).
+            log.warning("cannot render live events; asking the client to resume", exc_info=True)
+            return WSCloseCode.TRY_AGAIN_LATER, b"try again with last_event_id"
 
     # A watcher ends with the close code and reason for the client. The socket is closed from
     # this handler's task once its receive is stopped: closed from another task while receiving,
@@ -116,7 +134,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
                 receiving.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await receiving
-                ended = [t for t in watchers if t.done() and not t.cancelled() and t.exception() is None]
+                ended = [t for t in tasks if t.done() and not t.cancelled() and t.exception() is None]
                 close_with = ended[0].result() if ended else None
                 break
             msg = receiving.result()
@@ -129,7 +147,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
             except BadRequest:
                 continue
             if isinstance(body, dict) and body.get("type") == "ping":
-                await ws.send_str(json.dumps({"type": "pong"}))
+                await ws.send_str(protocol.pong_frame())
     except (ConnectionResetError, ClientConnectionResetError):
         pass   # the client went away; nothing to answer
     finally:

@@ -107,12 +107,12 @@ async def test_a_fan_out_retried_by_the_sweep_reaches_the_socket_live(isolated_c
         post = await writer.post(author, [TINY])            # committed, never fanned out
         # The command as the gateway records it before the first try (which 'failed' here).
         await client.app[REDIS].hset(redis_keys.fanout_pending(), post["id"], json.dumps(
-            {"author": int(author.id), "at": now_ms() - 5000, "promote": False, "event": post}))
+            {"author": int(author.id), "at": now_ms() - 5000, "promote": False, "live": True}))
         event = await next_event(ws, timeout=30)
-        assert (event["type"], event["data"]["id"]) == ("feed.post", post["id"])
+        assert (event["type"], event["data"]["id"]) == ("feed.post", post["id"]), event
         # Retried again (say the sweep raced a slow first try): nothing twice.
         await client.app[REDIS].hset(redis_keys.fanout_pending(), post["id"], json.dumps(
-            {"author": int(author.id), "at": now_ms() - 5000, "promote": False, "event": post}))
+            {"author": int(author.id), "at": now_ms() - 5000, "promote": False, "live": True}))
         await eventually(lambda: _cleared(client, post["id"]), timeout=15)
         try:
             again = await next_event(ws, timeout=1.5)
@@ -123,3 +123,53 @@ async def test_a_fan_out_retried_by_the_sweep_reaches_the_socket_live(isolated_c
 
 async def _cleared(client, post_id: str) -> bool:
     return not await client.app[REDIS].hexists(redis_keys.fanout_pending(), post_id)
+
+
+async def test_a_replay_after_the_urls_expired_renders_fresh_ones(isolated_client, unique):
+    client = await isolated_client(media_url_ttl_s=2)
+    world = World(client, unique)
+    ada, bob = await world.signup("ada"), await world.signup("bob")
+    await world.follow(bob, ada)
+    async with client.ws_connect("/api/v1/stream", headers=bob.auth) as ws:
+        post = await world.post(ada, [TINY])
+        live = await next_event(ws)
+    await asyncio.sleep(3)                                 # the live frame's URLs are dead now
+    async with aiohttp.ClientSession() as http:
+        async with http.get(live["data"]["media"][0]["urls"]["thumb"]) as resp:
+            assert resp.status == 403, "the first URL should have expired"
+        resume = f"/api/v1/stream?last_event_id={int(live['id']) - 1}"
+        async with client.ws_connect(resume, headers=bob.auth) as ws:
+            replayed = await next_event(ws)
+        assert (replayed["id"], replayed["data"]["id"]) == (live["id"], post["id"])
+        async with http.get(replayed["data"]["media"][0]["urls"]["thumb"]) as resp:
+            assert resp.status == 200
+
+
+async def test_a_resume_after_unfollowing_replays_nothing_of_that_author(client, world):
+    ada, bob, cy = await world.signup("ada"), await world.signup("bob"), await world.signup("cy")
+    await world.follow(bob, ada)
+    mine = await world.post(bob, [TINY])
+    async with client.ws_connect("/api/v1/stream", headers=bob.auth) as ws:
+        post = await world.post(ada, [TINY])
+        seen = await next_event(ws)
+    assert seen["data"]["id"] == post["id"]
+    resp = await client.delete(f"/api/v1/users/{ada.username}/follow", headers=bob.auth)
+    assert resp.status == 204
+    await client.put(f"/api/v1/posts/{mine['id']}/like", headers=cy.auth)   # something bob may see
+    async with client.ws_connect(f"/api/v1/stream?last_event_id={int(seen['id']) - 1}", headers=bob.auth) as ws:
+        first = await next_event(ws)
+    assert first["type"] == "notification" and first["data"]["actor"]["username"] == cy.username
+
+
+async def test_a_deleted_posts_feed_post_is_not_replayed_but_its_delete_is(client, world):
+    ada, bob = await world.signup("ada"), await world.signup("bob")
+    await world.follow(bob, ada)
+    async with client.ws_connect("/api/v1/stream", headers=bob.auth) as ws:
+        post = await world.post(ada, [TINY])
+        seen = await next_event(ws)
+        assert (await client.delete(f"/api/v1/posts/{post['id']}", headers=ada.auth)).status == 204
+        gone = await next_event(ws)
+    assert gone["type"] == "feed.delete"
+    async with client.ws_connect(f"/api/v1/stream?last_event_id={int(seen['id']) - 1}", headers=bob.auth) as ws:
+        replayed = await next_event(ws)
+    assert replayed == gone

@@ -11,6 +11,7 @@ import pytest
 from gateway.app import create_app
 from gateway.keys import EVENTS
 from gateway.live import SESSION_ENDED, SLOW_CONSUMER
+from live import protocol
 from tests import images
 
 from .world import World
@@ -102,7 +103,8 @@ async def test_a_slow_reader_is_cut_off_and_loses_nothing_on_resume(aiohttp_clie
     blob = "x" * 64 * 1024
     async with client.ws_connect("/api/v1/stream", headers=ada.auth, max_msg_size=0) as ws:
         # Never reading while 400 x 64 KB pile up: kernel buffers fill, then the queue, then the cut.
-        ids = [await events.append(int(ada.id), "notification", {"blob": blob, "n": n}) for n in range(400)]
+        ids = [await events.append(int(ada.id), protocol.inline("notification", {"blob": blob, "n": n}))
+               for n in range(400)]
         received = []
         while True:
             msg = await ws.receive(timeout=10)

@@ -1,0 +1,53 @@
+"""What the live renderer (live/render.py) reads from the stores, with explicit dependencies:
+posts as a feed reader may see them now, and notifications that still exist."""
+from __future__ import annotations
+
+from neo4j import AsyncDriver
+from redis.asyncio import Redis
+
+from core import redis_keys
+from graph import notifications
+from graph.feed_queries import followees_among, followers_among
+
+from .hydration import post_bodies
+from .media_urls import MediaUrls
+from .views import notification_view
+
+
+class StoreEventViews:
+    def __init__(self, redis: Redis, driver: AsyncDriver, urls: MediaUrls) -> None:
+        self.redis, self.driver, self.urls = redis, driver, urls
+
+    async def feed_post_for(self, viewers: list[int], post_id: int, author_id: int) -> dict[int, dict]:
+        # In a feed: the author, and whoever follows them now (for a private account, approved).
+        allowed = set(await followers_among(self.driver, author_id, viewers)) | ({author_id} & set(viewers))
+        if not allowed:
+            return {}
+        body = (await post_bodies(self.redis, self.driver, [post_id])).get(post_id)
+        if body is None:
+            return {}                       # deleted meanwhile
+        view = (await self.urls.render([body]))[0]
+        ordered = sorted(allowed)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for viewer in ordered:
+                pipe.sismember(redis_keys.liked_posts(viewer), str(post_id))
+            liked = await pipe.execute()
+        return {viewer: {**view, "liked_by_me": bool(is_liked)} for viewer, is_liked in zip(ordered, liked)}
+
+    async def feed_posts(self, viewer: int, refs: list[tuple[int, int]]) -> dict[int, dict]:
+        authors = sorted({a for _, a in refs} - {viewer})
+        allowed = await followees_among(self.driver, viewer, authors) | {viewer}
+        post_ids = sorted({p for p, a in refs if a in allowed})
+        if not post_ids:
+            return {}
+        bodies = await post_bodies(self.redis, self.driver, post_ids)
+        present = [bodies[p] for p in post_ids if p in bodies]
+        if not present:
+            return {}
+        liked = await self.redis.smismember(redis_keys.liked_posts(viewer), [str(b["id"]) for b in present])
+        views = await self.urls.render(present)
+        return {int(v["id"]): {**v, "liked_by_me": bool(is_liked)} for v, is_liked in zip(views, liked)}
+
+    async def notifications(self, viewer: int, ids: list[int]) -> dict[int, dict]:
+        found = await notifications.by_ids(self.driver, viewer, sorted(set(ids)))
+        return {n["id"]: notification_view(n) for n in found}
