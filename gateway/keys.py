@@ -8,6 +8,7 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from live.event_log import EventLog
+from live.hub import LiveHub
 from live.render import EventRenderer
 from actors.feed_engine import FeedEngine
 from actors.shards import ShardLink
@@ -33,5 +34,5 @@ MEDIA_POOL = web.AppKey("media_pool", MediaPool)
 # Signs media URLs for the endpoint clients reach (may differ from the one the gateway uses).
 S3_PRESIGNER = web.AppKey("s3_presigner", object)
 EVENTS = web.AppKey("events", EventLog)
-LIVE = web.AppKey("live", object)   # gateway.live.LiveHub
+LIVE = web.AppKey("live", LiveHub)
 RENDERER = web.AppKey("renderer", EventRenderer)

@@ -19,6 +19,7 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from live.event_log import EventLog
+from live.hub import LiveHub
 from live.presence import Presence
 from live.render import EventRenderer
 from actors.feed_engine import FeedEngine
@@ -42,7 +43,6 @@ from search.reindex import ReindexRunning, reindex
 from search.worker import IndexWorker
 
 from .event_views import StoreEventViews
-from .live import LiveHub
 from .media_urls import media_urls
 from .metrics import watch_indexer
 from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, NEO4J, REDIS, RENDERER, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SESSIONS,

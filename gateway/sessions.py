@@ -2,7 +2,7 @@
 
 A leaked Redis dump therefore holds no usable token. Each session expires on its own; logout
 deletes exactly the presented token and tells every gateway process, whose sockets opened with it
-close (gateway/live.py).
+close (live/hub.py).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from core import redis_keys
 
-from .live import revocation
+from live.protocol import revocation
 
 
 def digest(token: str) -> str:

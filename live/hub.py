@@ -3,11 +3,11 @@ channels (shared buckets of accounts) of the accounts that hold a socket here, f
 out to those sockets.
 
 Each socket has a bounded queue. A reader too slow to drain it is cut off with close code
-``SLOW_CONSUMER`` rather than letting the server buffer without bound; it resumes with
+``protocol.SLOW_CONSUMER`` rather than letting the server buffer without bound; it resumes with
 ``?last_event_id=`` and loses nothing (events live in the account's log).
 
 A logout publishes a revocation on the same channel as the account's events (see
-``revocation``): pub/sub keeps a channel's order, so the revocation reaches every process before
+``protocol.revocation``): pub/sub keeps a channel's order, so the revocation reaches every process before
 any event published after the logout, and the socket of that session takes nothing more.
 """
 from __future__ import annotations
@@ -21,22 +21,15 @@ import redis.asyncio as aioredis
 
 from core import redis_keys
 from core.clock import now_ms
-from live.presence import Presence
+
+from .presence import Presence
+from .protocol import parse_channel_message
 
 log = logging.getLogger(__name__)
 
-SLOW_CONSUMER = 4008          # WebSocket close code: the client fell behind; resume with last_event_id
-SESSION_ENDED = 4001          # WebSocket close code: the session was revoked (logout) or expired
-_REVOKED = "revoked"          # in place of an event id: "<user> revoked <session digest>"
 _IDLE_CHANNEL = f"{redis_keys.PREFIX}live:_hub"   # keeps the pub/sub connection open when idle
 # Presence refreshes between sweeps of marks older than the live window (cheap, idempotent).
 _STALE_SWEEP_EVERY = 30
-
-
-def revocation(user_id: int, session: str) -> str:
-    """The message, on the account's live channel, that ends the sockets of one session (its
-    token digest)."""
-    return f"{user_id} {_REVOKED} {session}"
 
 
 class Subscriber:
@@ -168,17 +161,16 @@ class LiveHub:
             if message["type"] != "message":
                 continue
             try:
-                raw_user, raw_id, payload = message["data"].decode().split(" ", 2)
-                subs = list(self._subscribers.get(int(raw_user), ()))
-                if raw_id == _REVOKED:
-                    for sub in subs:
-                        if sub.session == payload:
-                            sub.end()
-                    continue
-                event_id = int(raw_id)
+                msg = parse_channel_message(message["data"])
             except ValueError:
                 # One malformed message must not end delivery for every socket of the process.
                 log.warning("ignoring a malformed live message on %r", message["channel"])
                 continue
+            subs = list(self._subscribers.get(msg.user_id, ()))
+            if msg.event_id is None:            # a revocation: end that session's sockets
+                for sub in subs:
+                    if sub.session == msg.payload:
+                        sub.end()
+                continue
             for sub in subs:
-                sub.offer(event_id, payload)
+                sub.offer(msg.event_id, msg.payload)

@@ -14,6 +14,8 @@ import logging
 from aiohttp import ClientConnectionResetError, WSCloseCode, WSMsgType, web
 
 from live import protocol
+from live.hub import Subscriber
+from live.protocol import SESSION_ENDED, SLOW_CONSUMER
 from core import json_body
 from core.errors import BadRequest, ValidationFailed
 from core.ids import parse_id
@@ -21,7 +23,6 @@ from core.ids import parse_id
 from .. import schemas
 from ..auth import current_token, current_user_id
 from ..keys import EVENTS, LIVE, RENDERER, SESSIONS, SETTINGS
-from ..live import SESSION_ENDED, SLOW_CONSUMER, Subscriber
 from ..openapi import describe
 from ..sessions import digest
 

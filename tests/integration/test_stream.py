@@ -10,7 +10,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.keys import EVENTS
-from gateway.live import SESSION_ENDED, SLOW_CONSUMER
+from live.protocol import SESSION_ENDED, SLOW_CONSUMER
 from live import protocol
 from tests import images
 

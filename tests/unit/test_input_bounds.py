@@ -8,7 +8,8 @@ import pytest
 from core import json_body
 from core.errors import BadRequest
 from core.ids import MAX_ID, parse_id
-from gateway.live import Subscriber, revocation
+from live.hub import Subscriber
+from live.protocol import revocation
 
 
 @pytest.mark.parametrize("raw,expected", [
