@@ -51,9 +51,14 @@ class Timeline:
         return [(-k, a) for k, a in zip(self._keys, self._authors)]
 
     def push(self, post_id: int, author_id: int) -> bool:
-        i = bisect.bisect_left(self._keys, -post_id)
-        if i < len(self._keys) and self._keys[i] == -post_id:
-            return False
+        keys, key = self._keys, -post_id
+        # A fan-out brings the newest post almost always: it goes first without a search.
+        if not keys or key < keys[0]:
+            i = 0
+        else:
+            i = bisect.bisect_left(keys, key)
+            if i < len(keys) and keys[i] == key:
+                return False
         if i >= self.cap:
             return False                 # older than everything kept: it would be trimmed at once
         self._keys.insert(i, -post_id)
@@ -81,8 +86,8 @@ class Timeline:
         return gone
 
     def _trim(self) -> None:
-        while len(self._keys) > self.cap:
-            self._keys.pop()
+        if len(self._keys) > self.cap:
+            self._keys.pop()      # one push adds one entry: one pop restores the cap
             self._authors.pop()
 
     def page(self, before: int | None, limit: int) -> list[Entry]:
