@@ -15,8 +15,16 @@ from actors.shards import ShardLink
 from core.config import Settings
 from core.ids import IdGenerator
 from media.pool import MediaPool
-from search.port import SearchPort
+from search.port import OutboxSearchEffects
+from usecases.accounts import Accounts
+from usecases.engagement import Engagement
+from usecases.home_feed import HomeFeed
+from usecases.hydration import Hydrator
+from usecases.posts import Posts
+from usecases.search_reads import SearchReads
+from usecases.social import Social
 
+from .media_urls import MediaUrls
 from .sessions import SessionStore
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -29,10 +37,19 @@ METRICS = web.AppKey("metrics", CollectorRegistry)
 IDS = web.AppKey("ids", IdGenerator)
 SESSIONS = web.AppKey("sessions", SessionStore)
 FEED = web.AppKey("feed", FeedEngine)
-SEARCH_EFFECTS = web.AppKey("search_effects", SearchPort)
+SEARCH_EFFECTS = web.AppKey("search_effects", OutboxSearchEffects)
 MEDIA_POOL = web.AppKey("media_pool", MediaPool)
 # Signs media URLs for the endpoint clients reach (may differ from the one the gateway uses).
 S3_PRESIGNER = web.AppKey("s3_presigner", object)
 EVENTS = web.AppKey("events", EventLog)
 LIVE = web.AppKey("live", LiveHub)
 RENDERER = web.AppKey("renderer", EventRenderer)
+MEDIA_URLS = web.AppKey("media_urls", MediaUrls)
+# The use cases (usecases/), built once per process by gateway/resources.py: routes call these.
+ACCOUNTS = web.AppKey("accounts", Accounts)
+SOCIAL = web.AppKey("social", Social)
+POSTS = web.AppKey("posts", Posts)
+ENGAGEMENT = web.AppKey("engagement", Engagement)
+HYDRATOR = web.AppKey("hydrator", Hydrator)
+HOME_FEED = web.AppKey("home_feed", HomeFeed)
+SEARCH_READS = web.AppKey("search_reads", SearchReads)

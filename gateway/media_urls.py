@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from aiohttp import web
-
 from media.storage import presign_get
 
-from .keys import S3_PRESIGNER, SETTINGS
 from .views import post_view
 
 
@@ -32,15 +29,5 @@ class MediaUrls:
                     urls[key] = await presign_get(self.presigner, self.bucket, key, self.ttl_s)
         return [post_view(p, urls) for p in items]
 
-
-def media_urls(app: web.Application) -> MediaUrls:
-    settings = app[SETTINGS]
-    return MediaUrls(app[S3_PRESIGNER], settings.s3_bucket, settings.media_url_ttl_s)
-
-
-async def render_posts(app: web.Application, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return await media_urls(app).render(items)
-
-
-async def render_post(app: web.Application, post: dict[str, Any]) -> dict[str, Any]:
-    return (await render_posts(app, [post]))[0]
+    async def render_one(self, post: dict[str, Any]) -> dict[str, Any]:
+        return (await self.render([post]))[0]

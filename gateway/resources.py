@@ -43,11 +43,12 @@ from search.reindex import ReindexRunning, reindex
 from search.worker import IndexWorker
 
 from .event_views import StoreEventViews
-from .media_urls import media_urls
+from .media_urls import MediaUrls
 from .metrics import watch_indexer
-from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, NEO4J, REDIS, RENDERER, S3, S3_PRESIGNER, SEARCH, SEARCH_EFFECTS, SESSIONS,
-                   SETTINGS, SHARDS)
+from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, MEDIA_URLS, NEO4J, REDIS, RENDERER, S3, S3_PRESIGNER, SEARCH,
+                   SEARCH_EFFECTS, SESSIONS, SETTINGS, SHARDS)
 from .sessions import SessionStore
+from .wiring import usecases_ctx
 
 log = logging.getLogger(__name__)
 
@@ -148,8 +149,9 @@ async def s3_ctx(app: web.Application) -> AsyncIterator[None]:
         if settings.s3_public_endpoint != settings.s3_endpoint:
             public = dataclasses.replace(settings, s3_endpoint=settings.s3_public_endpoint)
             app[S3_PRESIGNER] = await stack.enter_async_context(open_s3(public))
+        app[MEDIA_URLS] = MediaUrls(app[S3_PRESIGNER], settings.s3_bucket, settings.media_url_ttl_s)
         # Live events are rendered per reader at delivery, from the same stores the API reads.
-        app[RENDERER] = EventRenderer(StoreEventViews(app[REDIS], app[NEO4J], media_urls(app)))
+        app[RENDERER] = EventRenderer(StoreEventViews(app[REDIS], app[NEO4J], app[MEDIA_URLS]))
         yield
 
 
@@ -198,4 +200,5 @@ async def ray_ctx(app: web.Application) -> AsyncIterator[None]:
     # process); `raygram serve` disconnects when the process exits.
 
 
-CONTEXTS = (redis_ctx, neo4j_ctx, search_ctx, s3_ctx, media_pool_ctx, ray_ctx, orphan_sweeper_ctx)
+# The use cases last: they are built from every connection above.
+CONTEXTS = (redis_ctx, neo4j_ctx, search_ctx, s3_ctx, media_pool_ctx, ray_ctx, orphan_sweeper_ctx, usecases_ctx)

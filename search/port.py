@@ -1,23 +1,16 @@
-"""The narrow interface through which the gateway tells the search layer what changed.
+"""How the use cases tell the search layer what changed: entries in the search outbox.
 
-Called after the durable write (Neo4j) succeeded. The adapter appends to the outbox and never
+Called after the durable write (Neo4j) succeeded. It appends to the outbox and never
 fails the caller's request: the write already happened, and a lost entry is repaired by
 ``raygram search reindex``.
 """
 from __future__ import annotations
 
 import logging
-from typing import Protocol
 
 from .outbox import AUTHOR, POST, USER, Outbox
 
 log = logging.getLogger(__name__)
-
-
-class SearchPort(Protocol):
-    async def post_changed(self, post_id: int) -> None: ...          # created, deleted, counts changed
-    async def user_changed(self, user_id: int) -> None: ...          # profile or follower count changed
-    async def visibility_changed(self, user_id: int) -> None: ...    # went private or public
 
 
 class OutboxSearchEffects:
@@ -25,12 +18,15 @@ class OutboxSearchEffects:
         self.outbox = outbox
 
     async def post_changed(self, post_id: int) -> None:
+        """Created, deleted, or its counts changed."""
         await self._add(POST, post_id)
 
     async def user_changed(self, user_id: int) -> None:
+        """Profile or follower count changed."""
         await self._add(USER, user_id)
 
     async def visibility_changed(self, user_id: int) -> None:
+        """The account went private or public: its profile and every post it made."""
         await self._add(AUTHOR, user_id)
 
     async def _add(self, kind: str, ident: int) -> None:

@@ -35,32 +35,36 @@ class Attempt:
         return redis_keys.login_attempts("user-address", f"{self.username}:{self.address}")
 
 
-async def begin(redis: Redis, settings: Settings, username: str, address: str) -> Attempt:
-    """Reserve this attempt on every counter that applies, or 429 if one is spent."""
-    window = settings.login_window_s
-    per_address = redis_keys.login_attempts("address", address)
-    per_user_address = redis_keys.login_attempts("user-address", f"{username}:{address}")
-    per_user = redis_keys.login_attempts("user", username)
-    await ratelimit.reserve(redis, per_address, settings.login_failures_per_address, window,
-                            "Too many failed logins from your address; try again later.")
-    await ratelimit.reserve(redis, per_user_address, settings.login_failures_per_user_address, window,
-                            "Too many failed logins for this account from your address; try again later.")
-    if await redis.exists(redis_keys.login_known_address(username, address)):
-        return Attempt(username, address, (per_address,))
-    await ratelimit.reserve(redis, per_user, settings.login_failures_per_user, window,
-                            "Too many failed logins for this account from new addresses; try again "
-                            "later, or from a device that logged in before.")
-    return Attempt(username, address, (per_address, per_user))
+class LoginLimits:
+    def __init__(self, redis: Redis, settings: Settings) -> None:
+        self.redis, self.settings = redis, settings
 
+    async def begin(self, username: str, address: str) -> Attempt:
+        """Reserve this attempt on every counter that applies, or 429 if one is spent."""
+        redis, settings = self.redis, self.settings
+        window = settings.login_window_s
+        per_address = redis_keys.login_attempts("address", address)
+        per_user_address = redis_keys.login_attempts("user-address", f"{username}:{address}")
+        per_user = redis_keys.login_attempts("user", username)
+        await ratelimit.reserve(redis, per_address, settings.login_failures_per_address, window,
+                                "Too many failed logins from your address; try again later.")
+        await ratelimit.reserve(redis, per_user_address, settings.login_failures_per_user_address, window,
+                                "Too many failed logins for this account from your address; try again later.")
+        if await redis.exists(redis_keys.login_known_address(username, address)):
+            return Attempt(username, address, (per_address,))
+        await ratelimit.reserve(redis, per_user, settings.login_failures_per_user, window,
+                                "Too many failed logins for this account from new addresses; try again "
+                                "later, or from a device that logged in before.")
+        return Attempt(username, address, (per_address, per_user))
 
-async def succeeded(redis: Redis, settings: Settings, attempt: Attempt) -> None:
-    """The password was right: give back this attempt's reservations (never more: an owner's
-    login must not reset a stranger's budget against the account), forget this address's own
-    failures, and remember the address as the owner's."""
-    for key in attempt.counted:
-        await ratelimit.release(redis, key)
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.delete(attempt.per_user_address)
-        pipe.set(redis_keys.login_known_address(attempt.username, attempt.address), 1,
-                 ex=settings.login_known_address_ttl_s)
-        await pipe.execute()
+    async def succeeded(self, attempt: Attempt) -> None:
+        """The password was right: give back this attempt's reservations (never more: an owner's
+        login must not reset a stranger's budget against the account), forget this address's own
+        failures, and remember the address as the owner's."""
+        for key in attempt.counted:
+            await ratelimit.release(self.redis, key)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(attempt.per_user_address)
+            pipe.set(redis_keys.login_known_address(attempt.username, attempt.address), 1,
+                     ex=self.settings.login_known_address_ttl_s)
+            await pipe.execute()

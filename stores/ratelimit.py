@@ -5,6 +5,8 @@ slip past the limit; a successful attempt gives its reservation back.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from redis.asyncio import Redis
 
 from core.errors import RateLimited
@@ -30,3 +32,14 @@ _RELEASE = "if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR',
 async def release(redis: Redis, key: str) -> None:
     """Give back one reserved attempt (it succeeded)."""
     await redis.eval(_RELEASE, 1, key)
+
+
+class AttemptLimit:
+    """One family of counters: at most ``limit`` attempts per subject (say, a client address) per
+    ``window_s``; past it, 429 with ``message``."""
+
+    def __init__(self, redis: Redis, key: Callable[[str], str], limit: int, window_s: int, message: str) -> None:
+        self.redis, self.key, self.limit, self.window_s, self.message = redis, key, limit, window_s, message
+
+    async def reserve(self, subject: str) -> None:
+        await reserve(self.redis, self.key(subject), self.limit, self.window_s, self.message)

@@ -3,19 +3,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from core import redis_keys, validation
-from core.clock import now_ms
-from core.errors import InvalidCredentials, NotFound
-from graph import follows, users
+from core import validation
+from core.errors import NotFound
+from graph import users
 
-from .. import login_limits, ratelimit
 from .. import schemas
 from ..auth import client_address, current_token, current_user_id
 from ..http import json_object, no_content, read_json
-from ..hydration import forget_author
-from ..keys import FEED, IDS, NEO4J, REDIS, SEARCH_EFFECTS, SESSIONS, SETTINGS
+from ..keys import ACCOUNTS, NEO4J, SESSIONS
 from ..openapi import describe
-from ..passwords import hash_password, verify_password
 from ..views import user_view
 
 
@@ -26,16 +22,10 @@ async def create_account(request: web.Request) -> web.Response:
     body = json_object(await read_json(request))
     username, password = validation.credentials(body, new_account=True)
     display_name = username if body.get("display_name") is None else validation.display_name(body["display_name"])
-    app, settings = request.app, request.app[SETTINGS]
-    # Counted once the input is valid, before the password hash: every attempt costs argon2 time.
-    await ratelimit.reserve(app[REDIS], redis_keys.signup_attempts(client_address(request)),
-                            settings.signups_per_address, settings.signup_window_s,
-                            "Too many sign-ups from your address; try again later.")
-    user = await users.create_user(app[NEO4J], user_id=app[IDS].next_id(), username=username,
-                                   display_name=display_name, password_hash=await hash_password(password),
-                                   now_ms=now_ms())
-    await app[SEARCH_EFFECTS].user_changed(user["id"])
-    token = await app[SESSIONS].issue(user["id"])
+    # Counted once the input is valid: invalid input costs nothing against the sign-up limit.
+    user = await request.app[ACCOUNTS].sign_up(username=username, password=password, display_name=display_name,
+                                               address=client_address(request))
+    token = await request.app[SESSIONS].issue(user["id"])
     return web.json_response({"user": user_view(user), "token": token}, status=201)
 
 
@@ -45,14 +35,8 @@ async def create_session(request: web.Request) -> web.Response:
     """Log in: exchange username and password for a bearer token."""
     body = json_object(await read_json(request))
     username, password = validation.credentials(body, new_account=False)
-    app, settings, redis = request.app, request.app[SETTINGS], request.app[REDIS]
-    attempt = await login_limits.begin(redis, settings, username, client_address(request))
-    found = await users.credentials_of(app[NEO4J], username)
-    if not await verify_password(found[1] if found else None, password):
-        raise InvalidCredentials()
-    await login_limits.succeeded(redis, settings, attempt)
-    user = await users.get_by_id(app[NEO4J], found[0])
-    token = await app[SESSIONS].issue(found[0])
+    user = await request.app[ACCOUNTS].log_in(username=username, password=password, address=client_address(request))
+    token = await request.app[SESSIONS].issue(user["id"])
     return web.json_response({"user": user_view(user), "token": token}, status=201)
 
 
@@ -80,23 +64,7 @@ async def patch_me(request: web.Request) -> web.Response:
     """Edit the caller's profile: display_name, bio, private."""
     user_id = await current_user_id(request)
     patch = validation.profile_patch(await read_json(request))
-    app = request.app
-    user = await users.update_profile(app[NEO4J], user_id, patch)
-    if user is None:
-        raise NotFound("This account no longer exists.", code="user_not_found")
-    if patch.get("private") is False:
-        # Going public approves everyone who asked, as followers would expect.
-        approved = await follows.accept_all_requests(app[NEO4J], user_id, now_ms())
-        for follower_id in approved:
-            await app[FEED].followed(follower_id, user_id)
-        if approved:
-            user = await users.get_by_id(app[NEO4J], user_id)
-    if "private" in patch:
-        # Every post of the account changes who may see and find it.
-        await forget_author(app, user_id)
-        await app[SEARCH_EFFECTS].visibility_changed(user_id)
-    elif "display_name" in patch:
-        await app[SEARCH_EFFECTS].user_changed(user_id)
+    user = await request.app[ACCOUNTS].edit_profile(user_id, patch)
     return web.json_response(user_view(user))
 
 

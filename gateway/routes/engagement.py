@@ -3,8 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from core import redis_keys, validation
-from core.clock import now_ms
+from core import validation
 from core.errors import NotFound
 from core.ids import parse_id
 from graph import engagement
@@ -12,9 +11,7 @@ from graph import engagement
 from .. import schemas
 from ..auth import current_user_id
 from ..http import each, no_content, paged, read_json
-from ..hydration import forget
-from ..keys import IDS, NEO4J, REDIS, SEARCH_EFFECTS
-from ..notify import notify
+from ..keys import ENGAGEMENT, NEO4J
 from ..openapi import describe
 from ..views import comment_view, user_view
 from .posts import post_id_param
@@ -27,29 +24,11 @@ def _comment_id(request: web.Request) -> int:
     return comment_id
 
 
-async def _counts_changed(app: web.Application, post_id: int) -> None:
-    await forget(app, post_id)
-    await app[SEARCH_EFFECTS].post_changed(post_id)
-
-
-async def _liked_changed(app: web.Application, viewer: int, post_id: int, *, liked: bool) -> None:
-    """Keep the reader's liked set (liked_by_me in feeds) and the cached post body in step."""
-    key = redis_keys.liked_posts(viewer)
-    await (app[REDIS].sadd(key, str(post_id)) if liked else app[REDIS].srem(key, str(post_id)))
-    await _counts_changed(app, post_id)
-
-
 @describe(responses=schemas.responses({200: "LikeState"}, 404))
 async def like(request: web.Request) -> web.Response:
     """Like a post (idempotent)."""
     viewer = await current_user_id(request)
-    post_id = post_id_param(request)
-    app = request.app
-    change = await engagement.like(app[NEO4J], viewer, post_id, edge_id=app[IDS].next_id(), now_ms=now_ms())
-    await _liked_changed(app, viewer, post_id, liked=True)
-    if change.changed:
-        await notify(app, recipient=change.author_id, kind="like", actor=viewer, post_id=post_id,
-                     dedupe=f"like:{viewer}:{post_id}")
+    change = await request.app[ENGAGEMENT].like(viewer, post_id_param(request))
     return web.json_response({"liked": True, "like_count": change.like_count})
 
 
@@ -57,10 +36,7 @@ async def like(request: web.Request) -> web.Response:
 async def unlike(request: web.Request) -> web.Response:
     """Take a like back (fine if there was none)."""
     viewer = await current_user_id(request)
-    post_id = post_id_param(request)
-    app = request.app
-    change = await engagement.unlike(app[NEO4J], viewer, post_id)
-    await _liked_changed(app, viewer, post_id, liked=False)
+    change = await request.app[ENGAGEMENT].unlike(viewer, post_id_param(request))
     return web.json_response({"liked": False, "like_count": change.like_count})
 
 
@@ -82,12 +58,7 @@ async def add_comment(request: web.Request) -> web.Response:
     viewer = await current_user_id(request)
     post_id = post_id_param(request)
     text = validation.comment_text(await read_json(request))
-    app = request.app
-    comment, author = await engagement.add_comment(app[NEO4J], viewer, post_id, comment_id=app[IDS].next_id(),
-                                                   text=text, now_ms=now_ms())
-    await _counts_changed(app, post_id)
-    await notify(app, recipient=author, kind="comment", actor=viewer, post_id=post_id, comment_id=comment["id"],
-                 dedupe=f"comment:{comment['id']}")
+    comment = await request.app[ENGAGEMENT].comment(viewer, post_id, text)
     return web.json_response(comment_view(comment), status=201)
 
 
@@ -107,8 +78,7 @@ async def delete_comment(request: web.Request) -> web.Response:
     """Delete a comment (its author or the post's author)."""
     viewer = await current_user_id(request)
     post_id = post_id_param(request)
-    await engagement.delete_comment(request.app[NEO4J], viewer, post_id, _comment_id(request))
-    await _counts_changed(request.app, post_id)
+    await request.app[ENGAGEMENT].delete_comment(viewer, post_id, _comment_id(request))
     return no_content()
 
 

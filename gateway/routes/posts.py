@@ -7,12 +7,12 @@ from core.errors import Forbidden, NotFound
 from core.ids import parse_id
 from graph import posts
 
-from .. import posting
+from usecases.posts import new_workdir
+
 from .. import schemas
 from ..auth import current_user_id
 from ..http import no_content, paged
-from ..keys import NEO4J, SETTINGS
-from ..media_urls import render_post, render_posts
+from ..keys import MEDIA_URLS, NEO4J, POSTS, SETTINGS
 from ..openapi import describe
 from ..uploads import receive
 from .social import username_param
@@ -30,10 +30,11 @@ def post_id_param(request: web.Request) -> int:
 async def create_post(request: web.Request) -> web.Response:
     """Upload a post: 1-10 photos (JPEG, PNG or GIF, 10 MB each), a caption, alt texts."""
     author = await current_user_id(request)   # before reading a single byte of the body
-    with posting.new_workdir() as workdir:
+    with new_workdir() as workdir:
         upload = await receive(request, request.app[SETTINGS], workdir)
-        view = await posting.publish(request.app, author, upload, workdir)
-    return web.json_response(view, status=201)
+        post = await request.app[POSTS].publish(author, caption=upload.caption, media_paths=upload.media_paths,
+                                                alts=upload.alts, workdir=workdir)
+    return web.json_response(await request.app[MEDIA_URLS].render_one(post), status=201)
 
 
 @describe(responses=schemas.responses({200: "Post"}, 404))
@@ -43,14 +44,14 @@ async def get_post(request: web.Request) -> web.Response:
     post = await posts.get_visible(request.app[NEO4J], post_id_param(request), viewer)
     if post is None:
         raise NotFound("No such post.", code="post_not_found")
-    return web.json_response(await render_post(request.app, post))
+    return web.json_response(await request.app[MEDIA_URLS].render_one(post))
 
 
 @describe(responses=schemas.responses({204: None}, 403, 404))
 async def delete_post(request: web.Request) -> web.Response:
     """Delete a post and its media (author only)."""
     actor = await current_user_id(request)
-    await posting.delete(request.app, post_id_param(request), actor)
+    await request.app[POSTS].delete(post_id_param(request), actor)
     return no_content()
 
 
@@ -61,9 +62,9 @@ async def user_posts(request: web.Request) -> web.Response:
     author, visible = await posts.author_visibility(request.app[NEO4J], username_param(request), viewer)
     if not visible:
         raise Forbidden("This account is private; only its followers can see its posts.", code="private_account")
-    driver, app = request.app[NEO4J], request.app
+    driver, urls = request.app[NEO4J], request.app[MEDIA_URLS]
     return await paged(request, lambda before, limit: posts.list_by_author(driver, author, viewer, before, limit),
-                       key=lambda p: (p["id"],), render=lambda rows: render_posts(app, rows))
+                       key=lambda p: (p["id"],), render=urls.render)
 
 
 def setup(app: web.Application) -> None:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from core.clock import now_ms
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.validation import normalize_username
 from graph import follows, users
@@ -11,8 +10,7 @@ from graph import follows, users
 from .. import schemas
 from ..auth import current_user_id
 from ..http import each, no_content, paged
-from ..keys import FEED, IDS, NEO4J, SEARCH_EFFECTS
-from ..notify import notify
+from ..keys import NEO4J, SOCIAL
 from ..openapi import describe
 from ..views import user_view
 
@@ -39,26 +37,15 @@ async def get_user(request: web.Request) -> web.Response:
 async def follow(request: web.Request) -> web.Response:
     """Follow a user; for a private account this becomes a follow request. Idempotent."""
     viewer = await current_user_id(request)
-    app = request.app
-    change = await follows.follow(app[NEO4J], viewer, username_param(request), edge_id=app[IDS].next_id(),
-                                  now_ms=now_ms())
-    if change.changed and change.state == follows.FOLLOWING:
-        await app[FEED].followed(viewer, change.target_id)
-        await app[SEARCH_EFFECTS].user_changed(change.target_id)   # follower count
-    if change.changed:
-        kind = "follow" if change.state == follows.FOLLOWING else "follow_request"
-        await notify(app, recipient=change.target_id, kind=kind, actor=viewer, dedupe=f"{kind}:{viewer}:{change.target_id}")
-    return web.json_response({"state": change.state})
+    state = await request.app[SOCIAL].follow(viewer, username_param(request))
+    return web.json_response({"state": state})
 
 
 @describe(responses=schemas.responses({204: None}, 404))
 async def unfollow(request: web.Request) -> web.Response:
     """Unfollow a user, or withdraw a pending follow request. Idempotent."""
     viewer = await current_user_id(request)
-    change = await follows.unfollow(request.app[NEO4J], viewer, username_param(request))
-    if change.was_following:
-        await request.app[FEED].unfollowed(viewer, change.target_id)
-        await request.app[SEARCH_EFFECTS].user_changed(change.target_id)
+    await request.app[SOCIAL].unfollow(viewer, username_param(request))
     return no_content()
 
 
@@ -99,14 +86,7 @@ async def follow_requests(request: web.Request) -> web.Response:
 
 async def _answer(request: web.Request, accept: bool) -> web.Response:
     viewer = await current_user_id(request)
-    app = request.app
-    requester = await follows.answer_request(app[NEO4J], viewer, username_param(request), accept=accept,
-                                             edge_id=app[IDS].next_id(), now_ms=now_ms())
-    if accept:
-        await app[FEED].followed(requester, viewer)
-        await app[SEARCH_EFFECTS].user_changed(viewer)
-        await notify(app, recipient=requester, kind="follow_accept", actor=viewer,
-                     dedupe=f"follow_accept:{viewer}:{requester}")
+    await request.app[SOCIAL].answer_request(viewer, username_param(request), accept=accept)
     return no_content()
 
 

@@ -1,0 +1,61 @@
+"""The use cases (usecases/) and the stores they share, built once per process from the
+connections gateway/resources.py opened, and put on the app for the routes.
+
+This is the one place that knows which use case needs which store; a use case itself only sees
+what its constructor is given.
+"""
+from __future__ import annotations
+
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from core import redis_keys
+from media.process import ImageLimits
+from stores.feed_snapshots import FeedSnapshots
+from stores.liked_posts import LikedPosts
+from stores.login_limits import LoginLimits
+from stores.post_bodies import PostBodies
+from stores.quotas import PostQuotas
+from stores.ratelimit import AttemptLimit
+from stores.trending_cache import TrendingCache
+from usecases.accounts import Accounts
+from usecases.engagement import Engagement
+from usecases.home_feed import HomeFeed
+from usecases.hydration import Hydrator
+from usecases.notify import Notifier
+from usecases.posts import Posts
+from usecases.search_reads import SearchReads
+from usecases.social import Social
+
+from .keys import (ACCOUNTS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, NEO4J, POSTS, REDIS, S3,
+                   SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL)
+
+
+async def usecases_ctx(app: web.Application) -> AsyncIterator[None]:
+    """After every connection context: nothing of its own to open or close."""
+    build(app)
+    yield
+
+
+def build(app: web.Application) -> None:
+    settings, redis, driver, ids = app[SETTINGS], app[REDIS], app[NEO4J], app[IDS]
+    feed, search = app[FEED], app[SEARCH_EFFECTS]
+    bodies, liked = PostBodies(redis, driver), LikedPosts(redis)
+    notifier = Notifier(driver, ids, app[EVENTS])
+    social = Social(driver, ids, feed, search, notifier)
+    signups = AttemptLimit(redis, redis_keys.signup_attempts, settings.signups_per_address, settings.signup_window_s,
+                           "Too many sign-ups from your address; try again later.")
+    app[SOCIAL] = social
+    app[ACCOUNTS] = Accounts(driver, ids, search, social, bodies, signups, LoginLimits(redis, settings))
+    app[POSTS] = Posts(driver, ids, PostQuotas(redis, settings.posts_per_day, settings.posts_per_month),
+                       app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3], settings.s3_bucket, feed,
+                       search, bodies)
+    app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)
+    hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked)
+    app[HOME_FEED] = HomeFeed(feed, hydrator, driver, FeedSnapshots(redis), settings.feed_ranked_window)
+    app[SEARCH_READS] = SearchReads(app[SEARCH], driver, hydrator, TrendingCache(redis, settings.trending_cache_s),
+                                    index_prefix=settings.es_index_prefix,
+                                    trending_window_s=settings.trending_window_s,
+                                    trending_baseline_s=settings.trending_baseline_s,
+                                    trending_min_authors=settings.trending_min_authors)

@@ -1,0 +1,28 @@
+"""Each reader's liked set in Redis: ``liked_by_me`` for a page of posts without asking Neo4j.
+
+Invariant: kept in step with the graph by the like and unlike use cases (usecases/engagement.py),
+right after the graph write.
+"""
+from __future__ import annotations
+
+from redis.asyncio import Redis
+
+from core import redis_keys
+
+
+class LikedPosts:
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    async def add(self, viewer: int, post_id: int) -> None:
+        await self.redis.sadd(redis_keys.liked_posts(viewer), str(post_id))
+
+    async def remove(self, viewer: int, post_id: int) -> None:
+        await self.redis.srem(redis_keys.liked_posts(viewer), str(post_id))
+
+    async def which(self, viewer: int, post_ids: list[int]) -> list[bool]:
+        """For each of ``post_ids``, in order: whether the viewer likes it (one round trip)."""
+        if not post_ids:
+            return []
+        found = await self.redis.smismember(redis_keys.liked_posts(viewer), [str(i) for i in post_ids])
+        return [bool(f) for f in found]

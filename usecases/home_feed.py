@@ -1,0 +1,90 @@
+"""The home feed, ranked (default) or strictly recent, one page at a time.
+
+Recent pages are cut by post id (ids are time-ordered), so new posts arriving during a pass can
+never shift a page boundary. A ranked pass ranks a window of candidates once, at its first page,
+and freezes that order (stores/feed_snapshots.py); later pages read the frozen order, so neither
+new posts nor changing counts can repeat or skip a post. Below the window the pass continues by
+recency.
+
+A cursor is ``(RECENT, before post id, 0)`` or ``(RANKED, snapshot id, offset)``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import AsyncDriver
+
+from actors.feed_engine import FeedEngine
+from core.clock import now_ms
+from core.errors import BadRequest
+from feed.ranking import Candidate, affinity, rank
+from graph import posts
+from stores.feed_snapshots import FeedSnapshots
+
+from .hydration import Hydrator
+
+RECENT, RANKED = 0, 1
+ORDERS = ("ranked", "recent")
+# Offsets into a snapshot stay below its length (at most feed_ranked_window); anything past this
+# bound, or negative (Redis would count from the end), is not a cursor this server issued.
+MAX_SNAPSHOT_OFFSET = 1 << 20
+
+Page = tuple[list[dict[str, Any]], tuple[int, int, int] | None]   # posts, and the next cursor if any
+
+
+class HomeFeed:
+    def __init__(self, feed: FeedEngine, hydrator: Hydrator, driver: AsyncDriver, snapshots: FeedSnapshots,
+                 ranked_window: int) -> None:
+        self.feed, self.hydrator, self.driver, self.snapshots = feed, hydrator, driver, snapshots
+        self.ranked_window = ranked_window
+
+    async def page(self, viewer: int, order: str, cursor: tuple[int, int, int] | None, limit: int) -> Page:
+        """``order`` is one of ORDERS; ``cursor`` a decoded cursor of an earlier page, or None."""
+        if cursor is not None and cursor[0] == RECENT:
+            return await self._recent(viewer, cursor[1], limit)
+        if cursor is not None and cursor[0] == RANKED and order == "ranked":
+            return await self._continue_ranked(viewer, cursor[1], cursor[2], limit)
+        if cursor is not None:
+            raise BadRequest("The cursor belongs to another kind of feed pass.", code="invalid_cursor")
+        if order == "recent":
+            return await self._recent(viewer, None, limit)
+        return await self._start_ranked(viewer, limit)
+
+    async def _recent(self, viewer: int, before: int | None, limit: int) -> Page:
+        entries = await self.feed.read(viewer, before, limit + 1)
+        more = len(entries) > limit
+        entries = entries[:limit]
+        items = await self.hydrator.hydrate([p for p, _ in entries], viewer)
+        return items, ((RECENT, entries[-1][0], 0) if more and entries else None)
+
+    async def _start_ranked(self, viewer: int, limit: int) -> Page:
+        window = self.ranked_window
+        entries = await self.feed.read(viewer, None, window)
+        hydrated = {p["id"]: p for p in await self.hydrator.hydrate([p for p, _ in entries], viewer)}
+        authors = sorted({a for _, a in entries})
+        close = await posts.affinities(self.driver, viewer, authors) if authors else {}
+        candidates = [
+            Candidate(p["id"], p["author"]["id"], p["created_at"], p["like_count"], p["comment_count"],
+                      affinity(*close.get(p["author"]["id"], (False, 0))))
+            for p in hydrated.values()
+        ]
+        order = rank(candidates, now_ms())
+        floor = entries[-1][0] if len(entries) >= window else None
+        page = [hydrated[i] for i in order[:limit]]
+        if len(order) > limit:
+            return page, (RANKED, await self.snapshots.save(viewer, order, floor), limit)
+        return page, ((RECENT, floor, 0) if floor else None)
+
+    async def _continue_ranked(self, viewer: int, snapshot: int, offset: int, limit: int) -> Page:
+        if not 0 <= offset <= MAX_SNAPSHOT_OFFSET:
+            raise BadRequest("The cursor is not one this server issued.", code="invalid_cursor")
+        # Keyed by the caller: another viewer's snapshot id finds nothing (reads as expired).
+        frozen = await self.snapshots.read(viewer, snapshot, offset, limit)
+        if frozen is None:
+            raise BadRequest("This feed pass has expired; start again without a cursor.", code="cursor_expired")
+        ids, total, floor = frozen
+        # Re-hydrated now (counts are current, deleted posts drop out); the order stays frozen.
+        items = await self.hydrator.hydrate(ids, viewer)
+        if offset + limit < total:
+            return items, (RANKED, snapshot, offset + limit)
+        return items, ((RECENT, floor, 0) if floor else None)

@@ -1,0 +1,44 @@
+"""Turning a list of post ids into posts as one viewer may see them: batched, viewer-aware.
+
+Post bodies (what every viewer sees) come from the post-body cache (stores/post_bodies.py). What
+depends on the viewer is answered without touching the bodies: ``liked_by_me`` from the viewer's
+liked set, and, for posts of private accounts other than the viewer's own, whether the viewer
+still follows them (one graph query, only when such posts are on the page).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import AsyncDriver
+
+from graph import posts
+from stores.liked_posts import LikedPosts
+from stores.post_bodies import PostBodies
+
+
+class Hydrator:
+    def __init__(self, driver: AsyncDriver, bodies: PostBodies, liked: LikedPosts) -> None:
+        self.driver, self.bodies, self.liked = driver, bodies, liked
+
+    async def hydrate(self, post_ids: list[int], viewer: int, *, live_privacy: bool = False) -> list[dict[str, Any]]:
+        """The posts that exist and the viewer may see, in the order of ``post_ids``.
+
+        ``live_privacy``: decide who is private from the graph now rather than from cached bodies
+        (for lists built from a source that may lag behind a privacy change, i.e. search)."""
+        if not post_ids:
+            return []
+        bodies = await self.bodies.get(post_ids)
+        present = [i for i in post_ids if i in bodies]
+        # Whose posts might be hidden: every other author (live), or those the cached bodies call private.
+        suspects = {bodies[i]["author"]["id"] for i in present
+                    if live_privacy or bodies[i]["author"].get("private")} - {viewer}
+        hidden = await posts.hidden_among(self.driver, viewer, sorted(suspects)) if suspects else set()
+        liked = await self.liked.which(viewer, present)
+        out = []
+        for post_id, is_liked in zip(present, liked):
+            body = dict(bodies[post_id])
+            if body["author"]["id"] in hidden:
+                continue
+            body["liked_by_me"] = is_liked
+            out.append(body)
+        return out
