@@ -52,7 +52,8 @@ WARNINGS = ["missing_auth", "missing_test_data", "base_url_mismatch", "validatio
             "unmatched_filter", "unresolvable_reference", "low_valid_rate", "rate_limited", "dictionary_mismatch",
             "timeout_units"]
 
-# Per-operation expectations where a schema cannot say everything (schemathesis.toml format).
+# schemathesis.toml: the hostile values, the warnings, and per-operation expectations where a
+# schema cannot say everything.
 CONFIG = f"""
 [dictionaries.hostile]
 values = {json.dumps(HOSTILE)}
@@ -67,8 +68,9 @@ integer = {{ dictionary = "hostile_integers", probability = 0.1 }}
 [warnings]
 # Every warning but the one saying that hostile values mostly miss a schema (that is their point).
 display = {json.dumps(sorted(set(WARNINGS) - {"dictionary_mismatch"}))}
-# A regex schemathesis cannot read, an auth it does not use, a dangling $ref: the contract is broken.
+# A regex schemathesis cannot read, a dangling $ref, a token the API ignores: the contract is broken.
 fail-on = ["missing_auth", "unresolvable_reference", "unsupported_regex"]
+
 [[operations]]
 # Cursors are opaque: a well-formed one this server did not issue is 400 invalid_cursor, which no
 # schema can tell apart from one it did issue.

@@ -102,6 +102,11 @@ def test_every_path_parameter_has_a_pattern_and_ids_stay_in_int64(spec):
     assert not ids.search("²") and not ids.search("-1") and not ids.search("")
 
 
+def test_operation_ids_are_unique(spec):
+    ids = [op["operationId"] for _, op in _operations(spec)]
+    assert len(ids) == len(set(ids))
+
+
 def test_authenticated_operations_declare_the_bearer_scheme_and_401(spec):
     public = {"POST /api/v1/accounts", "POST /api/v1/sessions", "GET /healthz", "GET /readyz", "GET /metrics",
               "GET /api/v1/openapi.json"}
