@@ -92,7 +92,7 @@ class FeedShard:
 
     async def _kv(self):
         if self._redis is None:
-            from .redis_client import open_redis
+            from core.redis_client import open_redis
             self._redis = open_redis(self.settings.redis_url)
         return self._redis
 

@@ -24,7 +24,7 @@ import time
 
 import aiohttp
 
-from actors.redis_client import open_redis
+from core.redis_client import open_redis
 from actors.shards import connect, stop_named_actors
 from core import redis_keys
 from core.clock import now_ms

@@ -1,2 +1,2 @@
-"""Feed logic, pure: timelines, shard placement, ranking. No I/O here; the shard actors
-(actors/) and the gateway's feed engine use it."""
+"""The feed: pure logic (compact timelines, users to slots to shards, ranking) and the engine
+(feed/engine.py) through which the gateway drives the feed-shard actors."""

@@ -76,7 +76,7 @@ def _shards(args: argparse.Namespace) -> int:
 def _search(args: argparse.Namespace) -> int:
     import asyncio
 
-    from actors.redis_client import open_redis
+    from core.redis_client import open_redis
     from graph.driver import open_driver
     from search.client import open_client
     from search.indexes import ensure_indexes, index_specs, indexes_behind

@@ -8,22 +8,22 @@ from redis.asyncio import Redis
 from core import redis_keys
 from graph import notifications
 from graph.feed_queries import followees_among, followers_among
+from stores.post_bodies import PostBodies
 
-from .hydration import post_bodies
 from .media_urls import MediaUrls
 from .views import notification_view
 
 
 class StoreEventViews:
-    def __init__(self, redis: Redis, driver: AsyncDriver, urls: MediaUrls) -> None:
-        self.redis, self.driver, self.urls = redis, driver, urls
+    def __init__(self, redis: Redis, driver: AsyncDriver, bodies: PostBodies, urls: MediaUrls) -> None:
+        self.redis, self.driver, self.bodies, self.urls = redis, driver, bodies, urls
 
     async def feed_post_for(self, viewers: list[int], post_id: int, author_id: int) -> dict[int, dict]:
         # In a feed: the author, and whoever follows them now (for a private account, approved).
         allowed = set(await followers_among(self.driver, author_id, viewers)) | ({author_id} & set(viewers))
         if not allowed:
             return {}
-        body = (await post_bodies(self.redis, self.driver, [post_id])).get(post_id)
+        body = (await self.bodies.get([post_id])).get(post_id)
         if body is None:
             return {}                       # deleted meanwhile
         view = (await self.urls.render([body]))[0]
@@ -40,7 +40,7 @@ class StoreEventViews:
         post_ids = sorted({p for p, a in refs if a in allowed})
         if not post_ids:
             return {}
-        bodies = await post_bodies(self.redis, self.driver, post_ids)
+        bodies = await self.bodies.get(post_ids)
         present = [bodies[p] for p in post_ids if p in bodies]
         if not present:
             return {}

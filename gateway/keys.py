@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 from live.event_log import EventLog
 from live.hub import LiveHub
 from live.render import EventRenderer
-from actors.feed_engine import FeedEngine
+from feed.engine import FeedEngine
 from actors.shards import ShardLink
 from core.config import Settings
 from core.ids import IdGenerator

@@ -21,9 +21,8 @@ from aiohttp import web
 from live.event_log import EventLog
 from live.hub import LiveHub
 from live.presence import Presence
-from live.render import EventRenderer
-from actors.feed_engine import FeedEngine
-from actors.redis_client import open_redis
+from feed.engine import FeedEngine
+from core.redis_client import open_redis
 from actors.shards import ShardLink
 from core import redis_keys
 from core.clock import now_ms
@@ -42,10 +41,9 @@ from search.reconcile import reconcile_recent
 from search.reindex import ReindexRunning, reindex
 from search.worker import IndexWorker
 
-from .event_views import StoreEventViews
 from .media_urls import MediaUrls
 from .metrics import watch_indexer
-from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, MEDIA_URLS, NEO4J, REDIS, RENDERER, S3, S3_PRESIGNER, SEARCH,
+from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, MEDIA_URLS, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH,
                    SEARCH_EFFECTS, SESSIONS, SETTINGS, SHARDS)
 from .sessions import SessionStore
 from .wiring import usecases_ctx
@@ -150,8 +148,6 @@ async def s3_ctx(app: web.Application) -> AsyncIterator[None]:
             public = dataclasses.replace(settings, s3_endpoint=settings.s3_public_endpoint)
             app[S3_PRESIGNER] = await stack.enter_async_context(open_s3(public))
         app[MEDIA_URLS] = MediaUrls(app[S3_PRESIGNER], settings.s3_bucket, settings.media_url_ttl_s)
-        # Live events are rendered per reader at delivery, from the same stores the API reads.
-        app[RENDERER] = EventRenderer(StoreEventViews(app[REDIS], app[NEO4J], app[MEDIA_URLS]))
         yield
 
 

@@ -11,6 +11,7 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from core import redis_keys
+from live.render import EventRenderer
 from media.process import ImageLimits
 from stores.feed_snapshots import FeedSnapshots
 from stores.liked_posts import LikedPosts
@@ -28,8 +29,9 @@ from usecases.posts import Posts
 from usecases.search_reads import SearchReads
 from usecases.social import Social
 
-from .keys import (ACCOUNTS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, NEO4J, POSTS, REDIS, S3,
-                   SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL)
+from .event_views import StoreEventViews
+from .keys import (ACCOUNTS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
+                   REDIS, RENDERER, S3, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL)
 
 
 async def usecases_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -53,6 +55,8 @@ def build(app: web.Application) -> None:
                        search, bodies)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)
     hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked)
+    # Live events are rendered per reader at delivery, from the same stores the API reads.
+    app[RENDERER] = EventRenderer(StoreEventViews(redis, driver, bodies, app[MEDIA_URLS]))
     app[HOME_FEED] = HomeFeed(feed, hydrator, driver, FeedSnapshots(redis), settings.feed_ranked_window)
     app[SEARCH_READS] = SearchReads(app[SEARCH], driver, hydrator, TrendingCache(redis, settings.trending_cache_s),
                                     index_prefix=settings.es_index_prefix,

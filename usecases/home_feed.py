@@ -14,7 +14,7 @@ from typing import Any
 
 from neo4j import AsyncDriver
 
-from actors.feed_engine import FeedEngine
+from feed.engine import FeedEngine
 from core.clock import now_ms
 from core.errors import BadRequest
 from feed.ranking import Candidate, affinity, rank

@@ -19,7 +19,7 @@ from typing import Any
 
 from neo4j import AsyncDriver
 
-from actors.feed_engine import FeedEngine
+from feed.engine import FeedEngine
 from core.clock import now_ms
 from core.errors import RaygramError, UnsupportedMediaType, ValidationFailed
 from core.ids import IdGenerator

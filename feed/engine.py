@@ -1,4 +1,5 @@
-"""The gateway's side of the feed: the FeedPort implementation and feed reads.
+"""The gateway's side of the feed, the one owner of timeline changes (the way Mastodon's
+FeedManager is): what publishing, deleting, following and unfollowing do to feeds, and feed reads.
 
 Publishing records a durable fan-out job in Redis, then asks the author's shard to fan out;
 the shard clears the job when every follower's shard has the post, and retries it otherwise.
@@ -20,8 +21,8 @@ from core.clock import now_ms
 from core.config import Settings
 from graph.feed_queries import follower_count, pull_page
 
-from .shards import ShardLink
-from feed.timeline import Entry
+from actors.shards import ShardLink
+from .timeline import Entry
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ class FeedEngine:
             return False
         return await follower_count(self.driver, author_id) > self.settings.feed_celebrity_threshold
 
-    # --- FeedPort -------------------------------------------------------------------------------
+    # --- what happened: symmetric pairs ---------------------------------------------------------
     async def published(self, post: dict[str, Any], live: bool = True) -> None:
         """``live``: connected followers get a ``feed.post`` event (a reference, rendered for each
         of them at delivery)."""
