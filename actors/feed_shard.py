@@ -122,11 +122,11 @@ class FeedShard:
         return len(live)
 
     async def _live_readers_following(self, author_id: int) -> list[int]:
-        """This shard's readers connected now or recently who follow the author (presence from
-        Redis, follows from Neo4j): work in proportion to live readers, not to followers."""
+        """This shard's readers connected now who follow the author (presence from Redis, follows
+        from Neo4j): work in proportion to connected readers, not to followers."""
         from graph.feed_queries import followers_among
         slots = slots_of_shard(self.shard, await self._shard_count())
-        readers = await (await self._presence_marks()).recent_in_slots(slots.start, slots.stop, now_ms())
+        readers = await (await self._presence_marks()).online_in_slots(slots.start, slots.stop, now_ms())
         return await followers_among(await self._graph(), author_id, readers)
 
     async def _shard_count(self) -> int:

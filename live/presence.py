@@ -88,11 +88,12 @@ class Presence:
         scores = await self._scores(list(user_ids))
         return {u for u, s in scores.items() if s >= now_ms - self.live_window_ms}
 
-    async def recent_in_slots(self, first_slot: int, end_slot: int, now_ms: int) -> list[int]:
-        """Accounts of these slots seen within the live window (a shard's live readers)."""
+    async def online_in_slots(self, first_slot: int, end_slot: int, now_ms: int) -> list[int]:
+        """Accounts of these slots holding a socket now (a shard's listening readers): work in
+        proportion to who is connected, not to everyone seen in the last day."""
         buckets = buckets_for_slots(first_slot, end_slot)
         async with self.redis.pipeline(transaction=False) as pipe:
             for bucket in buckets:
-                pipe.zrangebyscore(redis_keys.presence(bucket), now_ms - self.live_window_ms, "+inf")
+                pipe.zrangebyscore(redis_keys.presence(bucket), now_ms - self.online_ttl_ms, "+inf")
             results = await pipe.execute()
         return [uid for members in results for uid in map(int, members) if first_slot <= slot_of(uid) < end_slot]
