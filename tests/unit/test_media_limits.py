@@ -1,7 +1,6 @@
 """The GIF header walker and the limits it enforces, and the pool's CPU budget arithmetic."""
 import io
 import struct
-import time
 
 import pytest
 from PIL import Image
@@ -48,10 +47,8 @@ def test_a_bomb_of_tiny_frames_is_measured_by_its_canvas():
 
 def test_counting_stops_just_past_the_limit_so_a_flood_of_frames_is_cheap():
     data = images.gif_declaring(8000, 8000, 600_000, delays=False)   # ~9 MB
-    start = time.perf_counter()
     layout = gif.walk(data, max_frames=1000)
-    assert layout.frames == 1001
-    assert time.perf_counter() - start < 0.5
+    assert layout.frames == 1001          # how fast that is: bench/media_limits.py
 
 
 def test_a_frame_reaching_past_the_screen_grows_the_canvas_as_pillow_does():
@@ -98,11 +95,9 @@ def test_what_is_not_a_gif_is_said_so():
     (images.gif_declaring(9000, 9000, 1), "image_too_large"),             # the canvas itself
 ])
 def test_gif_bombs_are_refused_from_their_headers(tmp_path, data, code):
-    start = time.perf_counter()
     with pytest.raises(ImageRejected) as info:
         check_header(_write(tmp_path, data), LIMITS)
     assert (info.value.status, info.value.code) == (422, code)
-    assert time.perf_counter() - start < 1
 
 
 def test_an_animation_within_the_limits_passes(tmp_path):
