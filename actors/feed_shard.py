@@ -234,23 +234,29 @@ class FeedShard:
         return await self._emit(await self._live_readers_following(author_id),
                                 protocol.feed_post(post_id, author_id))
 
-    async def merge_author(self, user_id: int, author_id: int) -> int:
-        """A follow: the author's recent posts join the reader's timeline (or, for an account
-        that is pulled, the author joins the reader's pulled set)."""
-        timeline = self.timelines.get(user_id)
-        if timeline is None:
-            return 0     # not materialised: the rebuild will include the author
+    async def merge_author(self, user_ids: list[int], author_id: int) -> int:
+        """Follows: the author's recent posts join these readers' timelines (or, for an account
+        that is pulled, the author joins their pulled sets). Readers not materialised are left
+        to their rebuild, which includes the author."""
+        timelines = [(uid, self.timelines[uid]) for uid in user_ids if uid in self.timelines]
+        if not timelines:
+            return 0
         from graph.feed_queries import follower_count, recent_posts
         driver = await self._graph()
         if await follower_count(driver, author_id) > self._threshold():
-            self.celebrities.setdefault(user_id, set()).add(author_id)
+            for uid, _ in timelines:
+                self.celebrities.setdefault(uid, set()).add(author_id)
             return 0
-        return timeline.merge(await recent_posts(driver, author_id, self.settings.feed_backfill_posts))
+        posts = await recent_posts(driver, author_id, self.settings.feed_backfill_posts)
+        return sum(timeline.merge(posts) for _, timeline in timelines)
 
-    async def unmerge_author(self, user_id: int, author_id: int) -> int:
-        self.celebrities.get(user_id, set()).discard(author_id)
-        timeline = self.timelines.get(user_id)
-        return timeline.unmerge(author_id) if timeline is not None else 0
+    async def unmerge_author(self, user_ids: list[int], author_id: int) -> int:
+        removed = 0
+        for uid in user_ids:
+            self.celebrities.get(uid, set()).discard(author_id)
+            timeline = self.timelines.get(uid)
+            removed += timeline.unmerge(author_id) if timeline is not None else 0
+        return removed
 
     # --- fan-out, run by the author's shard -----------------------------------------------------
     async def fan_out(self, post_id: int, author_id: int, live: bool = False, promote: bool = False) -> int:

@@ -22,6 +22,7 @@ from core.config import Settings
 from graph.feed_queries import follower_count, pull_page
 
 from actors.shards import ShardLink
+from .sharding import group_by_shard
 from .timeline import Entry
 
 log = logging.getLogger(__name__)
@@ -92,13 +93,20 @@ class FeedEngine:
         if self.strategy != "pull":
             await (await self.link.for_user(author_id)).retract.remote(post_id, author_id)
 
-    async def followed(self, follower_id: int, followee_id: int) -> None:
-        if self.strategy != "pull":
-            await (await self.link.for_user(follower_id)).merge_author.remote(follower_id, followee_id)
+    async def followed(self, follower_ids: list[int], followee_id: int) -> None:
+        """These accounts now follow ``followee_id``: one call per shard, never per follower (an
+        account going public approves every pending request at once)."""
+        await self._per_shard("merge_author", follower_ids, followee_id)
 
-    async def unfollowed(self, follower_id: int, followee_id: int) -> None:
-        if self.strategy != "pull":
-            await (await self.link.for_user(follower_id)).unmerge_author.remote(follower_id, followee_id)
+    async def unfollowed(self, follower_ids: list[int], followee_id: int) -> None:
+        await self._per_shard("unmerge_author", follower_ids, followee_id)
+
+    async def _per_shard(self, method: str, user_ids: list[int], author_id: int) -> None:
+        if self.strategy == "pull" or not user_ids:
+            return
+        handles = await self.link.current()
+        await asyncio.gather(*(getattr(handles[shard], method).remote(users, author_id)
+                               for shard, users in group_by_shard(user_ids, len(handles)).items()))
 
     # --- reads ----------------------------------------------------------------------------------
     async def read(self, user_id: int, before: int | None, limit: int) -> list[Entry]:

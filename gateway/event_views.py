@@ -3,11 +3,10 @@ posts as a feed reader may see them now, and notifications that still exist."""
 from __future__ import annotations
 
 from neo4j import AsyncDriver
-from redis.asyncio import Redis
 
-from core import redis_keys
 from graph import notifications
 from graph.feed_queries import followees_among, followers_among
+from stores.liked_posts import LikedPosts
 from stores.post_bodies import PostBodies
 
 from .media_urls import MediaUrls
@@ -15,8 +14,8 @@ from .views import notification_view
 
 
 class StoreEventViews:
-    def __init__(self, redis: Redis, driver: AsyncDriver, bodies: PostBodies, urls: MediaUrls) -> None:
-        self.redis, self.driver, self.bodies, self.urls = redis, driver, bodies, urls
+    def __init__(self, driver: AsyncDriver, bodies: PostBodies, liked: LikedPosts, urls: MediaUrls) -> None:
+        self.driver, self.bodies, self.liked, self.urls = driver, bodies, liked, urls
 
     async def feed_post_for(self, viewers: list[int], post_id: int, author_id: int) -> dict[int, dict]:
         # In a feed: the author, and whoever follows them now (for a private account, approved).
@@ -28,11 +27,8 @@ class StoreEventViews:
             return {}                       # deleted meanwhile
         view = (await self.urls.render([body]))[0]
         ordered = sorted(allowed)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for viewer in ordered:
-                pipe.sismember(redis_keys.liked_posts(viewer), str(post_id))
-            liked = await pipe.execute()
-        return {viewer: {**view, "liked_by_me": bool(is_liked)} for viewer, is_liked in zip(ordered, liked)}
+        liked = await self.liked.likers_among(post_id, ordered)
+        return {viewer: {**view, "liked_by_me": is_liked} for viewer, is_liked in zip(ordered, liked)}
 
     async def feed_posts(self, viewer: int, refs: list[tuple[int, int]]) -> dict[int, dict]:
         authors = sorted({a for _, a in refs} - {viewer})
@@ -44,9 +40,9 @@ class StoreEventViews:
         present = [bodies[p] for p in post_ids if p in bodies]
         if not present:
             return {}
-        liked = await self.redis.smismember(redis_keys.liked_posts(viewer), [str(b["id"]) for b in present])
+        liked = await self.liked.which(viewer, [b["id"] for b in present])
         views = await self.urls.render(present)
-        return {int(v["id"]): {**v, "liked_by_me": bool(is_liked)} for v, is_liked in zip(views, liked)}
+        return {int(v["id"]): {**v, "liked_by_me": is_liked} for v, is_liked in zip(views, liked)}
 
     async def notifications(self, viewer: int, ids: list[int]) -> dict[int, dict]:
         found = await notifications.by_ids(self.driver, viewer, sorted(set(ids)))

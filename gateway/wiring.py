@@ -56,7 +56,7 @@ def build(app: web.Application) -> None:
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)
     hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked)
     # Live events are rendered per reader at delivery, from the same stores the API reads.
-    app[RENDERER] = EventRenderer(StoreEventViews(redis, driver, bodies, app[MEDIA_URLS]))
+    app[RENDERER] = EventRenderer(StoreEventViews(driver, bodies, liked, app[MEDIA_URLS]))
     app[HOME_FEED] = HomeFeed(feed, hydrator, driver, FeedSnapshots(redis), settings.feed_ranked_window)
     app[SEARCH_READS] = SearchReads(app[SEARCH], driver, hydrator, TrendingCache(redis, settings.trending_cache_s),
                                     index_prefix=settings.es_index_prefix,

@@ -48,11 +48,13 @@ class EventRenderer:
         if ref.data is None and ref.kind == protocol.FEED_POST:
             view = await self._coalesced_post(viewer, ref.post_id, ref.author_id)
             return protocol.frame(event_id, ref.kind, view) if view is not None else None
-        return (await self.replay(viewer, [(event_id, payload)]) or [None])[0]
+        return (await self._render(viewer, [(event_id, ref)]) or [None])[0]
 
     async def replay(self, viewer: int, events: list[tuple[int, str]]) -> list[str]:
         """Logged events for one reader, in order, rendered in one batch per kind."""
-        refs = [(event_id, protocol.decode(payload)) for event_id, payload in events]
+        return await self._render(viewer, [(event_id, protocol.decode(payload)) for event_id, payload in events])
+
+    async def _render(self, viewer: int, refs: list[tuple[int, EventRef]]) -> list[str]:
         posts = [(r.post_id, r.author_id) for _, r in refs if r.data is None and r.kind == protocol.FEED_POST]
         notes = [r.notification_id for _, r in refs if r.data is None and r.kind == protocol.NOTIFICATION]
         post_views = await self.views.feed_posts(viewer, posts) if posts else {}

@@ -20,6 +20,13 @@ class LikedPosts:
     async def remove(self, viewer: int, post_id: int) -> None:
         await self.redis.srem(redis_keys.liked_posts(viewer), str(post_id))
 
+    async def likers_among(self, post_id: int, viewers: list[int]) -> list[bool]:
+        """For each of ``viewers``, in order: whether they like the post (one round trip)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for viewer in viewers:
+                pipe.sismember(redis_keys.liked_posts(viewer), str(post_id))
+            return [bool(f) for f in await pipe.execute()]
+
     async def which(self, viewer: int, post_ids: list[int]) -> list[bool]:
         """For each of ``post_ids``, in order: whether the viewer likes it (one round trip)."""
         if not post_ids:

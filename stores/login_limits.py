@@ -24,6 +24,10 @@ from core.config import Settings
 from . import ratelimit
 
 
+def _per_user_address(username: str, address: str) -> str:
+    return redis_keys.login_attempts("user-address", f"{username}:{address}")
+
+
 @dataclass(frozen=True)
 class Attempt:
     username: str
@@ -32,7 +36,7 @@ class Attempt:
 
     @property
     def per_user_address(self) -> str:
-        return redis_keys.login_attempts("user-address", f"{self.username}:{self.address}")
+        return _per_user_address(self.username, self.address)
 
 
 class LoginLimits:
@@ -44,7 +48,7 @@ class LoginLimits:
         redis, settings = self.redis, self.settings
         window = settings.login_window_s
         per_address = redis_keys.login_attempts("address", address)
-        per_user_address = redis_keys.login_attempts("user-address", f"{username}:{address}")
+        per_user_address = _per_user_address(username, address)
         per_user = redis_keys.login_attempts("user", username)
         await ratelimit.reserve(redis, per_address, settings.login_failures_per_address, window,
                                 "Too many failed logins from your address; try again later.")

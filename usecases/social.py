@@ -39,7 +39,7 @@ class Social:
         """Unfollow, or withdraw a pending request. Idempotent."""
         change = await follows.unfollow(self.driver, follower_id, username)
         if change.was_following:
-            await self.feed.unfollowed(follower_id, change.target_id)
+            await self.feed.unfollowed([follower_id], change.target_id)
             await self.search.user_changed(change.target_id)      # follower count
 
     async def answer_request(self, account_id: int, requester: str, *, accept: bool) -> None:
@@ -62,6 +62,5 @@ class Social:
         """The graph already says ``follower_ids`` follow ``account_id``; the rest follows."""
         if not follower_ids:
             return
-        for follower_id in follower_ids:
-            await self.feed.followed(follower_id, account_id)     # backfill their timelines
+        await self.feed.followed(follower_ids, account_id)        # backfill their timelines
         await self.search.user_changed(account_id)                # follower count
