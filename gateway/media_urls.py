@@ -24,7 +24,7 @@ class MediaUrls:
         urls = {}
         for post in items:
             for m in post["media"]:
-                for key in m["keys"]:
+                for key in [*m["keys"], *(m.get("rendition_keys") or [])]:
                     # Signing is local computation (no request to S3).
                     urls[key] = await presign_get(self.presigner, self.bucket, key, self.ttl_s)
         return [post_view(p, urls) for p in items]

@@ -178,16 +178,29 @@ COMPONENTS: dict[str, Schema] = {
                             "avatar_url": URL_OR_NULL}),
     "MediaUrls": _object({name: {"type": "string", "minLength": 1}
                           for name in ("thumb", "small", "medium", "original")}),
+    "Rendition": _object({
+        "name": {"type": "string", "enum": ["high", "low"]},
+        "width": {"type": "integer", "minimum": 2}, "height": {"type": "integer", "minimum": 2},
+        "content_type": {"type": "string", "enum": ["video/mp4"]}, "url": {"type": "string", "minLength": 1},
+    }),
     "Media": _object({
         "id": ID_OUT, "width": {"type": "integer", "minimum": 1}, "height": {"type": "integer", "minimum": 1},
-        "content_type": {"type": "string", "enum": ["image/jpeg", "image/png", "image/gif"]},
-        "alt": {"type": "string"}, "urls": ref("MediaUrls"),
+        "type": {"type": "string", "enum": ["image", "video"]},
+        "content_type": {"type": "string", "enum": ["image/jpeg", "image/png", "image/gif", "video/mp4",
+                                                    "video/quicktime", "video/webm"]},
+        # A video's urls are its poster's JPEG variants; empty until it is transcoded.
+        "alt": {"type": "string"}, "urls": {"anyOf": [ref("MediaUrls"), _object({})]},
+        "duration_s": {"type": ["number", "null"], "minimum": 0},
+        "renditions": {"type": "array", "items": ref("Rendition"), "maxItems": 2},
     }),
     "Post": _object({
         "id": ID_OUT, "author": ref("UserSummary"), "caption": {"type": "string"},
         "hashtags": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": MAX_HASHTAGS},
         "created_at": TIME, "like_count": COUNT, "comment_count": COUNT, "liked_by_me": {"type": "boolean"},
         "media": {"type": "array", "items": ref("Media"), "minItems": 1, "maxItems": 10},
+        "state": {"type": "string", "enum": ["processing", "ready", "failed"]},
+        "failure": {"anyOf": [{"type": "null"}, _object({"code": {"type": "string", "minLength": 1},
+                                                         "message": {"type": "string"}})]},
     }),
     "Comment": _object({"id": ID_OUT, "post_id": ID_OUT, "author": ref("UserSummary"),
                         "text": {"type": "string", "minLength": 1}, "created_at": TIME}),

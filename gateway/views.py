@@ -38,8 +38,30 @@ def user_summary(user: dict[str, Any]) -> dict[str, Any]:
 VARIANT_ORDER = ("thumb", "small", "medium", "original")
 
 
+def media_view(m: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
+    """A photo, or a video: for a video ``urls`` are its poster's JPEG variants (what an image-only
+    client shows) and ``renditions`` the H.264/AAC MP4s, largest first; both are empty until the
+    video is transcoded (only its author sees it then)."""
+    return {
+        "id": str(m["id"]),
+        "type": m.get("type") or "image",
+        "width": m["width"],
+        "height": m["height"],
+        "content_type": m["content_type"],
+        "alt": m.get("alt") or "",
+        "urls": {name: urls[key] for name, key in zip(VARIANT_ORDER, m["keys"])},
+        "duration_s": m.get("duration_s"),
+        "renditions": [
+            {"name": name, "width": width, "height": height, "content_type": "video/mp4", "url": urls[key]}
+            for name, key, width, height in zip(m.get("rendition_names") or [], m.get("rendition_keys") or [],
+                                                m.get("rendition_widths") or [], m.get("rendition_heights") or [])
+        ],
+    }
+
+
 def post_view(post: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
     """``urls`` maps each S3 key of the post's media to a URL the caller may use."""
+    state = post.get("state") or "ready"
     return {
         "id": str(post["id"]),
         "author": user_summary(post["author"]),
@@ -49,17 +71,13 @@ def post_view(post: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
         "like_count": post.get("like_count", 0),
         "comment_count": post.get("comment_count", 0),
         "liked_by_me": bool(post.get("liked_by_me")),
-        "media": [
-            {
-                "id": str(m["id"]),
-                "width": m["width"],
-                "height": m["height"],
-                "content_type": m["content_type"],
-                "alt": m.get("alt") or "",
-                "urls": {name: urls[key] for name, key in zip(VARIANT_ORDER, m["keys"])},
-            }
-            for m in post["media"]
-        ],
+        "media": [media_view(m, urls) for m in post["media"]],
+        # A post with a video is "processing" until every video is transcoded; only its author
+        # sees it before it is "ready" (and a "failed" one, with the reason, until deleted).
+        "state": state,
+        "failure": ({"code": post.get("failure_code") or "transcode_failed",
+                     "message": post.get("failure_message") or "The video could not be processed."}
+                    if state == "failed" else None),
     }
 
 
