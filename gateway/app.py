@@ -7,6 +7,7 @@ from core.config import Settings, load_settings
 
 from . import health, metrics, openapi
 from .routes import accounts, engagement, feed, notifications, posts, search, social, stream
+from .routes import web as web_client
 from .keys import SETTINGS
 from .middleware import error_middleware
 from .resources import CONTEXTS
@@ -33,4 +34,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     notifications.setup(app)
     search.setup(app)
     stream.setup(app)
+    web_client.setup(app)
     return app

@@ -63,6 +63,8 @@ def build_spec(app: web.Application) -> dict:
         # aiohttp answers HEAD for every GET by itself; "*" routes are not part of the API.
         if route.method in ("HEAD", "*") or route.resource is None:
             continue
+        if getattr(route.handler, "not_api", False):     # the web client's page and files
+            continue
         path = route.resource.canonical
         paths.setdefault(path, {})[route.method.lower()] = _operation(route.method, path, route.handler)
     return {

@@ -56,6 +56,34 @@ def ensure_binary(binary: str, package: str) -> str:
     return found
 
 
+# The web client's browser tests: Debian's Chromium and its matching driver, at their Debian paths.
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+CHROMIUM_PACKAGES = ("chromium", "chromium-driver")
+
+
+def ensure_chromium() -> tuple[str, str]:
+    """Chromium and chromedriver (apt), for tests/integration/test_web_client.py. The package
+    index is refreshed only when the install cannot find the packages with the one it has."""
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        if not is_root():
+            raise StackError("the browser tests need Chromium: "
+                             f"`sudo apt-get install {' '.join(CHROMIUM_PACKAGES)}`")
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *CHROMIUM_PACKAGES]
+        _say(f"installing {' '.join(CHROMIUM_PACKAGES)} (apt)")
+        with _apt_lock:
+            try:
+                run(install, what="apt-get install chromium", env=env)
+            except StackError:
+                run(["apt-get", "update", "-qq"], what="apt-get update", env=env)
+                run(install, what="apt-get install chromium", env=env)
+    for path in (CHROMIUM, CHROMEDRIVER):
+        if not Path(path).exists():
+            raise StackError(f"{path} still missing after installing {' '.join(CHROMIUM_PACKAGES)}")
+    return CHROMIUM, CHROMEDRIVER
+
+
 def ensure_java() -> str:
     java = shutil.which("java")
     if java is not None:

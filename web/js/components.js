@@ -1,0 +1,148 @@
+// Pieces shared by the screens: avatars, user rows, the post card with its carousel, grids.
+import { call, explain, q } from './api.js';
+import { h, plural, richText, timeAgo, toast } from './dom.js';
+import { session } from './session.js';
+
+export function avatar(user, size = 32) {
+  const label = (user.display_name || user.username || '?').trim();
+  if (user.avatar_url) {
+    return h('img', { class: 'avatar', src: user.avatar_url, alt: '', width: size, height: size, loading: 'lazy' });
+  }
+  // No photo: the first letter on a colour derived from the username.
+  let hue = 0;
+  for (const ch of user.username || '') hue = (hue * 31 + ch.codePointAt(0)) % 360;
+  const el = h('span', { class: 'avatar avatar-letter', 'aria-hidden': 'true', dataset: { hue: String(hue % 12) } },
+    label.slice(0, 1).toUpperCase());
+  el.style.setProperty('--size', `${size}px`);
+  return el;
+}
+
+export function userLink(user, size = 32) {
+  return h('a', { class: 'user-link', href: `#/u/${q(user.username)}` },
+    avatar(user, size),
+    h('span', { class: 'names' }, h('strong', {}, user.display_name || user.username), h('span', { class: 'muted' }, `@${user.username}`)));
+}
+
+export function userRow(user, ...actions) {
+  return h('li', { class: 'user-row', dataset: { username: user.username } }, userLink(user, 40), h('span', { class: 'actions' }, actions));
+}
+
+// One media item. Photos get the variant that fits through srcset; `alt` is the author's text.
+// Video posts (media with type "video": a url, a poster and a processing state) render as a
+// <video> with controls and its poster; until processed, the poster with a note.
+export function mediaItem(m, { eager = false } = {}) {
+  if (m.type === 'video') {
+    if (m.processing || !m.url) {
+      return h('figure', { class: 'slide' },
+        m.urls && m.urls.poster ? h('img', { src: m.urls.poster, alt: m.alt || '' }) : null,
+        h('figcaption', { class: 'processing' }, 'Video processing…'));
+    }
+    const poster = m.poster || (m.urls && (m.urls.poster || m.urls.medium)) || null;
+    return h('figure', { class: 'slide' },
+      h('video', { controls: true, preload: 'none', poster, src: m.url, 'aria-label': m.alt || 'Video', playsInline: true }));
+  }
+  const urls = m.urls || {};
+  const srcset = [urls.small && `${urls.small} 320w`, urls.medium && `${urls.medium} 1080w`].filter(Boolean).join(', ');
+  const img = h('img', {
+    src: urls.medium || urls.original, srcset: srcset || null, sizes: '(max-width: 640px) 100vw, 600px',
+    alt: m.alt || '', width: m.width, height: m.height, loading: eager ? 'eager' : 'lazy', decoding: 'async',
+  });
+  return h('figure', { class: 'slide' }, img);
+}
+
+// Up to 10 items side by side with scroll snapping; buttons, dots and arrow keys move between them.
+export function carousel(media, options = {}) {
+  const track = h('div', { class: 'track', tabindex: media.length > 1 ? '0' : null, 'aria-label': media.length > 1 ? `${media.length} photos; use the arrow keys` : null },
+    media.map((m, i) => mediaItem(m, { eager: options.eager && i === 0 })));
+  const root = h('div', { class: 'carousel', role: 'group', 'aria-roledescription': 'carousel' }, track);
+  if (media.length < 2) return root;
+  const counter = h('span', { class: 'counter', 'aria-live': 'polite' }, `1 / ${media.length}`);
+  const dots = h('div', { class: 'dots', 'aria-hidden': 'true' }, media.map(() => h('span', { class: 'dot' })));
+  const index = () => Math.round(track.scrollLeft / Math.max(1, track.clientWidth));
+  const go = (i) => {
+    const target = Math.max(0, Math.min(media.length - 1, i));
+    track.scrollTo({ left: target * track.clientWidth, behavior: 'smooth' });
+  };
+  const prev = h('button', { type: 'button', class: 'nav-btn prev', 'aria-label': 'Previous photo', onclick: () => go(index() - 1) }, '‹');
+  const next = h('button', { type: 'button', class: 'nav-btn next', 'aria-label': 'Next photo', onclick: () => go(index() + 1) }, '›');
+  const update = () => {
+    const i = index();
+    counter.textContent = `${i + 1} / ${media.length}`;
+    [...dots.children].forEach((d, j) => d.classList.toggle('on', j === i));
+    prev.disabled = i === 0;
+    next.disabled = i === media.length - 1;
+  };
+  track.addEventListener('scroll', () => requestAnimationFrame(update), { passive: true });
+  track.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowLeft') { e.preventDefault(); go(index() - 1); }
+    if (e.key === 'ArrowRight') { e.preventDefault(); go(index() + 1); }
+  });
+  root.append(prev, next, counter, dots);
+  update();
+  return root;
+}
+
+export function likeButton(post, onChange) {
+  const button = h('button', { type: 'button', class: 'like', 'aria-pressed': String(post.liked_by_me) });
+  const render = () => {
+    button.setAttribute('aria-pressed', String(post.liked_by_me));
+    button.textContent = post.liked_by_me ? '♥ Liked' : '♡ Like';
+  };
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const result = await call(post.liked_by_me ? 'DELETE' : 'PUT', `/api/v1/posts/${q(post.id)}/like`);
+      post.liked_by_me = result.liked;
+      post.like_count = result.like_count;
+      render();
+      onChange(post);
+    } catch (err) {
+      toast(explain(err));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  render();
+  return button;
+}
+
+// A post as it appears in the feed, in search results and on its own page.
+export function postCard(post, { full = false, onLikers = null } = {}) {
+  const likes = h('span', { class: 'like-count' }, plural(post.like_count, 'like'));
+  const likesEl = onLikers ? h('button', { type: 'button', class: 'link', onclick: () => onLikers(post) }, likes) : likes;
+  const caption = post.caption
+    ? h('p', { class: 'caption' }, h('a', { class: 'author-name', href: `#/u/${q(post.author.username)}` }, post.author.username), ' ', richText(post.caption))
+    : null;
+  const card = h('article', { class: 'post', dataset: { postId: post.id }, 'aria-label': `Post by ${post.author.username}` },
+    h('header', { class: 'post-head' }, userLink(post.author, 36),
+      h('a', { class: 'muted when', href: `#/p/${q(post.id)}` }, h('time', { datetime: post.created_at }, timeAgo(post.created_at)))),
+    carousel(post.media, { eager: full }),
+    h('div', { class: 'post-actions' },
+      likeButton(post, () => { likes.textContent = plural(post.like_count, 'like'); }),
+      h('a', { class: 'button-like', href: `#/p/${q(post.id)}` }, '💬 Comment'),
+      likesEl),
+    caption,
+    full ? null : h('a', { class: 'muted comments-link', href: `#/p/${q(post.id)}` },
+      post.comment_count ? `View ${plural(post.comment_count, 'comment')}` : 'Add a comment'));
+  return card;
+}
+
+export function grid(posts) {
+  return posts.map((p) => {
+    const first = p.media[0] || {};
+    const thumb = first.type === 'video' ? (first.urls && (first.urls.thumb || first.urls.poster)) : first.urls && first.urls.thumb;
+    return h('a', { class: 'tile', href: `#/p/${q(p.id)}`, dataset: { postId: p.id } },
+      thumb ? h('img', { src: thumb, alt: first.alt || `Post by ${p.author.username}`, loading: 'lazy', width: 150, height: 150 }) : null,
+      p.media.length > 1 ? h('span', { class: 'multi', 'aria-label': `${p.media.length} photos` }, '❐') : null);
+  });
+}
+
+export function isMe(user) {
+  const me = session.user;
+  return Boolean(me && user && me.id === user.id);
+}
+
+// Removes a deleted post wherever it shows on the current screen.
+export function removePost(postId) {
+  for (const el of document.querySelectorAll(`[data-post-id="${CSS.escape(postId)}"]`)) el.remove();
+}
