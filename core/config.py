@@ -103,6 +103,20 @@ class Settings:
     media_gif_max_frames: int
     media_gif_max_pixels: int
     media_url_ttl_s: int
+    # Videos (README "Video"): bytes of one video part, and what its probed headers may declare.
+    video_max_bytes: int
+    video_max_duration_s: float
+    video_max_side: int
+    video_max_pixels: int
+    video_max_fps: float
+    video_max_streams: int
+    video_max_per_post: int
+    # Each transcode is a Ray task with these resources (Ray schedules it on any node that has them).
+    video_task_memory_bytes: int
+    # How often a gateway looks for processing video posts nobody drives (a gateway died), and how
+    # long a driver's lease lasts without being refreshed.
+    video_sweep_s: float
+    video_lease_s: float
     posts_per_day: int
     posts_per_month: int
     # Objects younger than this are never swept: their upload may still be committing.
@@ -268,6 +282,16 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         media_gif_max_frames=get_int("MEDIA_GIF_MAX_FRAMES", 1000),
         media_gif_max_pixels=get_int("MEDIA_GIF_MAX_PIXELS", 100_000_000),
         media_url_ttl_s=get_int("MEDIA_URL_TTL_S", 3600),
+        video_max_bytes=get_int("VIDEO_MAX_BYTES", 100 * 1024 * 1024),
+        video_max_duration_s=float(get("VIDEO_MAX_DURATION_S", "180")),
+        video_max_side=get_int("VIDEO_MAX_SIDE", 4096),
+        video_max_pixels=get_int("VIDEO_MAX_PIXELS", 4096 * 2304),
+        video_max_fps=float(get("VIDEO_MAX_FPS", "120")),
+        video_max_streams=get_int("VIDEO_MAX_STREAMS", 8),
+        video_max_per_post=get_int("VIDEO_MAX_PER_POST", 4),
+        video_task_memory_bytes=get_int("VIDEO_TASK_MEMORY_BYTES", 1024 * 1024 * 1024),
+        video_sweep_s=float(get("VIDEO_SWEEP_S", "15")),
+        video_lease_s=float(get("VIDEO_LEASE_S", "60")),
         posts_per_day=get_int("POSTS_PER_DAY", 10),
         posts_per_month=get_int("POSTS_PER_MONTH", 500),
         orphan_grace_s=get_int("ORPHAN_GRACE_S", 3600),

@@ -149,3 +149,15 @@ def presence(bucket: int) -> str:
 def live_once(kind: str, object_id: int) -> str:
     """Accounts an event about this object was already delivered live to (retried fan-outs)."""
     return f"{PREFIX}live-once:{kind}:{object_id}"
+
+
+def video_lease(post_id: int) -> str:
+    """Held (with a TTL its holder refreshes) by the one gateway driving a processing video post's
+    transcodes to completion; a lapsed lease lets another gateway's sweep take the post over."""
+    return f"{PREFIX}video-lease:{post_id}"
+
+
+def video_attempts(media_id: int) -> str:
+    """Hash of a video's transcode attempts: how many began, the pid and node of the latest (for
+    operators, and for the test that kills that worker). Expires on its own."""
+    return f"{PREFIX}video-attempts:{media_id}"
