@@ -7,7 +7,7 @@ from core.config import Settings, load_settings
 
 from . import health, metrics, openapi
 from .routes import accounts, engagement, feed, notifications, posts, search, social, stream
-from .routes import web as web_client
+from .routes import avatars, web as web_client
 from .keys import SETTINGS
 from .middleware import error_middleware
 from .resources import CONTEXTS
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/metrics", metrics.metrics)
     app.router.add_get("/api/v1/openapi.json", openapi.openapi)
     accounts.setup(app)
+    avatars.setup(app)
     social.setup(app)
     posts.setup(app)
     feed.setup(app)

@@ -17,6 +17,7 @@ from core.ids import IdGenerator
 from media.pool import MediaPool
 from search.port import OutboxSearchEffects
 from usecases.accounts import Accounts
+from usecases.avatars import Avatars
 from usecases.engagement import Engagement
 from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator
@@ -47,6 +48,7 @@ RENDERER = web.AppKey("renderer", EventRenderer)
 MEDIA_URLS = web.AppKey("media_urls", MediaUrls)
 # The use cases (usecases/), built once per process by gateway/resources.py: routes call these.
 ACCOUNTS = web.AppKey("accounts", Accounts)
+AVATARS = web.AppKey("avatars", Avatars)
 SOCIAL = web.AppKey("social", Social)
 POSTS = web.AppKey("posts", Posts)
 ENGAGEMENT = web.AppKey("engagement", Engagement)

@@ -106,6 +106,9 @@ PATH_PARAMETERS: dict[str, Schema] = {
     "comment_id": ID,
     "username": USERNAME_PATH,
     "tag": TAG,
+    "avatar_id": ID,
+    "variant": {"type": "string", "pattern": "^(thumb|small|medium)$",
+                "description": "thumb: a 150 px square; small: 320 px; medium: 1080 px on the long side"},
 }
 
 # Query parameters.
@@ -249,6 +252,10 @@ COMPONENTS: dict[str, Schema] = {
         "alt": {"anyOf": [_form_text(ALT), {"type": "array", "items": _form_text(ALT), "maxItems": 10}],
                 "description": "alt texts, one per media part in order"},
     }},
+    "NewAvatar": {"type": "object", "required": ["avatar"],
+                  "propertyNames": {"pattern": "^[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$"}, "properties": {
+        "avatar": {**_FILE, "description": "one photo: JPEG, PNG or GIF, at most 10 MB"},
+    }},
 }
 
 # What each error status means in this API (the contract's "Errors").
@@ -297,6 +304,9 @@ def json_body(component: str) -> dict:
 
 
 MULTIPART_POST = {"required": True, "content": {"multipart/form-data": {"schema": ref("NewPost")}}}
+MULTIPART_AVATAR = {"required": True, "content": {"multipart/form-data": {"schema": ref("NewAvatar")}}}
+AVATAR_IMAGE = {"description": "the photo (JPEG, metadata stripped)",
+                "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}
 
 # The operational endpoints outside gateway/routes, documented here by (method, path).
 OPERATIONAL: dict[tuple[str, str], dict] = {

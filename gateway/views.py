@@ -4,6 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from media.avatars import avatar_path
+
 
 def rfc3339(ms: int | None) -> str | None:
     if ms is None:
@@ -21,7 +23,7 @@ def user_view(user: dict[str, Any]) -> dict[str, Any]:
         "followers_count": user.get("followers_count", 0),
         "following_count": user.get("following_count", 0),
         "posts_count": user.get("posts_count", 0),
-        "avatar_url": None,
+        "avatar_url": avatar_path(user.get("avatar")),
         "created_at": rfc3339(user.get("created_at")),
     }
     if "relationship" in user:
@@ -32,7 +34,8 @@ def user_view(user: dict[str, Any]) -> dict[str, Any]:
 
 def user_summary(user: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(user["id"]), "username": user["username"],
-            "display_name": user.get("display_name") or user["username"], "avatar_url": None}
+            "display_name": user.get("display_name") or user["username"],
+            "avatar_url": avatar_path(user.get("avatar"))}
 
 
 VARIANT_ORDER = ("thumb", "small", "medium", "original")

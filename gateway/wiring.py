@@ -21,6 +21,7 @@ from stores.quotas import PostQuotas
 from stores.ratelimit import AttemptLimit
 from stores.trending_cache import TrendingCache
 from usecases.accounts import Accounts
+from usecases.avatars import Avatars
 from usecases.engagement import Engagement
 from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator
@@ -30,7 +31,7 @@ from usecases.search_reads import SearchReads
 from usecases.social import Social
 
 from .event_views import StoreEventViews
-from .keys import (ACCOUNTS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
+from .keys import (ACCOUNTS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
                    REDIS, RENDERER, S3, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL)
 
 
@@ -53,6 +54,8 @@ def build(app: web.Application) -> None:
     app[POSTS] = Posts(driver, ids, PostQuotas(redis, settings.posts_per_day, settings.posts_per_month),
                        app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3], settings.s3_bucket, feed,
                        search, bodies)
+    app[AVATARS] = Avatars(driver, ids, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
+                           settings.s3_bucket, bodies)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)
     hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked)
     # Live events are rendered per reader at delivery, from the same stores the API reads.

@@ -83,7 +83,7 @@ async def likers_page(driver: AsyncDriver, post_id: int, before: int | None, lim
     return [dict(r["user"], _edge_id=r["edge_id"]) for r in records]
 
 
-COMMENT_FIELDS = "c { .id, .post_id, .text, .created_at, author: w { .id, .username, .display_name } }"
+COMMENT_FIELDS = "c { .id, .post_id, .text, .created_at, author: w { .id, .username, .display_name, avatar: w.avatar_keys[0] } }"
 
 
 async def add_comment(driver: AsyncDriver, viewer_id: int, post_id: int, *, comment_id: int, text: str,

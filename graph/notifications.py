@@ -12,7 +12,7 @@ from neo4j import AsyncDriver
 from neo4j.exceptions import ConstraintError
 
 NOTIFICATION_FIELDS = """n { .id, .type, .post_id, .comment_id, .created_at,
-    actor: a { .id, .username, .display_name },
+    actor: a { .id, .username, .display_name, avatar: a.avatar_keys[0] },
     read: n.id <= coalesce(r.notifications_read_up_to, -1) }"""
 
 

@@ -15,7 +15,7 @@ from core.errors import Forbidden, NotFound
 # `p` (the post), `u` (its author) and `v` (the viewer) must be bound.
 POST_FIELDS = """p {
     .id, .caption, .hashtags, .created_at,
-    author: u { .id, .username, .display_name },
+    author: u { .id, .username, .display_name, avatar: u.avatar_keys[0] },
     like_count: COUNT { (p)<-[:LIKED]-() },
     comment_count: COUNT { (p)<-[:ON]-(:Comment) },
     liked_by_me: EXISTS { (v)-[:LIKED]->(p) },
@@ -134,7 +134,7 @@ async def affinities(driver: AsyncDriver, viewer_id: int, author_ids: list[int])
 # A post as every viewer sees it (no viewer-specific fields): what the feed's hydration caches.
 POST_BODY_FIELDS = """p {
     .id, .caption, .hashtags, .created_at,
-    author: u { .id, .username, .display_name, .private },
+    author: u { .id, .username, .display_name, .private, avatar: u.avatar_keys[0] },
     like_count: COUNT { (p)<-[:LIKED]-() },
     comment_count: COUNT { (p)<-[:ON]-(:Comment) },
     media: [(p)-[:HAS_MEDIA]->(m:Media) | m { .id, .position, .width, .height, .content_type, .alt, .keys }]

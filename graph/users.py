@@ -15,6 +15,7 @@ from core.errors import Conflict
 # The public projection of a user; `u` must be bound in the query that embeds it.
 USER_FIELDS = """u {
     .id, .username, .display_name, .bio, .private, .created_at,
+    avatar: u.avatar_keys[0],
     followers_count: COUNT { (u)<-[:FOLLOWS]-() },
     following_count: COUNT { (u)-[:FOLLOWS]->() },
     posts_count: COUNT { (u)-[:POSTED]->() }
@@ -76,3 +77,15 @@ def with_relationship(record) -> dict[str, Any]:
     if record["relationship"] is not None:
         user["relationship"] = record["relationship"]
     return user
+
+
+async def set_avatar(driver: AsyncDriver, user_id: int, keys: list[str] | None) -> tuple[dict[str, Any], list[str]] | None:
+    """Replace (or with None, remove) the account's avatar keys: the profile after, and the keys
+    it had before, whose objects the caller deletes. The node is write-locked before it is read,
+    so of two concurrent changes each gets the other's keys back and none is left behind."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (u:User {{id: $id}}) SET u._lock = true REMOVE u._lock
+            WITH u, coalesce(u.avatar_keys, []) AS old
+            SET u.avatar_keys = $keys
+            RETURN {USER_FIELDS} AS user, old""", id=user_id, keys=keys)
+    return (records[0]["user"], list(records[0]["old"])) if records else None

@@ -28,18 +28,23 @@ export function userRow(user, ...actions) {
 }
 
 // One media item. Photos get the variant that fits through srcset; `alt` is the author's text.
-// Video posts (media with type "video": a url, a poster and a processing state) render as a
-// <video> with controls and its poster; until processed, the poster with a note.
+// Videos (type "video": `urls` are its poster's JPEG variants, `renditions` the MP4s, both empty
+// while it is being transcoded) play in a <video> with controls and the poster.
 export function mediaItem(m, { eager = false } = {}) {
   if (m.type === 'video') {
-    if (m.processing || !m.url) {
+    const poster = (m.urls && (m.urls.medium || m.urls.small)) || null;
+    const renditions = m.renditions || [];
+    const pick = (name) => renditions.find((r) => r.name === name);
+    // The low rendition on narrow screens, else the high one.
+    const chosen = (window.innerWidth < 700 && pick('low')) || pick('high') || renditions[0];
+    if (!chosen) {
       return h('figure', { class: 'slide' },
-        m.urls && m.urls.poster ? h('img', { src: m.urls.poster, alt: m.alt || '' }) : null,
+        poster ? h('img', { src: poster, alt: m.alt || '' }) : null,
         h('figcaption', { class: 'processing' }, 'Video processing…'));
     }
-    const poster = m.poster || (m.urls && (m.urls.poster || m.urls.medium)) || null;
     return h('figure', { class: 'slide' },
-      h('video', { controls: true, preload: 'none', poster, src: m.url, 'aria-label': m.alt || 'Video', playsInline: true }));
+      h('video', { controls: true, preload: 'metadata', poster, src: chosen.url, 'aria-label': m.alt || 'Video', playsInline: true,
+        width: chosen.width, height: chosen.height }));
   }
   const urls = m.urls || {};
   const srcset = [urls.small && `${urls.small} 320w`, urls.medium && `${urls.medium} 1080w`].filter(Boolean).join(', ');
@@ -130,7 +135,7 @@ export function postCard(post, { full = false, onLikers = null } = {}) {
 export function grid(posts) {
   return posts.map((p) => {
     const first = p.media[0] || {};
-    const thumb = first.type === 'video' ? (first.urls && (first.urls.thumb || first.urls.poster)) : first.urls && first.urls.thumb;
+    const thumb = first.urls && first.urls.thumb;     // a video's thumb is its poster's
     return h('a', { class: 'tile', href: `#/p/${q(p.id)}`, dataset: { postId: p.id } },
       thumb ? h('img', { src: thumb, alt: first.alt || `Post by ${p.author.username}`, loading: 'lazy', width: 150, height: 150 }) : null,
       p.media.length > 1 ? h('span', { class: 'multi', 'aria-label': `${p.media.length} photos` }, '❐') : null);
