@@ -24,6 +24,7 @@ from usecases.hydration import Hydrator
 from usecases.posts import Posts
 from usecases.search_reads import SearchReads
 from usecases.social import Social
+from usecases.video_posts import VideoPosts
 
 from .media_urls import MediaUrls
 from .sessions import SessionStore
@@ -51,6 +52,7 @@ ACCOUNTS = web.AppKey("accounts", Accounts)
 AVATARS = web.AppKey("avatars", Avatars)
 SOCIAL = web.AppKey("social", Social)
 POSTS = web.AppKey("posts", Posts)
+VIDEOS = web.AppKey("videos", VideoPosts)
 ENGAGEMENT = web.AppKey("engagement", Engagement)
 HYDRATOR = web.AppKey("hydrator", Hydrator)
 HOME_FEED = web.AppKey("home_feed", HomeFeed)

@@ -44,7 +44,7 @@ from search.worker import IndexWorker
 from .media_urls import MediaUrls
 from .metrics import watch_indexer
 from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, MEDIA_URLS, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH,
-                   SEARCH_EFFECTS, SESSIONS, SETTINGS, SHARDS)
+                   SEARCH_EFFECTS, SESSIONS, SETTINGS, SHARDS, VIDEOS)
 from .sessions import SessionStore
 from .wiring import usecases_ctx
 
@@ -196,5 +196,18 @@ async def ray_ctx(app: web.Application) -> AsyncIterator[None]:
     # process); `raygram serve` disconnects when the process exits.
 
 
+async def video_sweeps_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Video posts left processing by a gateway that died are finished by this one (at start-up,
+    then every ``video_sweep_s``); on shutdown this process's own are handed over."""
+    videos = app[VIDEOS]
+    task = asyncio.create_task(videos.run_sweeps())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await videos.close()
+
+
 # The use cases last: they are built from every connection above.
-CONTEXTS = (redis_ctx, neo4j_ctx, search_ctx, s3_ctx, media_pool_ctx, ray_ctx, orphan_sweeper_ctx, usecases_ctx)
+CONTEXTS = (redis_ctx, neo4j_ctx, search_ctx, s3_ctx, media_pool_ctx, ray_ctx, orphan_sweeper_ctx, usecases_ctx,
+            video_sweeps_ctx)

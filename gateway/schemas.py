@@ -247,7 +247,8 @@ COMPONENTS: dict[str, Schema] = {
     "NewPost": {"type": "object", "required": ["media"],
                 "propertyNames": {"pattern": "^[^\\x00-\\x08\\x0a-\\x1f\\x7f]*$"}, "properties": {
         "media": {"anyOf": [_FILE, {"type": "array", "items": _FILE, "minItems": 1, "maxItems": 10}],
-                  "description": "1-10 parts: JPEG, PNG or GIF, each at most 10 MB"},
+                  "description": "1-10 parts: JPEG, PNG or GIF (each at most 10 MB), MP4, MOV or WebM (each at "
+                                 "most 100 MB and 3 minutes)"},
         "caption": _form_text(CAPTION),
         "alt": {"anyOf": [_form_text(ALT), {"type": "array", "items": _form_text(ALT), "maxItems": 10}],
                 "description": "alt texts, one per media part in order"},

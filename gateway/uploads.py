@@ -11,6 +11,7 @@ from aiohttp.http_exceptions import BadHttpMessage
 from core import validation
 from core.config import Settings
 from core.errors import BadRequest, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from media.detect import SNIFF_BYTES, sniff_video
 
 CHUNK = 256 * 1024
 # Room for the caption, alt texts and multipart framing on top of the media themselves.
@@ -34,7 +35,9 @@ def max_parts(settings: Settings) -> int:
 
 
 def max_body_bytes(settings: Settings) -> int:
-    return settings.media_max_parts * settings.media_max_bytes + FORM_OVERHEAD
+    """A post's media together: ten photos at their limit, or one video at its own (with the
+    defaults both are 100 MB, so one bound serves photo and video posts alike)."""
+    return max(settings.media_max_parts * settings.media_max_bytes, settings.video_max_bytes) + FORM_OVERHEAD
 
 
 class _Budget:
@@ -58,8 +61,9 @@ class _Budget:
 
 
 def _too_large(settings: Settings) -> str:
-    return (f"A post may carry at most {settings.media_max_parts} files of "
-            f"{settings.media_max_bytes // (1024 * 1024)} MB.")
+    return (f"A post may carry at most {settings.media_max_parts} photos of "
+            f"{settings.media_max_bytes // (1024 * 1024)} MB, or "
+            f"{(max_body_bytes(settings) - FORM_OVERHEAD) // (1024 * 1024)} MB of media in all.")
 
 
 async def _read_text(part: BodyPartReader, field_name: str, budget: _Budget) -> str:
@@ -75,13 +79,21 @@ async def _read_text(part: BodyPartReader, field_name: str, budget: _Budget) -> 
         raise BadRequest(f"{field_name} is not valid UTF-8.") from None
 
 
-async def _save_media(part: BodyPartReader, path: str, limit: int, budget: _Budget) -> int:
+async def _save_media(part: BodyPartReader, path: str, settings: Settings, budget: _Budget) -> int:
+    """A media part to disk. Its limit is a photo's until its first bytes show a video container
+    (the part's name and declared type prove nothing); the probe confirms what it really is."""
     size = 0
+    head = b""
+    limit, what = settings.media_max_bytes, "photo"
     with open(path, "wb") as out:
         while chunk := await part.read_chunk(CHUNK):
+            if len(head) < SNIFF_BYTES:
+                head += chunk[:SNIFF_BYTES - len(head)]
+                if len(head) >= SNIFF_BYTES and sniff_video(head) is not None:
+                    limit, what = settings.video_max_bytes, "video"
             size += len(chunk)
             if size > limit:
-                raise PayloadTooLarge(f"Each photo may be at most {limit // (1024 * 1024)} MB.",
+                raise PayloadTooLarge(f"Each {what} may be at most {limit // (1024 * 1024)} MB.",
                                       code="media_too_large")
             budget.take(len(chunk))
             out.write(chunk)
@@ -113,7 +125,7 @@ async def receive(request: web.Request, settings: Settings, workdir: str) -> Upl
                     raise ValidationFailed(f"A post has at most {settings.media_max_parts} photos.",
                                            code="too_many_media")
                 path = os.path.join(workdir, f"upload-{len(upload.media_paths)}")
-                if await _save_media(part, path, settings.media_max_bytes, budget) == 0:
+                if await _save_media(part, path, settings, budget) == 0:
                     raise ValidationFailed("A media part is empty.", code="empty_media")
                 upload.media_paths.append(path)
             elif part.name == "caption":

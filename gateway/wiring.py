@@ -26,13 +26,14 @@ from usecases.engagement import Engagement
 from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator
 from usecases.notify import Notifier
-from usecases.posts import Posts
+from usecases.posts import Posts, announce
 from usecases.search_reads import SearchReads
 from usecases.social import Social
+from usecases.video_posts import VideoPosts
 
 from .event_views import StoreEventViews
 from .keys import (ACCOUNTS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
-                   REDIS, RENDERER, S3, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL)
+                   REDIS, RENDERER, S3, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
 
 
 async def usecases_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -51,9 +52,11 @@ def build(app: web.Application) -> None:
                            "Too many sign-ups from your address; try again later.")
     app[SOCIAL] = social
     app[ACCOUNTS] = Accounts(driver, ids, search, social, bodies, signups, LoginLimits(redis, settings))
-    app[POSTS] = Posts(driver, ids, PostQuotas(redis, settings.posts_per_day, settings.posts_per_month),
-                       app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3], settings.s3_bucket, feed,
-                       search, bodies)
+    quotas = PostQuotas(redis, settings.posts_per_day, settings.posts_per_month)
+    videos = app[VIDEOS] = VideoPosts(driver, redis, app[S3], settings, quotas, bodies,
+                                      lambda post: announce(feed, search, post))
+    app[POSTS] = Posts(driver, ids, quotas, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
+                       settings.s3_bucket, feed, search, bodies, videos=videos)
     app[AVATARS] = Avatars(driver, ids, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
                            settings.s3_bucket, bodies)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)

@@ -13,10 +13,10 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from core.errors import Forbidden, NotFound
 
-from .posts import VISIBLE
+from .posts import READY_OR_OWN, VISIBLE
 
 _VISIBLE_POST = f"""MATCH (v:User {{id: $viewer}}) SET v._lock = true REMOVE v._lock
-    WITH v MATCH (u:User)-[:POSTED]->(p:Post {{id: $post}}) WHERE {VISIBLE}"""
+    WITH v MATCH (u:User)-[:POSTED]->(p:Post {{id: $post}}) WHERE {VISIBLE} AND {READY_OR_OWN}"""
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ async def unlike(driver: AsyncDriver, viewer_id: int, post_id: int) -> LikeChang
 async def ensure_visible(driver: AsyncDriver, viewer_id: int, post_id: int) -> int:
     """The post's author id, or NotFound if the viewer may not see the post."""
     records, _, _ = await driver.execute_query(
-        f"""MATCH (v:User {{id: $viewer}}) MATCH (u:User)-[:POSTED]->(p:Post {{id: $post}}) WHERE {VISIBLE}
+        f"""MATCH (v:User {{id: $viewer}}) MATCH (u:User)-[:POSTED]->(p:Post {{id: $post}}) WHERE {VISIBLE} AND {READY_OR_OWN}
             RETURN u.id AS author""", viewer=viewer_id, post=post_id)
     if not records:
         raise NotFound("No such post.", code="post_not_found")
@@ -90,7 +90,7 @@ async def add_comment(driver: AsyncDriver, viewer_id: int, post_id: int, *, comm
                       now_ms: int) -> tuple[dict[str, Any], int]:
     """The new comment and the post's author id."""
     records, _, _ = await driver.execute_query(
-        f"""MATCH (v:User {{id: $viewer}}) MATCH (u:User)-[:POSTED]->(p:Post {{id: $post}}) WHERE {VISIBLE}
+        f"""MATCH (v:User {{id: $viewer}}) MATCH (u:User)-[:POSTED]->(p:Post {{id: $post}}) WHERE {VISIBLE} AND {READY_OR_OWN}
             CREATE (v)-[:WROTE]->(c:Comment {{id: $id, post_id: p.id, author_id: v.id, text: $text,
                                                created_at: $now}})-[:ON]->(p)
             WITH c, v AS w, u
@@ -115,7 +115,7 @@ async def delete_comment(driver: AsyncDriver, viewer_id: int, post_id: int, comm
     """The comment's author or the post's author may delete it."""
     async def work(tx: AsyncManagedTransaction) -> None:
         result = await tx.run(
-            f"""MATCH (v:User {{id: $viewer}}) MATCH (u:User)-[:POSTED]->(p:Post {{id: $post}}) WHERE {VISIBLE}
+            f"""MATCH (v:User {{id: $viewer}}) MATCH (u:User)-[:POSTED]->(p:Post {{id: $post}}) WHERE {VISIBLE} AND {READY_OR_OWN}
                 MATCH (c:Comment {{id: $comment}})-[:ON]->(p)
                 RETURN c.author_id = v.id OR u.id = v.id AS allowed""",
             viewer=viewer_id, post=post_id, comment=comment_id)

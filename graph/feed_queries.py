@@ -7,6 +7,8 @@ from typing import AsyncIterator
 from neo4j import AsyncDriver
 
 Entry = tuple[int, int]   # (post_id, author_id)
+# Only published posts reach feeds (a video post still processing is its author's alone).
+READY = "(p.state IS NULL OR p.state = 'ready')"
 _NO_CURSOR = 2**63 - 1
 
 
@@ -38,7 +40,7 @@ async def follower_count(driver: AsyncDriver, user_id: int) -> int:
 
 async def recent_posts(driver: AsyncDriver, author_id: int, limit: int) -> list[Entry]:
     records, _, _ = await driver.execute_query(
-        """MATCH (p:Post) WHERE p.author_id = $author
+        f"""MATCH (p:Post) WHERE p.author_id = $author AND {READY}
            RETURN p.id AS id ORDER BY p.author_id DESC, p.id DESC LIMIT $n""", author=author_id, n=limit)
     return [(r["id"], author_id) for r in records]
 
@@ -56,7 +58,7 @@ async def rebuild_timeline(driver: AsyncDriver, user_id: int, celebrity_threshol
                RETURN v.id AS author
            }
            CALL (author) {
-               MATCH (p:Post) WHERE p.author_id = author
+               MATCH (p:Post) WHERE p.author_id = author AND (p.state IS NULL OR p.state = 'ready')
                RETURN p.id AS post ORDER BY p.author_id DESC, p.id DESC LIMIT $per_author
            }
            RETURN post, author ORDER BY post DESC LIMIT $limit""",
@@ -76,9 +78,11 @@ async def pull_page(driver: AsyncDriver, user_id: int, before: int | None, limit
     records, _, _ = await driver.execute_query(
         """MATCH (v:User {id: $uid})
            CALL (v) {
-               MATCH (v)-[:FOLLOWS]->(a:User)-[:POSTED]->(p:Post) WHERE p.id < $before RETURN p, a
+               MATCH (v)-[:FOLLOWS]->(a:User)-[:POSTED]->(p:Post)
+               WHERE p.id < $before AND (p.state IS NULL OR p.state = 'ready') RETURN p, a
                UNION
-               MATCH (v)-[:POSTED]->(p:Post) WHERE p.id < $before RETURN p, v AS a
+               MATCH (v)-[:POSTED]->(p:Post) WHERE p.id < $before AND (p.state IS NULL OR p.state = 'ready')
+               RETURN p, v AS a
            }
            RETURN p.id AS id, a.id AS author ORDER BY id DESC LIMIT $n""",
         uid=user_id, before=before if before is not None else _NO_CURSOR, n=limit)

@@ -3,6 +3,9 @@
 A post and all its media nodes are created in one transaction, after every object is in S3: a
 post that exists always has its bytes. Like and comment counts are degrees, like follower counts.
 Visibility lives here too, in the queries, so no caller can forget it.
+
+A post with a video is created ``state: "processing"`` (its transcodes run as Ray tasks) and is
+seen by its author alone until ``mark_ready``; posts without the property (photo posts) are ready.
 """
 from __future__ import annotations
 
@@ -12,18 +15,27 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from core.errors import Forbidden, NotFound
 
+# A media item's properties as every reader gets them (a video's source key stays in the graph).
+MEDIA_FIELDS = """m { .id, .position, .width, .height, .content_type, .alt, .keys, .type, .duration_s,
+                      .rendition_names, .rendition_keys, .rendition_widths, .rendition_heights }"""
+
 # `p` (the post), `u` (its author) and `v` (the viewer) must be bound.
 POST_FIELDS = """p {
-    .id, .caption, .hashtags, .created_at,
+    .id, .caption, .hashtags, .created_at, .state, .failure_code, .failure_message,
     author: u { .id, .username, .display_name, avatar: u.avatar_keys[0] },
     like_count: COUNT { (p)<-[:LIKED]-() },
     comment_count: COUNT { (p)<-[:ON]-(:Comment) },
     liked_by_me: EXISTS { (v)-[:LIKED]->(p) },
-    media: [(p)-[:HAS_MEDIA]->(m:Media) | m { .id, .position, .width, .height, .content_type, .alt, .keys }]
+    media: [(p)-[:HAS_MEDIA]->(m:Media) | """ + MEDIA_FIELDS + """]
 }"""
 
 # May viewer `v` see author `u`'s posts? Public, themself, or an approved follower.
 VISIBLE = "(NOT u.private OR u = v OR EXISTS { (v)-[:FOLLOWS]->(u) })"
+# Is post `p` published (not a video still processing, or failed)? Feeds, search and every
+# reader but the author see only these.
+READY = "(p.state IS NULL OR p.state = 'ready')"
+# ... or is the viewer `v` its author `u`, who sees their post in every state.
+READY_OR_OWN = f"({READY} OR u = v)"
 
 
 def _clean(record_post: dict[str, Any]) -> dict[str, Any]:
@@ -33,19 +45,21 @@ def _clean(record_post: dict[str, Any]) -> dict[str, Any]:
 
 
 async def create_post(driver: AsyncDriver, *, author_id: int, post_id: int, caption: str, hashtags: list[str],
-                      media: list[dict[str, Any]], now_ms: int) -> dict[str, Any]:
+                      media: list[dict[str, Any]], now_ms: int, state: str | None = None) -> dict[str, Any]:
+    """``media``: each item's properties (id, position, width, height, content_type, alt, keys; a
+    video's also type, source_key, duration_s). ``state``: "processing" for a post with a video."""
     records, _, _ = await driver.execute_query(
         f"""MATCH (u:User {{id: $author}})
             CREATE (u)-[:POSTED]->(p:Post {{id: $id, author_id: $author, caption: $caption, hashtags: $hashtags,
-                                            created_at: $now}})
+                                            created_at: $now, state: $state}})
             WITH u, p
             UNWIND $media AS m
-            CREATE (p)-[:HAS_MEDIA]->(:Media {{id: m.id, position: m.position, width: m.width, height: m.height,
-                                               content_type: m.content_type, alt: m.alt, keys: m.keys}})
+            CREATE (p)-[:HAS_MEDIA]->(item:Media)
+            SET item = m
             WITH DISTINCT u, p
             WITH u, p, u AS v
             RETURN {POST_FIELDS} AS post""",
-        author=author_id, id=post_id, caption=caption, hashtags=hashtags, media=media, now=now_ms)
+        author=author_id, id=post_id, caption=caption, hashtags=hashtags, media=media, now=now_ms, state=state)
     if not records:
         raise NotFound("This account no longer exists.", code="user_not_found")
     return _clean(records[0]["post"])
@@ -55,7 +69,7 @@ async def get_visible(driver: AsyncDriver, post_id: int, viewer_id: int) -> dict
     """The post if it exists and the viewer may see it; otherwise None (callers answer 404)."""
     records, _, _ = await driver.execute_query(
         f"""MATCH (u:User)-[:POSTED]->(p:Post {{id: $id}}), (v:User {{id: $viewer}})
-            WHERE {VISIBLE}
+            WHERE {VISIBLE} AND {READY_OR_OWN}
             RETURN {POST_FIELDS} AS post""", id=post_id, viewer=viewer_id)
     return _clean(records[0]["post"]) if records else None
 
@@ -65,6 +79,7 @@ async def list_by_author(driver: AsyncDriver, author_id: int, viewer_id: int, be
     """The author's posts newest first (``limit`` + 1 to tell whether more exist)."""
     records, _, _ = await driver.execute_query(
         f"""MATCH (p:Post) WHERE p.author_id = $author AND p.id < $before
+                                AND ({READY} OR p.author_id = $viewer)
             WITH p ORDER BY p.author_id DESC, p.id DESC LIMIT $limit
             MATCH (u:User {{id: $author}}), (v:User {{id: $viewer}})
             RETURN {POST_FIELDS} AS post ORDER BY post.id DESC""",
@@ -97,7 +112,10 @@ async def delete_post(driver: AsyncDriver, post_id: int, actor_id: int) -> list[
         result = await tx.run(
             f"""MATCH (u:User)-[:POSTED]->(p:Post {{id: $id}}), (v:User {{id: $actor}})
                 WHERE {VISIBLE}
-                RETURN u.id AS author, [(p)-[:HAS_MEDIA]->(m:Media) | m.keys] AS keys""", id=post_id, actor=actor_id)
+                RETURN u.id AS author,
+                       [(p)-[:HAS_MEDIA]->(m:Media) | m.keys + coalesce(m.rendition_keys, [])
+                        + CASE WHEN m.source_key IS NULL THEN [] ELSE [m.source_key] END] AS keys""",
+            id=post_id, actor=actor_id)
         record = await result.single()
         if record is None:
             raise NotFound("No such post.", code="post_not_found")
@@ -133,18 +151,18 @@ async def affinities(driver: AsyncDriver, viewer_id: int, author_ids: list[int])
 
 # A post as every viewer sees it (no viewer-specific fields): what the feed's hydration caches.
 POST_BODY_FIELDS = """p {
-    .id, .caption, .hashtags, .created_at,
+    .id, .caption, .hashtags, .created_at, .state,
     author: u { .id, .username, .display_name, .private, avatar: u.avatar_keys[0] },
     like_count: COUNT { (p)<-[:LIKED]-() },
     comment_count: COUNT { (p)<-[:ON]-(:Comment) },
-    media: [(p)-[:HAS_MEDIA]->(m:Media) | m { .id, .position, .width, .height, .content_type, .alt, .keys }]
+    media: [(p)-[:HAS_MEDIA]->(m:Media) | """ + MEDIA_FIELDS + """]
 }"""
 
 
 async def get_bodies(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dict[str, Any]]:
     records, _, _ = await driver.execute_query(
         f"""UNWIND $ids AS pid
-            MATCH (u:User)-[:POSTED]->(p:Post {{id: pid}})
+            MATCH (u:User)-[:POSTED]->(p:Post {{id: pid}}) WHERE {READY}
             RETURN {POST_BODY_FIELDS} AS post""", ids=post_ids)
     return {r["post"]["id"]: _clean(r["post"]) for r in records}
 
@@ -156,3 +174,57 @@ async def hidden_among(driver: AsyncDriver, viewer_id: int, author_ids: list[int
            MATCH (a:User {id: aid}) WHERE a.private AND NOT EXISTS { (v)-[:FOLLOWS]->(a) }
            RETURN collect(a.id) AS ids""", viewer=viewer_id, authors=author_ids)
     return set(records[0]["ids"]) if records else set()
+
+
+# --- video posts: processing -> ready | failed ------------------------------------------------
+async def processing_videos(driver: AsyncDriver, post_id: int) -> list[dict[str, Any]]:
+    """The videos of a post still processing (none once it is ready, failed or deleted)."""
+    records, _, _ = await driver.execute_query(
+        """MATCH (p:Post {id: $id})-[:HAS_MEDIA]->(m:Media)
+           WHERE p.state = 'processing' AND m.type = 'video'
+           RETURN m.id AS id, m.source_key AS source_key ORDER BY m.position""", id=post_id)
+    return [dict(r) for r in records]
+
+
+async def processing_post_ids(driver: AsyncDriver, created_before_ms: int, limit: int = 100) -> list[int]:
+    """Posts processing since before a moment (an index seek on the few posts with a state)."""
+    records, _, _ = await driver.execute_query(
+        """MATCH (p:Post) WHERE p.state = 'processing' AND p.created_at < $before
+           RETURN p.id AS id ORDER BY p.id LIMIT $limit""", before=created_before_ms, limit=limit)
+    return [r["id"] for r in records]
+
+
+async def mark_ready(driver: AsyncDriver, post_id: int, videos: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """Record the transcoded videos and make the post ready, in one transaction; the post (as its
+    author sees it), or None when it was not processing any more (deleted, or another gateway
+    finished it first: only one caller gets the post, so fan-out happens once)."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (u:User)-[:POSTED]->(p:Post {{id: $id}}) WHERE p.state = 'processing'
+            SET p.state = 'ready'
+            WITH u, p
+            UNWIND $videos AS r
+            MATCH (p)-[:HAS_MEDIA]->(m:Media {{id: r.media_id}})
+            SET m.keys = r.poster_keys, m.rendition_keys = r.rendition_keys, m.rendition_names = r.rendition_names,
+                m.rendition_widths = r.rendition_widths, m.rendition_heights = r.rendition_heights,
+                m.width = r.width, m.height = r.height, m.duration_s = r.duration_s, m.content_type = 'video/mp4',
+                m.source_key = null
+            WITH DISTINCT u, p
+            WITH u, p, u AS v
+            RETURN {POST_FIELDS} AS post""", id=post_id, videos=videos)
+    return _clean(records[0]["post"]) if records else None
+
+
+async def mark_failed(driver: AsyncDriver, post_id: int, code: str, message: str) -> dict[str, Any] | None:
+    """The post failed (kept, with the reason, for its author to see and delete); returns its
+    author, creation time and the video objects to delete, or None when it was not processing."""
+    records, _, _ = await driver.execute_query(
+        """MATCH (p:Post {id: $id}) WHERE p.state = 'processing'
+           SET p.state = 'failed', p.failure_code = $code, p.failure_message = $message
+           WITH p
+           OPTIONAL MATCH (p)-[:HAS_MEDIA]->(m:Media {type: 'video'})
+           WITH p, collect(m) AS videos
+           WITH p, videos, [m IN videos WHERE m.source_key IS NOT NULL | m.source_key] AS sources
+           FOREACH (m IN videos | SET m.source_key = null)
+           RETURN p.author_id AS author_id, p.created_at AS created_at,
+                  [m IN videos | m.id] AS media_ids, sources""", id=post_id, code=code, message=message)
+    return dict(records[0]) if records else None

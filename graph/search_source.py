@@ -18,6 +18,9 @@ _POST_DOC = """{
     like_count: COUNT { (p)<-[:LIKED]-() }, comment_count: COUNT { (p)<-[:ON]-(:Comment) }
 }"""
 
+# A video post is indexed once it is ready (until then the index treats it as absent).
+_READY = "(p.state IS NULL OR p.state = 'ready')"
+
 _USER_DOC = """{
     id: u.id, username: u.username, display_name: u.display_name, private: u.private,
     created_at: u.created_at, followers_count: COUNT { (u)<-[:FOLLOWS]-() }
@@ -28,14 +31,14 @@ async def posts_by_id(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dic
     """Those of the posts that exist (the others were deleted)."""
     records, _, _ = await driver.execute_query(
         f"""UNWIND $ids AS pid
-            MATCH (u:User)-[:POSTED]->(p:Post {{id: pid}})
+            MATCH (u:User)-[:POSTED]->(p:Post {{id: pid}}) WHERE {_READY}
             RETURN {_POST_DOC} AS doc""", ids=post_ids)
     return {r["doc"]["id"]: r["doc"] for r in records}
 
 
 async def post_ids_between(driver: AsyncDriver, start_ms: int, end_ms: int) -> list[int]:
     records, _, _ = await driver.execute_query(
-        "MATCH (p:Post) WHERE p.created_at >= $start AND p.created_at < $end RETURN p.id AS id",
+        f"MATCH (p:Post) WHERE p.created_at >= $start AND p.created_at < $end AND {_READY} RETURN p.id AS id",
         start=start_ms, end=end_ms)
     return [r["id"] for r in records]
 
@@ -53,6 +56,7 @@ async def posts_after(driver: AsyncDriver, after: int, limit: int) -> list[dict[
     records, _, _ = await driver.execute_query(
         f"""MATCH (p:Post) WHERE p.id > $after
             WITH p ORDER BY p.id LIMIT $limit
+            WITH p WHERE {_READY}
             MATCH (u:User)-[:POSTED]->(p)
             RETURN {_POST_DOC} AS doc ORDER BY doc.id""", after=after, limit=limit)
     return [r["doc"] for r in records]

@@ -14,6 +14,14 @@ from core.errors import RateLimited
 from core.quota_periods import periods
 
 
+_GIVE_BACK = """
+for _, key in ipairs(KEYS) do
+    if redis.call('EXISTS', key) == 1 and tonumber(redis.call('GET', key)) > 0 then redis.call('DECR', key) end
+end
+return 0
+"""
+
+
 @dataclass(frozen=True)
 class Reservation:
     keys: tuple[str, ...]
@@ -40,6 +48,14 @@ class PostQuotas:
             raise RateLimited(f"You can post {limit} times a {which}; try again later.", code="quota_exceeded",
                               retry_after=wait)
         return Reservation(keys)
+
+    async def give_back(self, user_id: int, at_ms: int) -> None:
+        """Return the slot a post reserved at ``at_ms`` (a video that failed to transcode, long
+        after its upload was answered): only in periods whose counters still exist, so a slot of
+        a period already over is not turned into a counter of -1 that never expires."""
+        day, month = periods(at_ms)
+        keys = [redis_keys.post_quota(user_id, day.name), redis_keys.post_quota(user_id, month.name)]
+        await self.redis.eval(_GIVE_BACK, len(keys), *keys)
 
     async def release(self, reservation: Reservation) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:

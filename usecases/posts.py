@@ -8,6 +8,10 @@ removed by the orphan sweeper. After the commit: fan-out (timelines and live eve
 
 Delete: the post leaves Neo4j first (nobody is handed a URL to bytes about to vanish), then its
 cached body, timelines and the search index, then its objects leave S3.
+
+A post with a video (usecases/video_posts.py): the same order, except that each video is probed
+(not transcoded) before the commit and its source stored as it came; the post is committed
+``processing`` and announced (fan-out, search) only once every video is transcoded by a Ray task.
 """
 from __future__ import annotations
 
@@ -21,13 +25,15 @@ from neo4j import AsyncDriver
 
 from feed.engine import FeedEngine
 from core.clock import now_ms
-from core.errors import RaygramError, UnsupportedMediaType, ValidationFailed
+from core.errors import PayloadTooLarge, RaygramError, UnsupportedMediaType, ValidationFailed
 from core.ids import IdGenerator
 from graph import posts
 from media import storage
+from media.detect import SNIFF_BYTES, sniff_video
 from media.hashtags import MAX_HASHTAGS, parse_hashtags
 from media.pool import MediaPool
 from media.process import VARIANTS, ImageLimits, ImageRejected, ProcessedImage, check_header, process_image
+from media.video_plan import ProbedVideo, VideoRejected
 from search.port import OutboxSearchEffects
 from stores.post_bodies import PostBodies
 from stores.quotas import PostQuotas, Reservation
@@ -39,18 +45,35 @@ def new_workdir() -> tempfile.TemporaryDirectory:
     return tempfile.TemporaryDirectory(prefix="raygram-upload-")
 
 
-def _as_contract_error(err: ImageRejected, position: int) -> RaygramError:
+def _as_contract_error(err: ImageRejected | VideoRejected, position: int) -> RaygramError:
+    if err.status == 413:
+        return PayloadTooLarge(f"Media {position + 1}: {err.message}", code=err.code)
     cls = UnsupportedMediaType if err.status == 415 else ValidationFailed
-    return cls(f"Photo {position + 1}: {err.message}", code=err.code)
+    what = "Video" if isinstance(err, VideoRejected) else "Photo"
+    return cls(f"{what} {position + 1}: {err.message}", code=err.code)
+
+
+def _read_head(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(SNIFF_BYTES)
+
+
+async def announce(feed: FeedEngine, search: OutboxSearchEffects, post: dict[str, Any]) -> None:
+    """What a post's publication does once it is committed and ready: fan-out (timelines and live
+    events) and search. A photo post right after its commit; a video post when its transcodes end."""
+    await feed.published(post)
+    await search.post_changed(post["id"])
 
 
 class Posts:
     def __init__(self, driver: AsyncDriver, ids: IdGenerator, quotas: PostQuotas, pool: MediaPool,
                  limits: ImageLimits, s3: Any, bucket: str, feed: FeedEngine, search: OutboxSearchEffects,
-                 bodies: PostBodies) -> None:
+                 bodies: PostBodies, videos: Any = None) -> None:
         self.driver, self.ids, self.quotas = driver, ids, quotas
         self.pool, self.limits, self.s3, self.bucket = pool, limits, s3, bucket
         self.feed, self.search, self.bodies = feed, search, bodies
+        # usecases.video_posts.VideoPosts: videos are accepted only where it is wired.
+        self.videos = videos
 
     async def publish(self, author_id: int, *, caption: str, media_paths: list[str], alts: list[str],
                       workdir: str) -> dict[str, Any]:
@@ -62,10 +85,19 @@ class Posts:
         reservation = await self.quotas.reserve(author_id, now_ms())
         stored: list[str] = []
         try:
-            processed = await self._process_all(media_paths, workdir)
+            probed = await self._probe_videos(media_paths)
+            photos = [i for i in range(len(media_paths)) if i not in probed]
+            processed = dict(zip(photos, await self._process_all([media_paths[i] for i in photos], workdir, photos)))
             media, uploads = [], []
-            for position, image in enumerate(processed):
+            for position in range(len(media_paths)):
                 media_id = self.ids.next_id()
+                if position in probed:
+                    item, upload = self.videos.source_item(media_id, position, probed[position],
+                                                           media_paths[position])
+                    media.append({**item, "alt": alts[position] if position < len(alts) else ""})
+                    uploads.append(upload)
+                    continue
+                image = processed[position]
                 keys = []
                 # A media's keys in VARIANTS order: views pair them with the variant names by position.
                 for variant in sorted(image.variants, key=lambda v: VARIANTS.index(v.name)):
@@ -86,12 +118,16 @@ class Posts:
             if failures:
                 raise failures[0]
             post = await posts.create_post(self.driver, author_id=author_id, post_id=self.ids.next_id(),
-                                           caption=caption, hashtags=hashtags, media=media, now_ms=now_ms())
+                                           caption=caption, hashtags=hashtags, media=media, now_ms=now_ms(),
+                                           state="processing" if probed else None)
         except BaseException:
             await asyncio.shield(self._undo(reservation, stored))
             raise
-        await self.feed.published(post)
-        await self.search.post_changed(post["id"])
+        if probed:
+            # Announced when its videos are transcoded (or failed, with the quota given back).
+            await self.videos.started(post["id"])
+        else:
+            await announce(self.feed, self.search, post)
         return post
 
     async def delete(self, post_id: int, actor_id: int) -> None:
@@ -105,13 +141,36 @@ class Posts:
         except Exception:
             log.warning("post %s deleted but its %d objects not yet; the orphan sweeper will", post_id, len(keys))
 
-    async def _process_all(self, media_paths: list[str], workdir: str) -> list[ProcessedImage]:
+    async def _probe_videos(self, media_paths: list[str]) -> dict[int, ProbedVideo]:
+        """Each video's headers checked against the limits (in the media pool: a hostile container
+        is parsed away from the event loop, under the pool's memory and CPU limits), before any
+        photo is decoded; position -> what the probe found."""
+        heads = [await asyncio.to_thread(_read_head, path) for path in media_paths]
+        positions = [i for i, head in enumerate(heads) if sniff_video(head) is not None]
+        if positions and self.videos is None:
+            raise UnsupportedMediaType("Videos are not accepted here; upload JPEG, PNG or GIF.",
+                                       code="unsupported_media_type")
+        if positions and len(positions) > self.videos.max_per_post:
+            raise ValidationFailed(f"A post may have at most {self.videos.max_per_post} videos.",
+                                   code="too_many_videos")
+        probed = {}
+        for i in positions:
+            try:
+                probed[i] = await self.pool.run(self.videos.probe, media_paths[i], self.videos.limits)
+            except (VideoRejected, ImageRejected) as err:
+                raise _as_contract_error(err, i) from None
+        return probed
+
+    async def _process_all(self, media_paths: list[str], workdir: str,
+                           positions: list[int] | None = None) -> list[ProcessedImage]:
+        """``positions``: where each of ``media_paths`` is in the post (for error messages)."""
+        positions = positions if positions is not None else list(range(len(media_paths)))
         # Every header first: a bad 10th file fails the post before any pixel is decoded.
         for i, path in enumerate(media_paths):
             try:
                 await self.pool.run(check_header, path, self.limits)
             except ImageRejected as err:
-                raise _as_contract_error(err, i) from None
+                raise _as_contract_error(err, positions[i]) from None
         outs = []
         for i in range(len(media_paths)):
             out = os.path.join(workdir, f"out-{i}")
@@ -121,7 +180,7 @@ class Posts:
                                          for path, out in zip(media_paths, outs)), return_exceptions=True)
         for i, result in enumerate(results):
             if isinstance(result, ImageRejected):
-                raise _as_contract_error(result, i)
+                raise _as_contract_error(result, positions[i])
             if isinstance(result, BaseException):
                 raise result
         return list(results)

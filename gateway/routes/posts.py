@@ -26,15 +26,18 @@ def post_id_param(request: web.Request) -> int:
 
 
 @describe(requestBody=schemas.MULTIPART_POST,
-          responses=schemas.responses({201: "Post"}, 400, 413, 415, 422, 429))
+          responses=schemas.responses({201: "Post", 202: "Post"}, 400, 413, 415, 422, 429))
 async def create_post(request: web.Request) -> web.Response:
-    """Upload a post: 1-10 photos (JPEG, PNG or GIF, 10 MB each), a caption, alt texts."""
+    """Upload a post: 1-10 photos (JPEG, PNG or GIF, 10 MB each) or videos (MP4, MOV or WebM, 100 MB
+    each, at most 3 minutes), a caption, alt texts. 201 with the post; 202 with the post in state
+    "processing" when it has a video (it is published once transcoded)."""
     author = await current_user_id(request)   # before reading a single byte of the body
     with new_workdir() as workdir:
         upload = await receive(request, request.app[SETTINGS], workdir)
         post = await request.app[POSTS].publish(author, caption=upload.caption, media_paths=upload.media_paths,
                                                 alts=upload.alts, workdir=workdir)
-    return web.json_response(await request.app[MEDIA_URLS].render_one(post), status=201)
+    status = 202 if post.get("state") == "processing" else 201
+    return web.json_response(await request.app[MEDIA_URLS].render_one(post), status=status)
 
 
 @describe(responses=schemas.responses({200: "Post"}, 404))

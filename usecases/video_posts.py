@@ -1,0 +1,195 @@
+"""Video posts from "processing" to "ready" (or "failed"): the transcodes, and who drives them.
+
+Publishing (usecases/posts.py) stores each video's source in S3 as it came
+(``media/<id>/source.<ext>``) and commits the post ``processing``; nobody but its author sees it.
+Then one gateway drives it: it holds a lease on the post in Redis (refreshed while it works),
+submits one Ray task per video (media/transcode_task.py: resources declared, retried by Ray when
+its worker dies) and awaits them. When every video is done, one Neo4j transaction records the
+renditions and poster and makes the post ready, and the post is announced exactly as a photo post
+is (``usecases.posts.announce``: fan-out with live events, search). A video the task could not
+use fails the post, with the reason on it, and gives its quota slot back.
+
+Durability: the post's state in Neo4j is the pending record. If the driving gateway dies, its
+lease lapses and any gateway's sweep (at start-up, then every ``video_sweep_s``) takes the post
+over and submits its tasks again; they are idempotent on their output keys, and only one
+``mark_ready`` can move a post out of "processing", so a post is announced once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any, Awaitable, Callable
+
+import ray.exceptions
+from neo4j import AsyncDriver
+from redis.asyncio import Redis
+
+from core import redis_keys
+from core.clock import now_ms
+from core.config import Settings
+from graph import posts
+from media import storage, transcode_task
+from media.detect import MOV, MP4, WEBM
+from media.process import ImageLimits
+from media.video import probe
+from media.video_plan import HIGH, LOW, ProbedVideo, VideoLimits
+from stores.post_bodies import PostBodies
+from stores.quotas import PostQuotas
+
+log = logging.getLogger(__name__)
+
+_EXT = {MP4: "mp4", MOV: "mov", WEBM: "webm"}
+# Ray's word that a task failed for good: its exception after every retry, or its worker lost
+# more often than the retries allow. Anything else (this driver cut off from the cluster) leaves
+# the post processing for a sweep to retry.
+_TASK_FAILED = (ray.exceptions.RayTaskError, ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
+                ray.exceptions.OutOfMemoryError, ray.exceptions.TaskUnschedulableError)
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_REFRESH = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+Submit = Callable[..., Any]
+
+
+class VideoPosts:
+    def __init__(self, driver: AsyncDriver, redis: Redis, s3: Any, settings: Settings, quotas: PostQuotas,
+                 bodies: PostBodies, announce: Callable[[dict[str, Any]], Awaitable[None]],
+                 submit: Submit = transcode_task.submit) -> None:
+        self.driver, self.redis, self.s3, self.settings = driver, redis, s3, settings
+        self.bucket = settings.s3_bucket
+        self.quotas, self.bodies, self.announce, self.submit = quotas, bodies, announce, submit
+        self.limits = VideoLimits.from_settings(settings)
+        self.image_limits = ImageLimits.from_settings(settings)
+        self.max_per_post = settings.video_max_per_post
+        self.probe = probe                      # run by Posts in the media pool
+        self._driving: dict[int, asyncio.Task] = {}
+
+    # --- publishing -----------------------------------------------------------------------------
+    def source_item(self, media_id: int, position: int, probed: ProbedVideo,
+                    path: str) -> tuple[dict[str, Any], tuple[str, str, str]]:
+        """The Media node of a video not transcoded yet, and its source's upload (key, path, type)."""
+        key = transcode_task.source_key(media_id, _EXT[probed.content_type])
+        width, height = probed.upright
+        item = {"id": media_id, "position": position, "type": "video", "width": width, "height": height,
+                "content_type": probed.content_type, "keys": [], "source_key": key,
+                "duration_s": round(probed.duration_s, 3) if probed.duration_s is not None else None}
+        return item, (key, path, probed.content_type)
+
+    async def started(self, post_id: int) -> None:
+        """A processing post was committed: drive it from this process (in the background)."""
+        self._spawn(post_id)
+
+    # --- driving --------------------------------------------------------------------------------
+    def _spawn(self, post_id: int) -> None:
+        if post_id in self._driving:
+            return
+        task = asyncio.create_task(self._drive(post_id))
+        self._driving[post_id] = task
+        task.add_done_callback(lambda _: self._driving.pop(post_id, None))
+
+    async def wait(self, post_id: int) -> None:
+        """Until this process stops driving the post (tests and the benchmark)."""
+        task = self._driving.get(post_id)
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def _drive(self, post_id: int) -> None:
+        key, token = redis_keys.video_lease(post_id), secrets.token_hex(16)
+        lease_ms = int(self.settings.video_lease_s * 1000)
+        if not await self.redis.set(key, token, nx=True, px=lease_ms):
+            return          # another gateway drives it
+        keeper = asyncio.create_task(self._keep(key, token, lease_ms))
+        try:
+            await self._complete(post_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("video post %s: transcodes not completed; a sweep will retry", post_id)
+        finally:
+            keeper.cancel()
+            try:
+                await asyncio.shield(self.redis.eval(_RELEASE, 1, key, token))
+            except Exception:
+                pass        # it lapses on its own
+
+    async def _keep(self, key: str, token: str, lease_ms: int) -> None:
+        while True:
+            await asyncio.sleep(lease_ms / 3000)
+            try:
+                await self.redis.eval(_REFRESH, 1, key, token, lease_ms)
+            except Exception as exc:
+                log.warning("video lease %s not refreshed: %s", key, exc)
+
+    async def _complete(self, post_id: int) -> None:
+        videos = await posts.processing_videos(self.driver, post_id)
+        if not videos:
+            return          # ready, failed or deleted meanwhile
+        refs = [self.submit(self.settings, v["id"], v["source_key"], self.limits, self.image_limits)
+                for v in videos]
+        results = await asyncio.gather(*(self._outcome(ref, v["id"]) for ref, v in zip(refs, videos)))
+        failed = next((r for r in results if not r["ok"]), None)
+        if failed is not None:
+            await self._fail(post_id, failed["code"], failed["message"])
+            return
+        post = await posts.mark_ready(self.driver, post_id, results)
+        if post is None:
+            # Deleted while transcoding (its delete removed the source): the outputs go too.
+            await self._delete([k for r in results for k in r["poster_keys"] + r["rendition_keys"]])
+            return
+        await self.bodies.forget(post_id)
+        await self._delete([v["source_key"] for v in videos])
+        await self.announce(post)
+
+    async def _outcome(self, ref, media_id: int) -> dict[str, Any]:
+        try:
+            return await ref
+        except _TASK_FAILED as exc:
+            log.warning("transcode of media %s failed for good: %s", media_id, type(exc).__name__)
+            return {"ok": False, "media_id": media_id, "code": "transcode_failed",
+                    "message": "The video could not be transcoded."}
+
+    async def _fail(self, post_id: int, code: str, message: str) -> None:
+        info = await posts.mark_failed(self.driver, post_id, code, message)
+        if info is None:
+            return
+        await self.quotas.give_back(info["author_id"], info["created_at"])
+        leftovers = list(info["sources"])
+        for media_id in info["media_ids"]:
+            poster, renditions = transcode_task.output_keys(media_id, [HIGH, LOW])
+            leftovers += poster + renditions
+        await self._delete(leftovers)
+
+    async def _delete(self, keys: list[str]) -> None:
+        try:
+            await storage.delete_keys(self.s3, self.bucket, keys)
+        except Exception:
+            log.warning("could not delete %d video objects; the orphan sweeper will once unreferenced", len(keys))
+
+    # --- the sweep ------------------------------------------------------------------------------
+    async def sweep(self) -> int:
+        """Take over processing posts nobody drives (their lease lapsed); how many were found."""
+        ids = await posts.processing_post_ids(self.driver, created_before_ms=now_ms())
+        for post_id in ids:
+            self._spawn(post_id)
+        return len(ids)
+
+    async def run_sweeps(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception as exc:
+                log.warning("video sweep skipped: %s: %s", type(exc).__name__, exc)
+            await asyncio.sleep(self.settings.video_sweep_s)
+
+    async def close(self) -> None:
+        """Stop driving (shutdown): leases are released, so another gateway takes over at once."""
+        tasks = list(self._driving.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
