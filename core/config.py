@@ -151,6 +151,15 @@ class Settings:
     trending_min_authors: int      # a tag trends only if this many distinct accounts use it in the window
     trending_cache_s: int
 
+    # The Mastodon-compatible client API (gateway/mastodon/): its own listener, beside the v1
+    # contract, so its paths never collide with /api/v1 (0 turns it off). Every request there
+    # counts against a per-token (or per-address) window, reported in X-RateLimit-* headers.
+    mastodon_host: str = "127.0.0.1"
+    mastodon_port: int = 8081
+    mastodon_requests_per_window: int = 300
+    mastodon_window_s: int = 300
+    mastodon_token_ttl_s: int = 90 * 24 * 3600
+
     @property
     def secrets_file(self) -> Path:
         return self.var_dir / "secrets.json"
@@ -318,4 +327,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         trending_baseline_s=get_int("TRENDING_BASELINE_S", 7 * 24 * 3600),
         trending_min_authors=get_int("TRENDING_MIN_AUTHORS", 2),
         trending_cache_s=get_int("TRENDING_CACHE_S", 30),
+        mastodon_host=get("MASTODON_HOST", "127.0.0.1"),
+        mastodon_port=get_int("MASTODON_PORT", 8081),
+        mastodon_requests_per_window=get_int("MASTODON_REQUESTS_PER_WINDOW", 300),
+        mastodon_window_s=get_int("MASTODON_WINDOW_S", 300),
+        mastodon_token_ttl_s=get_int("MASTODON_TOKEN_TTL_S", 90 * 24 * 3600),
     )

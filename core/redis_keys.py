@@ -151,6 +151,37 @@ def live_once(kind: str, object_id: int) -> str:
     return f"{PREFIX}live-once:{kind}:{object_id}"
 
 
+# --- The Mastodon-compatible API (gateway/mastodon/) ------------------------------------------
+def oauth_app(client_id: str) -> str:
+    """A registered OAuth client: its name, redirect URIs, scopes and hashed secret."""
+    return f"{PREFIX}oauth-app:{client_id}"
+
+
+def oauth_token(token_hash: str) -> str:
+    """An OAuth access token (hashed) -> its account, client and scopes; expires with the token."""
+    return f"{PREFIX}oauth-token:{token_hash}"
+
+
+def oauth_code(code_hash: str) -> str:
+    """A one-time authorization code (hashed), minutes long."""
+    return f"{PREFIX}oauth-code:{code_hash}"
+
+
+def oauth_app_registrations(address: str) -> str:
+    """OAuth client registrations from one address, expiring with their window."""
+    return f"{PREFIX}oauth-app-registrations:{address}"
+
+
+def mastodon_requests(subject: str) -> str:
+    """Requests of one token (or address) in the current rate-limit window."""
+    return f"{PREFIX}mastodon-requests:{subject}"
+
+
+def mastodon_idempotency(user_id: int, key_hash: str) -> str:
+    """The status a client's Idempotency-Key already created."""
+    return f"{PREFIX}mastodon-idem:{user_id}:{key_hash}"
+
+
 def video_lease(post_id: int) -> str:
     """Held (with a TTL its holder refreshes) by the one gateway driving a processing video post's
     transcodes to completion; a lapsed lease lets another gateway's sweep take the post over."""
@@ -161,3 +192,8 @@ def video_attempts(media_id: int) -> str:
     """Hash of a video's transcode attempts: how many began, the pid and node of the latest (for
     operators, and for the test that kills that worker). Expires on its own."""
     return f"{PREFIX}video-attempts:{media_id}"
+
+
+def mastodon_markers(user_id: int) -> str:
+    """A user's read markers (timeline -> last read id, version, time)."""
+    return f"{PREFIX}mastodon-markers:{user_id}"

@@ -9,6 +9,7 @@ from aiohttp import web
 from core.config import Settings
 
 from .app import create_app
+from .mastodon.app import listener_ctx as mastodon_listener_ctx
 
 log = logging.getLogger("raygram")
 
@@ -21,8 +22,12 @@ def serve(settings: Settings) -> None:
     log.info("gateway starting on %s", settings.public_url)
     # run_app stops accepting, lets in-flight requests finish (up to shutdown_timeout), then runs
     # the cleanup contexts, which close every client.
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, shutdown_timeout=15,
-                access_log=None, print=None)
+    app = create_app(settings)
+    if settings.mastodon_port:
+        # The Mastodon-compatible API on its own listener, in this process, over the same use
+        # cases; started after (and stopped before) every connection the main app opens.
+        app.cleanup_ctx.append(mastodon_listener_ctx)
+    web.run_app(app, host=settings.host, port=settings.port, shutdown_timeout=15, access_log=None, print=None)
     if ray.is_initialized():
         ray.shutdown()
     log.info("gateway stopped")

@@ -24,7 +24,8 @@ class GatewayProcess:
 
     def __init__(self, settings: Settings, port: int, env: dict[str, str] | None = None) -> None:
         self.settings, self.port = settings, port
-        self.env = {**os.environ, "RAYGRAM_PORT": str(port), **(env or {})}
+        # The stack's gateway holds the Mastodon listener's port; extra gateways serve v1 only.
+        self.env = {**os.environ, "RAYGRAM_PORT": str(port), "RAYGRAM_MASTODON_PORT": "0", **(env or {})}
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = settings.var_dir / "log" / f"bench-gateway-{port}.log"

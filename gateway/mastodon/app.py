@@ -1,0 +1,167 @@
+"""The Mastodon application: a second aiohttp Application, built from the main one's shared
+objects (the same use cases, stores, fan-out, event log and live hub), served on its own
+listener by the same gateway process (``listener_ctx``).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from typing import AsyncIterator
+
+from aiohttp import web
+
+from core import redis_keys
+from core.config import Settings
+from core.oauth_rules import OAuthError
+from gateway import keys as shared
+from gateway.middleware import error_middleware
+from media.process import ImageLimits
+from stores.oauth_apps import OAuthApps
+from stores.oauth_tokens import OAuthTokens, digest
+from stores.quotas import PostQuotas
+from stores.ratelimit import AttemptLimit
+from usecases.media_library import MediaLibrary
+from usecases.oauth import OAuth
+
+from . import ratelimit
+from .auth import token_of
+from .keys import MEDIA_LIBRARY, OAUTH, OAUTH_TOKENS, PRESENTER
+from .present import Presenter
+from . import routes_accounts, routes_oauth, routes_statuses, routes_misc, streaming
+
+log = logging.getLogger(__name__)
+
+# What the Mastodon app takes from the main app, by reference: one set of connections and use
+# cases per process, whichever listener a request came in on.
+SHARED_KEYS = (shared.SETTINGS, shared.REDIS, shared.NEO4J, shared.SEARCH, shared.S3, shared.IDS, shared.FEED,
+               shared.SEARCH_EFFECTS, shared.MEDIA_POOL, shared.EVENTS, shared.LIVE, shared.MEDIA_URLS,
+               shared.ACCOUNTS, shared.SOCIAL, shared.POSTS, shared.ENGAGEMENT, shared.HYDRATOR, shared.HOME_FEED,
+               shared.SEARCH_READS, shared.SESSIONS)
+# Registrations of OAuth clients per address per hour.
+APP_REGISTRATIONS_PER_HOUR = 100
+STALE_SWEEP_S = 3600
+# Multipart media uploads: one file of at most media_max_bytes plus its description and focus.
+MAX_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024
+
+
+@web.middleware
+async def mastodon_errors(request: web.Request, handler) -> web.StreamResponse:
+    """Mastodon's error bodies (``{"error": "..."}``; OAuth's with ``error_description``), from
+    the same typed errors the v1 middleware maps, with X-RateLimit-* on every 429."""
+    async def oauth_aware(req: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(req)
+        except OAuthError as err:
+            return web.json_response({"error": err.error, "error_description": err.description}, status=err.status)
+
+    response = await error_middleware(request, oauth_aware)
+    if response.status < 400 or response.content_type != "application/json" or response.prepared:
+        return response
+    try:
+        message = json.loads(response.body)["error"]["message"]
+    except (TypeError, ValueError, KeyError):
+        return response             # already Mastodon's shape (OAuth, rate limit)
+    out = web.json_response({"error": message}, status=response.status)
+    for name in ("Retry-After", "Allow", *_RATE_HEADERS):
+        if name in response.headers:
+            out.headers[name] = response.headers[name]
+    if response.status == 429 and "X-RateLimit-Limit" not in out.headers:
+        # A use case's own limit (logins, posts per day): Mastodon clients read these headers.
+        retry = int(response.headers.get("Retry-After", "1"))
+        limit = request.app[shared.SETTINGS].mastodon_requests_per_window
+        out.headers.update(ratelimit.headers(ratelimit.Window(limit, limit + 1, retry), time.time()))
+    return out
+
+
+_RATE_HEADERS = ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+
+
+@web.middleware
+async def rate_limit(request: web.Request, handler) -> web.StreamResponse:
+    settings = request.app[shared.SETTINGS]
+    token = token_of(request)
+    subject = f"t:{digest(token)}" if token else f"a:{request.remote}"
+    window = await ratelimit.count(request.app[shared.REDIS], subject, settings.mastodon_requests_per_window,
+                                   settings.mastodon_window_s)
+    headers = ratelimit.headers(window, time.time())
+    if window.exceeded:
+        return web.json_response({"error": "Too many requests"}, status=429,
+                                 headers={**headers, "Retry-After": str(max(window.reset_in_s, 1))})
+    response = await handler(request)
+    if not response.prepared:
+        response.headers.update(headers)
+    return response
+
+
+def build(main: web.Application, settings: Settings | None = None) -> web.Application:
+    """The Mastodon app over ``main``'s shared objects (``main`` must be started); ``settings``
+    replaces the main app's for this app alone (tests of its own limits)."""
+    # Clients ask for some paths with a trailing slash (Mastodon.py: /api/v1/instance/): one
+    # redirect to the path without it, which keeps its method and body (308).
+    trailing = web.normalize_path_middleware(append_slash=False, remove_slash=True,
+                                             redirect_class=web.HTTPPermanentRedirect)
+    app = web.Application(middlewares=[trailing, mastodon_errors, rate_limit], client_max_size=MAX_BODY_BYTES)
+    for key in SHARED_KEYS:
+        app[key] = main[key]
+    if settings is not None:
+        app[shared.SETTINGS] = settings
+    settings, redis, driver = app[shared.SETTINGS], main[shared.REDIS], main[shared.NEO4J]
+    tokens = app[OAUTH_TOKENS] = OAuthTokens(redis, settings.mastodon_token_ttl_s)
+    registrations = AttemptLimit(redis, redis_keys.oauth_app_registrations, APP_REGISTRATIONS_PER_HOUR, 3600,
+                                 "Too many apps registered from your address; try again later.")
+    app[OAUTH] = OAuth(OAuthApps(redis), tokens, main[shared.ACCOUNTS], registrations, main[shared.IDS])
+    app[MEDIA_LIBRARY] = MediaLibrary(driver, main[shared.IDS],
+                                      PostQuotas(redis, settings.posts_per_day, settings.posts_per_month),
+                                      main[shared.MEDIA_POOL], ImageLimits.from_settings(settings), main[shared.S3],
+                                      settings.s3_bucket, main[shared.FEED], main[shared.SEARCH_EFFECTS])
+    app[PRESENTER] = Presenter(driver, main[shared.MEDIA_URLS])
+    routes_oauth.setup(app)
+    routes_accounts.setup(app)
+    routes_statuses.setup(app)
+    routes_misc.setup(app)
+    streaming.setup(app)
+    app.cleanup_ctx.append(_stale_media_ctx)
+    return app
+
+
+async def _stale_media_ctx(app: web.Application) -> AsyncIterator[None]:
+    task = asyncio.create_task(_forget_stale_forever(app))
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def _forget_stale_forever(app: web.Application) -> None:
+    while True:
+        await asyncio.sleep(STALE_SWEEP_S)
+        try:
+            # One process per interval across all gateways.
+            if await app[shared.REDIS].set(redis_keys.sweep_lock("staged-media"), "1", nx=True, ex=STALE_SWEEP_S):
+                if n := await app[MEDIA_LIBRARY].forget_stale():
+                    log.info("deleted %d staged uploads nobody posted", n)
+        except Exception:
+            log.exception("staged media sweep failed; retrying next interval")
+
+
+async def listener_ctx(main: web.Application) -> AsyncIterator[None]:
+    """A cleanup context of the main app (after every other): serve the Mastodon app on its own
+    address for as long as the main app runs."""
+    settings = main[shared.SETTINGS]
+    runner = web.AppRunner(build(main), access_log=None, shutdown_timeout=5)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.mastodon_host, settings.mastodon_port)
+    try:
+        await site.start()
+    except OSError as exc:
+        # Another gateway on this machine holds the port: this one still serves the v1 API.
+        log.warning("Mastodon-compatible API not started on %s:%d: %s", settings.mastodon_host,
+                    settings.mastodon_port, exc)
+    else:
+        log.info("Mastodon-compatible API on http://%s:%d", settings.mastodon_host, settings.mastodon_port)
+    yield
+    await runner.cleanup()
+

@@ -1,0 +1,278 @@
+"""Raygram records rendered as Mastodon API entities (pure functions, no I/O).
+
+Field sets follow docs.joinmastodon.org/entities; clients such as toot decode them into classes
+that require every field, so fields Raygram has no notion of are present with their neutral
+value (no emojis, no reblogs, no polls...) rather than left out.
+"""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+from urllib.parse import quote
+
+from gateway.views import rfc3339
+
+VERSION = "4.3.0 (compatible; Raygram 0.1.0)"
+# A flat grey: the blurhash of a 1x1-component image (clients decode it as a placeholder).
+BLURHASH = "00Eyb["
+SUPPORTED_MIME_TYPES = ["image/jpeg", "image/png", "image/gif"]
+
+_TAG_IN_TEXT = re.compile(r"(?<![\w#&])#(\w{1,100})")
+_VARIANT_PREVIEW = "small"
+
+
+def account(user: dict[str, Any], base: str) -> dict[str, Any]:
+    """A Mastodon Account from a graph user (users.USER_FIELDS, or a summary of id/username/display_name)."""
+    username = user["username"]
+    created = rfc3339(user.get("created_at")) or "1970-01-01T00:00:00.000Z"
+    avatar = f"{base}/avatars/original/missing.png"
+    return {
+        "id": str(user["id"]),
+        "username": username,
+        "acct": username,
+        "url": f"{base}/@{quote(username)}",
+        "uri": f"{base}/users/{quote(username)}",
+        "display_name": user.get("display_name") or username,
+        "note": plain_html(user.get("bio") or ""),
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": f"{base}/headers/original/missing.png",
+        "header_static": f"{base}/headers/original/missing.png",
+        "locked": bool(user.get("private")),
+        "fields": [],
+        "emojis": [],
+        "bot": False,
+        "group": False,
+        "discoverable": True,
+        "indexable": True,
+        "noindex": False,
+        "moved": None,
+        "suspended": False,
+        "limited": False,
+        "created_at": created,
+        "last_status_at": None,
+        "statuses_count": int(user.get("posts_count", 0)),
+        "followers_count": int(user.get("followers_count", 0)),
+        "following_count": int(user.get("following_count", 0)),
+    }
+
+
+def credential_account(user: dict[str, Any], base: str) -> dict[str, Any]:
+    """The caller's own Account, with ``source`` (what update_credentials edits)."""
+    out = account(user, base)
+    out["source"] = {"privacy": "private" if user.get("private") else "public", "sensitive": False,
+                     "language": None, "note": user.get("bio") or "", "fields": [],
+                     "follow_requests_count": int(user.get("follow_requests_count", 0))}
+    out["role"] = {"id": "-99", "name": "", "permissions": "0", "color": "", "highlighted": False}
+    return out
+
+
+def relationship(user_id: int, rel: dict[str, Any]) -> dict[str, Any]:
+    return {"id": str(user_id), "following": bool(rel.get("following")), "showing_reblogs": bool(rel.get("following")),
+            "notifying": False, "languages": None, "followed_by": bool(rel.get("followed_by")), "blocking": False,
+            "blocked_by": False, "muting": False, "muting_notifications": False,
+            "requested": bool(rel.get("requested")), "requested_by": bool(rel.get("requested_by")),
+            "domain_blocking": False, "endorsed": False, "note": ""}
+
+
+def plain_html(text: str) -> str:
+    """Text as Mastodon's HTML: escaped, one paragraph per blank-line block, <br> per newline."""
+    if not text:
+        return ""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "".join(f"<p>{'<br />'.join(html.escape(line) for line in p.split(chr(10)))}</p>" for p in paragraphs)
+
+
+def content_html(text: str, base: str) -> str:
+    """A caption or comment as escaped HTML whose hashtags link to the tag's page."""
+    if not text:
+        return ""
+
+    def line_html(line: str) -> str:
+        out, last = [], 0
+        for m in _TAG_IN_TEXT.finditer(line):
+            tag = m.group(1)
+            if not any(ch.isalpha() for ch in tag):
+                continue
+            out.append(html.escape(line[last:m.start()]))
+            href = html.escape(f"{base}/tags/{quote(tag.casefold())}")
+            out.append(f'<a href="{href}" class="mention hashtag" rel="tag">#<span>{html.escape(tag)}</span></a>')
+            last = m.end()
+        out.append(html.escape(line[last:]))
+        return "".join(out)
+
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "".join(f"<p>{'<br />'.join(line_html(line) for line in p.split(chr(10)))}</p>" for p in paragraphs)
+
+
+def tag(name: str, base: str, following: bool = False) -> dict[str, Any]:
+    return {"name": name, "url": f"{base}/tags/{quote(name)}", "history": [], "following": following}
+
+
+def media_attachment(media: dict[str, Any], base: str) -> dict[str, Any]:
+    """From a v1 media view (gateway/views.post_view: ``urls`` by variant name) or a staged
+    upload rendered the same way."""
+    urls = media["urls"]
+    width, height = int(media["width"]), int(media["height"])
+    original = {"width": width, "height": height, "size": f"{width}x{height}",
+                "aspect": round(width / height, 6) if height else 1.0}
+    return {
+        "id": str(media["id"]),
+        # An animated GIF is still a photo here; a video attachment would be "video" (issue 14).
+        "type": "image",
+        "url": urls.get("original") or next(iter(urls.values())),
+        "preview_url": urls.get(_VARIANT_PREVIEW) or urls.get("thumb") or urls.get("original"),
+        "remote_url": None,
+        "preview_remote_url": None,
+        "text_url": None,
+        "meta": {"original": original, "focus": {"x": 0.0, "y": 0.0}},
+        "description": media.get("alt") or None,
+        "blurhash": BLURHASH,
+    }
+
+
+def status(post: dict[str, Any], author: dict[str, Any], base: str) -> dict[str, Any]:
+    """A post (a v1 post view: gateway/views.post_view) as a Status; ``author`` is its Account."""
+    caption = post.get("caption") or ""
+    return _status(
+        status_id=post["id"], author=author, base=base, text=caption, created_at=post.get("created_at"),
+        private=bool(author.get("locked")), media=[media_attachment(m, base) for m in post.get("media", [])],
+        tags=[tag(t, base) for t in post.get("hashtags", [])], favourites=post.get("like_count", 0),
+        replies=post.get("comment_count", 0), favourited=bool(post.get("liked_by_me")), reply_to=None)
+
+
+def comment_status(comment: dict[str, Any], author: dict[str, Any], post_author_id: int, private: bool,
+                   base: str) -> dict[str, Any]:
+    """A comment as a reply Status to its post (comment ids are snowflakes from the same
+    generator as post ids, so the two never collide)."""
+    return _status(
+        status_id=comment["id"], author=author, base=base, text=comment.get("text") or "",
+        created_at=rfc3339(comment.get("created_at")) if isinstance(comment.get("created_at"), int)
+        else comment.get("created_at"),
+        private=private, media=[], tags=[], favourites=0, replies=0, favourited=False,
+        reply_to=(str(comment["post_id"]), str(post_author_id)))
+
+
+def _status(*, status_id, author, base, text, created_at, private, media, tags, favourites, replies, favourited,
+            reply_to) -> dict[str, Any]:
+    sid = str(status_id)
+    url = f"{author['url']}/{sid}"
+    return {
+        "id": sid,
+        "uri": f"{author['uri']}/statuses/{sid}",
+        "url": url,
+        "created_at": created_at or "1970-01-01T00:00:00.000Z",
+        "edited_at": None,
+        "account": author,
+        "content": content_html(text, base),
+        "text": text,
+        "visibility": "private" if private else "public",
+        "sensitive": False,
+        "spoiler_text": "",
+        "media_attachments": media,
+        "application": None,
+        "mentions": [],
+        "tags": tags,
+        "emojis": [],
+        "reblogs_count": 0,
+        "favourites_count": int(favourites),
+        "replies_count": int(replies),
+        "quotes_count": 0,
+        "in_reply_to_id": reply_to[0] if reply_to else None,
+        "in_reply_to_account_id": reply_to[1] if reply_to else None,
+        "reblog": None,
+        "quote": None,
+        "poll": None,
+        "card": None,
+        "language": None,
+        "favourited": favourited,
+        "reblogged": False,
+        "muted": False,
+        "bookmarked": False,
+        "pinned": False,
+        "filtered": [],
+    }
+
+
+# Raygram notification kinds -> Mastodon's; a comment on your post is a reply that mentions you.
+NOTIFICATION_TYPES = {"like": "favourite", "comment": "mention", "follow": "follow",
+                      "follow_request": "follow_request"}
+
+
+def notification(n: dict[str, Any], actor: dict[str, Any], status_json: dict[str, Any] | None) -> dict[str, Any]:
+    return {"id": str(n["id"]), "type": NOTIFICATION_TYPES[n["type"]], "created_at": rfc3339(n.get("created_at")),
+            "group_key": f"ungrouped-{n['id']}", "account": actor, "status": status_json, "report": None}
+
+
+def instance_v1(base: str, settings, stats: dict[str, int]) -> dict[str, Any]:
+    host = base.split("://", 1)[-1]
+    return {
+        "uri": host,
+        "title": "Raygram",
+        "short_description": "Photo sharing on Raygram.",
+        "description": "Photo sharing on Raygram, through the Mastodon client API.",
+        "email": "",
+        "version": VERSION,
+        "urls": {"streaming_api": _ws(base)},
+        "stats": {"user_count": stats.get("users", 0), "status_count": stats.get("posts", 0), "domain_count": 0},
+        "thumbnail": None,
+        "languages": ["en"],
+        "registrations": False,
+        "approval_required": False,
+        "invites_enabled": False,
+        "configuration": {
+            "accounts": {"max_featured_tags": 0},
+            "statuses": _status_limits(settings),
+            "media_attachments": _media_limits(settings),
+            "polls": {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0},
+        },
+        "contact_account": None,
+        "rules": [],
+    }
+
+
+def instance_v2(base: str, settings, stats: dict[str, int]) -> dict[str, Any]:
+    host = base.split("://", 1)[-1]
+    return {
+        "domain": host,
+        "title": "Raygram",
+        "version": VERSION,
+        "source_url": "https://github.com/raygram/raygram",
+        "description": "Photo sharing on Raygram, through the Mastodon client API.",
+        "usage": {"users": {"active_month": stats.get("users", 0)}},
+        "thumbnail": {"url": f"{base}/thumbnail.png", "blurhash": BLURHASH, "versions": {}},
+        "icon": [],
+        "languages": ["en"],
+        "configuration": {
+            "urls": {"streaming": _ws(base), "status": None},
+            "vapid": {"public_key": ""},
+            "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+            "statuses": _status_limits(settings),
+            "media_attachments": {**_media_limits(settings), "description_limit": 1000},
+            "polls": {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0},
+            "translation": {"enabled": False},
+            "timelines_access": {"live_feeds": {"local": "disabled", "remote": "disabled"},
+                                 "hashtag_feeds": {"local": "authenticated", "remote": "disabled"},
+                                 "trending_link_feeds": {"local": "disabled", "remote": "disabled"}},
+        },
+        "registrations": {"enabled": False, "approval_required": False, "message": None, "url": None},
+        "api_versions": {"mastodon": 2},
+        "contact": {"email": "", "account": None},
+        "rules": [],
+    }
+
+
+def _ws(base: str) -> str:
+    return "ws" + base[4:] if base.startswith("http") else base
+
+
+def _status_limits(settings) -> dict[str, int]:
+    return {"max_characters": 2200, "max_media_attachments": settings.media_max_parts,
+            "characters_reserved_per_url": 23}
+
+
+def _media_limits(settings) -> dict[str, Any]:
+    return {"supported_mime_types": SUPPORTED_MIME_TYPES, "image_size_limit": settings.media_max_bytes,
+            "image_matrix_limit": settings.media_max_pixels, "video_size_limit": 0, "video_frame_rate_limit": 0,
+            "video_matrix_limit": 0}

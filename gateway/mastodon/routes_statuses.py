@@ -1,0 +1,284 @@
+"""Statuses (posts, and comments as their replies), media uploaded before the status, favourites,
+and the home and hashtag timelines."""
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import Any
+
+from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import BadHttpMessage
+
+from core import redis_keys, validation
+from core.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from core.ids import parse_id
+from gateway.keys import ENGAGEMENT, HOME_FEED, NEO4J, POSTS, REDIS, SEARCH_READS, SETTINGS
+from graph import engagement, mastodon_reads, posts as graph_posts, staged_media
+from usecases.home_feed import RECENT
+from usecases.posts import new_workdir
+
+from . import entities, paging
+from .auth import user_id
+from .http import base_url, many, page_response, params, path_id
+from .keys import MEDIA_LIBRARY, PRESENTER
+
+# Candidates read for a min_id / since_id page (newer than an id): clients poll with these for
+# what arrived since their newest item, rarely more than a page.
+NEWER_WINDOW = 100
+IDEMPOTENCY_TTL_S = 3600
+# A context lists at most this many replies (Mastodon caps descendants too).
+MAX_DESCENDANTS = 200
+
+
+# --- statuses ---------------------------------------------------------------------------------
+
+async def _find(request: web.Request, viewer: int, status_id: int) -> tuple[dict | None, dict | None]:
+    """(the post, None) or (None, the comment) the viewer may see; NotFound otherwise."""
+    driver = request.app[NEO4J]
+    post = await graph_posts.get_visible(driver, status_id, viewer)
+    if post is not None:
+        return post, None
+    comment = (await mastodon_reads.visible_comments(driver, viewer, [status_id])).get(status_id)
+    if comment is None:
+        raise NotFound("Record not found")
+    return None, comment
+
+
+async def _render(request: web.Request, post: dict | None, comment: dict | None) -> dict[str, Any]:
+    presenter, base = request.app[PRESENTER], base_url(request)
+    if post is not None:
+        return (await presenter.statuses([post], base))[0]
+    return (await presenter.comments([comment], base))[0]
+
+
+async def _status(request: web.Request, viewer: int, status_id: int) -> dict[str, Any]:
+    return await _render(request, *await _find(request, viewer, status_id))
+
+
+async def create_status(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "write:statuses")
+    values = await params(request)
+    key = request.headers.get("Idempotency-Key")
+    idem = None
+    if key:
+        idem = redis_keys.mastodon_idempotency(viewer, hashlib.sha256(key.encode("utf-8", "surrogateescape"))
+                                               .hexdigest())
+        earlier = await request.app[REDIS].get(idem)
+        if earlier is not None:
+            return web.json_response(await _status(request, viewer, int(earlier)))
+    text = values.get("status") or ""
+    reply_to = values.get("in_reply_to_id")
+    if reply_to:
+        target = parse_id(reply_to)
+        if target is None:
+            raise NotFound("Record not found")
+        post, comment = await _find(request, viewer, target)
+        post_id = post["id"] if post is not None else comment["post_id"]
+        created = await request.app[ENGAGEMENT].comment(viewer, post_id, validation.comment_text({"text": text}))
+        found = await mastodon_reads.visible_comments(request.app[NEO4J], viewer, [created["id"]])
+        body = (await request.app[PRESENTER].comments(list(found.values()), base_url(request)))[0]
+    else:
+        ids = [parse_id(i) for i in many(values, "media_ids")]
+        if any(i is None for i in ids) or len(set(ids)) != len(ids):
+            raise ValidationFailed("media_ids must be distinct media ids.", code="invalid_media_ids")
+        limit = request.app[SETTINGS].media_max_parts
+        if not 1 <= len(ids) <= limit:
+            # A Raygram post is photos with a caption: no photo, no post (a text status is a reply).
+            raise ValidationFailed(f"A post needs 1 to {limit} photos (media_ids).", code="media_required")
+        post = await request.app[MEDIA_LIBRARY].publish(viewer, caption=validation.caption(text), media_ids=ids)
+        body = (await request.app[PRESENTER].statuses([post], base_url(request)))[0]
+    if idem is not None:
+        await request.app[REDIS].set(idem, body["id"], ex=IDEMPOTENCY_TTL_S)
+    return web.json_response(body)
+
+
+async def get_status(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "read:statuses")
+    return web.json_response(await _status(request, viewer, path_id(request)))
+
+
+async def delete_status(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "write:statuses")
+    post, comment = await _find(request, viewer, path_id(request))
+    body = await _render(request, post, comment)
+    if post is not None:
+        await request.app[POSTS].delete(post["id"], viewer)
+    else:
+        await request.app[ENGAGEMENT].delete_comment(viewer, comment["post_id"], comment["id"])
+    return web.json_response(body)
+
+
+async def context(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "read:statuses")
+    post, comment = await _find(request, viewer, path_id(request))
+    driver, presenter, base = request.app[NEO4J], request.app[PRESENTER], base_url(request)
+    if post is None:
+        parent = await graph_posts.get_visible(driver, comment["post_id"], viewer)
+        return web.json_response({"ancestors": await presenter.statuses([parent] if parent else [], base),
+                                  "descendants": []})
+    rows = await mastodon_reads.post_comments(driver, post["id"], MAX_DESCENDANTS)
+    found = await mastodon_reads.visible_comments(driver, viewer, [c["id"] for c in rows])
+    replies = await presenter.comments([found[c["id"]] for c in rows if c["id"] in found], base)
+    return web.json_response({"ancestors": [], "descendants": replies})
+
+
+async def _post_only(request: web.Request, viewer: int) -> int:
+    post, _ = await _find(request, viewer, path_id(request))
+    if post is None:
+        raise ValidationFailed("Only posts can be favourited; this is a reply.", code="not_a_post")
+    return post["id"]
+
+
+async def favourite(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "write:favourites")
+    post_id = await _post_only(request, viewer)
+    await request.app[ENGAGEMENT].like(viewer, post_id)
+    return web.json_response(await _status(request, viewer, post_id))
+
+
+async def unfavourite(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "write:favourites")
+    post_id = await _post_only(request, viewer)
+    await request.app[ENGAGEMENT].unlike(viewer, post_id)
+    return web.json_response(await _status(request, viewer, post_id))
+
+
+async def favourited_by(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "read:accounts")
+    post_id = path_id(request)
+    driver = request.app[NEO4J]
+    await engagement.ensure_visible(driver, viewer, post_id)
+    page = paging.parse(request.query)
+    rows = (await engagement.likers_page(driver, post_id, page.max_id, page.limit))[:page.limit]
+    base = base_url(request)
+    return page_response(request, [entities.account(u, base) for u in rows], [str(u["_edge_id"]) for u in rows])
+
+
+# --- media ------------------------------------------------------------------------------------
+
+async def _receive_file(request: web.Request, path: str) -> tuple[bool, str]:
+    """(a file was received into ``path``, the description): ``file`` streamed to disk within the
+    media size limit, ``description`` bounded; other parts (focus, thumbnail) skipped."""
+    settings = request.app[SETTINGS]
+    if request.content_type != "multipart/form-data":
+        raise UnsupportedMediaType("Media are uploaded as multipart/form-data.", code="multipart_required")
+    got_file, description, parts = False, "", 0
+    try:
+        reader = await request.multipart()
+        while (part := await reader.next()) is not None:
+            parts += 1
+            if parts > 8 or not isinstance(part, BodyPartReader):
+                raise BadRequest("Unexpected form parts.", code="malformed_multipart")
+            if part.name == "file" and not got_file:
+                size = 0
+                with open(path, "wb") as out:
+                    while chunk := await part.read_chunk(256 * 1024):
+                        size += len(chunk)
+                        if size > settings.media_max_bytes:
+                            raise PayloadTooLarge(f"A file may be at most {settings.media_max_bytes // 2**20} MB.",
+                                                  code="media_too_large")
+                        out.write(chunk)
+                got_file = size > 0
+            elif part.name == "description":
+                raw = await part.read_chunk(8 * 1024)
+                if await part.read_chunk(1):
+                    raise ValidationFailed("description is too long.", code="invalid_description")
+                try:
+                    description = validation.alt_text(raw.decode("utf-8"))
+                except UnicodeDecodeError:
+                    raise BadRequest("description is not valid UTF-8.") from None
+            else:
+                while await part.read_chunk(256 * 1024):
+                    pass
+    except (ValueError, AssertionError, BadHttpMessage):
+        raise BadRequest("The multipart body is malformed.", code="malformed_multipart") from None
+    return got_file, description
+
+
+async def upload_media(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "write:media")
+    with new_workdir() as workdir:
+        path = os.path.join(workdir, "upload")
+        got_file, description = await _receive_file(request, path)
+        if not got_file:
+            raise ValidationFailed("A non-empty part named 'file' is required.", code="media_required")
+        media = await request.app[MEDIA_LIBRARY].upload(viewer, path, description, workdir)
+    return web.json_response(await request.app[PRESENTER].media(media, base_url(request)))
+
+
+async def get_media(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "read:statuses")
+    media = await staged_media.owned(request.app[NEO4J], viewer, path_id(request))
+    if media is None:
+        raise NotFound("Record not found")
+    return web.json_response(await request.app[PRESENTER].media(media, base_url(request)))
+
+
+async def update_media(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "write:media")
+    values = await params(request)
+    media_id = path_id(request)
+    media = await staged_media.owned(request.app[NEO4J], viewer, media_id)
+    if media is None:
+        raise NotFound("Record not found")
+    if values.get("description") is not None:
+        media = await request.app[MEDIA_LIBRARY].describe(viewer, media_id, validation.alt_text(values["description"]))
+        if media is None:
+            raise ValidationFailed("This media is already part of a post.", code="media_posted")
+    return web.json_response(await request.app[PRESENTER].media(media, base_url(request)))
+
+
+# --- timelines --------------------------------------------------------------------------------
+
+async def home(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "read:statuses")
+    page = paging.parse(request.query)
+    feed = request.app[HOME_FEED]
+    if page.lower is not None:
+        items, _ = await feed.page(viewer, "recent", None, NEWER_WINDOW)
+    else:
+        cursor = (RECENT, page.max_id, 0) if page.max_id is not None else None
+        items, _ = await feed.page(viewer, "recent", cursor, page.limit)
+    wanted = paging.window([p["id"] for p in items], page)
+    chosen = [p for p in items if p["id"] in set(wanted)]
+    return page_response(request, await request.app[PRESENTER].statuses(chosen, base_url(request)))
+
+
+async def tag_timeline(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "read:statuses")
+    tag = request.match_info["hashtag"].lstrip("#").casefold()
+    if not (0 < len(tag) <= 100):
+        return web.json_response([])
+    page = paging.parse(request.query)
+    reads = request.app[SEARCH_READS]
+    if page.lower is not None:
+        items, _ = await reads.hashtag(viewer, tag, NEWER_WINDOW, None)
+    else:
+        items, _ = await reads.hashtag(viewer, tag, page.limit, (page.max_id,) if page.max_id is not None else None)
+    wanted = set(paging.window([p["id"] for p in items], page))
+    chosen = [p for p in items if p["id"] in wanted]
+    return page_response(request, await request.app[PRESENTER].statuses(chosen, base_url(request)))
+
+
+async def public_timeline(request: web.Request) -> web.Response:
+    # Raygram has no public firehose: what an account sees is who it follows (and hashtags).
+    await user_id(request, "read:statuses")
+    return web.json_response([])
+
+
+def setup(app: web.Application) -> None:
+    r = app.router
+    r.add_post("/api/v1/statuses", create_status)
+    r.add_get("/api/v1/statuses/{id}", get_status)
+    r.add_delete("/api/v1/statuses/{id}", delete_status)
+    r.add_get("/api/v1/statuses/{id}/context", context)
+    r.add_post("/api/v1/statuses/{id}/favourite", favourite)
+    r.add_post("/api/v1/statuses/{id}/unfavourite", unfavourite)
+    r.add_get("/api/v1/statuses/{id}/favourited_by", favourited_by)
+    r.add_post("/api/v1/media", upload_media)
+    r.add_post("/api/v2/media", upload_media)
+    r.add_get("/api/v1/media/{id}", get_media)
+    r.add_put("/api/v1/media/{id}", update_media)
+    r.add_get("/api/v1/timelines/home", home)
+    r.add_get("/api/v1/timelines/tag/{hashtag}", tag_timeline)
+    r.add_get("/api/v1/timelines/public", public_timeline)

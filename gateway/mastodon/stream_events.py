@@ -1,0 +1,50 @@
+"""Live events in Mastodon's streaming shapes (pure).
+
+The renderer (live/render.py) finalises each logged event for its reader as a frame
+``{"id", "type", "data"}``; here a frame becomes Mastodon's event: ``update`` (a Status),
+``delete`` (a status id) or ``notification`` (a Notification), written as a server-sent event
+whose ``id`` is the event's id in the account's log (what a client resumes from with
+``Last-Event-ID``), or as a WebSocket message.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from live import protocol
+
+HEARTBEAT = ":thump\n\n"
+_NAMES = {protocol.FEED_POST: "update", protocol.FEED_DELETE: "delete", protocol.NOTIFICATION: "notification"}
+
+
+def translate(frame: str) -> tuple[int, str, str] | None:
+    """(event id, Mastodon event name, payload string), or None for a frame Mastodon has no
+    event for."""
+    body = json.loads(frame)
+    name = _NAMES.get(body.get("type"))
+    if name is None or "id" not in body:
+        return None
+    data: Any = body["data"]
+    if name == "delete":
+        payload = str(data["post_id"]) if isinstance(data, dict) else str(data)
+    else:
+        payload = json.dumps(data, separators=(",", ":"))
+    return int(body["id"]), name, payload
+
+
+def sse(event_id: int, name: str, payload: str) -> str:
+    return f"id: {event_id}\nevent: {name}\ndata: {payload}\n\n"
+
+
+def ws_message(event_id: int, name: str, payload: str, stream: list[str]) -> str:
+    return json.dumps({"stream": stream, "event": name, "payload": payload, "id": str(event_id)})
+
+
+def parse_last_event_id(raw: str | None) -> int | None:
+    """A Last-Event-ID this server issued (a decimal event id), else None (start live)."""
+    if raw is None:
+        return None
+    raw = raw.strip()
+    if not (0 < len(raw) <= 19 and raw.isascii() and raw.isdigit()):
+        return None
+    return int(raw)

@@ -1,0 +1,229 @@
+"""Mastodon streaming: ``GET /api/v1/streaming/user`` (server-sent events), the WebSocket
+``/api/v1/streaming`` (``stream=user``), and ``/api/v1/streaming/health``.
+
+The same per-account event log and live hub as the v1 stream (gateway/routes/stream.py), in the
+same order: subscribe, replay what the log holds after ``Last-Event-ID``, then forward live
+events, skipping ids already sent; so a client that reconnects with ``Last-Event-ID`` gets what
+it missed exactly once, in order. Events are rendered for the reader at delivery as Mastodon
+entities. Revoking the token ends its streams at once.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Awaitable, Callable
+
+from aiohttp import ClientConnectionResetError, WSMsgType, web
+
+from gateway.event_views import StoreEventViews
+from gateway.keys import EVENTS, LIVE, MEDIA_URLS, NEO4J, REDIS, SETTINGS
+from graph import notifications as graph_notifications
+from live.hub import Subscriber
+from live.render import EventRenderer
+from stores.liked_posts import LikedPosts
+from stores.post_bodies import PostBodies
+
+from . import stream_events
+from .auth import user_id
+from .http import base_url
+from .keys import OAUTH_TOKENS, PRESENTER
+from .present import Presenter
+
+log = logging.getLogger(__name__)
+REPLAY_BATCH = 200
+Emit = Callable[[int, str, str], Awaitable[None]]
+
+
+class MastodonEventViews:
+    """live/render.py's EventViews, answering with Mastodon entities for one base URL."""
+
+    def __init__(self, inner: StoreEventViews, presenter: Presenter, driver, base: str) -> None:
+        self.inner, self.presenter, self.driver, self.base = inner, presenter, driver, base
+
+    async def feed_post_for(self, viewers: list[int], post_id: int, author_id: int) -> dict[int, dict]:
+        views = await self.inner.feed_post_for(viewers, post_id, author_id)
+        out = {}
+        for viewer, view in views.items():
+            rendered = await self.presenter.statuses_from_views([view], self.base)
+            if rendered:
+                out[viewer] = rendered[0]
+        return out
+
+    async def feed_posts(self, viewer: int, refs: list[tuple[int, int]]) -> dict[int, dict]:
+        views = await self.inner.feed_posts(viewer, refs)
+        rendered = await self.presenter.statuses_from_views(list(views.values()), self.base)
+        return {int(s["id"]): s for s in rendered}
+
+    async def notifications(self, viewer: int, ids: list[int]) -> dict[int, dict]:
+        rows = await graph_notifications.by_ids(self.driver, viewer, sorted(set(ids)))
+        rendered = await self.presenter.notifications(viewer, rows, self.base)
+        return {int(n["id"]): n for n in rendered}
+
+
+def _renderer(request: web.Request) -> EventRenderer:
+    app = request.app
+    redis, driver = app[REDIS], app[NEO4J]
+    inner = StoreEventViews(driver, PostBodies(redis, driver), LikedPosts(redis), app[MEDIA_URLS])
+    return EventRenderer(MastodonEventViews(inner, app[PRESENTER], driver, base_url(request)))
+
+
+async def _pump(request: web.Request, sub: Subscriber, last: int | None, emit: Emit) -> None:
+    """Replay after ``last``, then forward live events, each id at most once, until cancelled."""
+    app, viewer = request.app, sub.user_id
+    renderer = _renderer(request)
+    sent = last if last is not None else -1
+
+    async def send(frames: list[str], up_to: int) -> None:
+        nonlocal sent
+        for frame in frames:
+            event = stream_events.translate(frame)
+            if event is not None:
+                await emit(*event)
+        sent = max(sent, up_to)
+
+    if last is not None:
+        missed = await app[EVENTS].since(viewer, last)
+        for start in range(0, len(missed), REPLAY_BATCH):
+            batch = missed[start:start + REPLAY_BATCH]
+            await send(await renderer.replay(viewer, batch), batch[-1][0])
+    while not sub.ended.is_set():
+        event_id, payload = await sub.queue.get()
+        if event_id > sent:
+            frame = await renderer.live(viewer, event_id, payload)
+            await send([frame] if frame is not None else [], event_id)
+
+
+async def _until_over(request: web.Request, sub: Subscriber, token_digest: str) -> None:
+    """Returns when the token is revoked or expires, or the reader fell too far behind (it
+    reconnects with Last-Event-ID and loses nothing)."""
+    tokens, heartbeat = request.app[OAUTH_TOKENS], request.app[SETTINGS].ws_heartbeat_s
+    while not sub.ended.is_set() and not sub.overflowed.is_set():
+        remaining = await tokens.remaining_s(token_digest)
+        if remaining is None:
+            return
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(sub.ended.wait(), max(0.05, min(heartbeat, remaining)))
+
+
+async def _run(request: web.Request, sub: Subscriber, token_digest: str, last: int | None, emit: Emit,
+               heartbeat: Callable[[], Awaitable[None]], *extra: Awaitable) -> None:
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(request.app[SETTINGS].ws_heartbeat_s)
+            await heartbeat()
+
+    tasks = [asyncio.create_task(c) for c in (_pump(request, sub, last, emit), _until_over(request, sub, token_digest),
+                                               beat(), *extra)]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None and \
+                    not isinstance(task.exception(), (ConnectionResetError, ClientConnectionResetError)):
+                log.warning("Mastodon stream ended: %r", task.exception())
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+
+async def _grant_digest(request: web.Request) -> str:
+    from .auth import grant_of
+    grant = await grant_of(request)
+    return grant.digest if grant is not None else ""
+
+
+async def user_sse(request: web.Request) -> web.StreamResponse:
+    viewer = await user_id(request, "read:statuses")
+    digest = await _grant_digest(request)
+    last = stream_events.parse_last_event_id(request.headers.get("Last-Event-ID")
+                                             or request.query.get("last_event_id"))
+    app, settings = request.app, request.app[SETTINGS]
+    sub = Subscriber(viewer, settings.ws_queue_max, session=digest)
+    # Subscribed before the response starts: once a client sees the stream open, no event meant
+    # for it can slip past.
+    await app[LIVE].attach(sub)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream; charset=utf-8",
+                                           "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+    try:
+        await response.prepare(request)
+        await response.write(b":)\n\n")
+
+        async def emit(event_id: int, name: str, payload: str) -> None:
+            await response.write(stream_events.sse(event_id, name, payload).encode())
+
+        async def heartbeat() -> None:
+            await response.write(stream_events.HEARTBEAT.encode())
+
+        await _run(request, sub, digest, last, emit, heartbeat)
+    except (ConnectionResetError, ClientConnectionResetError):
+        pass
+    finally:
+        await asyncio.shield(app[LIVE].detach(sub))
+    return response
+
+
+async def websocket(request: web.Request) -> web.StreamResponse:
+    viewer = await user_id(request, "read:statuses")
+    digest = await _grant_digest(request)
+    app, settings = request.app, request.app[SETTINGS]
+    last = stream_events.parse_last_event_id(request.query.get("last_event_id"))
+    protocols = (request.headers["Sec-WebSocket-Protocol"],) if "Sec-WebSocket-Protocol" in request.headers else ()
+    ws = web.WebSocketResponse(heartbeat=settings.ws_heartbeat_s, max_msg_size=16 * 1024, protocols=protocols)
+    sub = Subscriber(viewer, settings.ws_queue_max, session=digest)
+    started = asyncio.Event()
+    if request.query.get("stream") in ("user", "user:notification"):
+        started.set()
+    await app[LIVE].attach(sub)
+    try:
+        await ws.prepare(request)
+
+        async def emit(event_id: int, name: str, payload: str) -> None:
+            await ws.send_str(stream_events.ws_message(event_id, name, payload, ["user"]))
+
+        async def heartbeat() -> None:
+            pass            # the WebSocket's own ping/pong (heartbeat above) keeps it alive
+
+        async def receive() -> None:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                with contextlib.suppress(ValueError, AttributeError, TypeError):
+                    body = json.loads(msg.data)
+                    if body.get("type") == "subscribe" and body.get("stream") in ("user", "user:notification"):
+                        started.set()
+
+        async def pump_when_subscribed() -> None:
+            await started.wait()
+            await _pump(request, sub, last, emit)
+
+        receiving = asyncio.create_task(receive())
+        try:
+            tasks = [asyncio.create_task(c) for c in (pump_when_subscribed(), _until_over(request, sub, digest))]
+            await asyncio.wait([receiving, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (receiving, *tasks):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+    except (ConnectionResetError, ClientConnectionResetError):
+        pass
+    finally:
+        await asyncio.shield(app[LIVE].detach(sub))
+        if not ws.closed:
+            with contextlib.suppress(ConnectionResetError, ClientConnectionResetError):
+                await ws.close()
+    return ws
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.Response(text="OK")
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/api/v1/streaming/health", health)
+    app.router.add_get("/api/v1/streaming/user", user_sse)
+    app.router.add_get("/api/v1/streaming", websocket)

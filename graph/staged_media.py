@@ -1,0 +1,95 @@
+"""Media uploaded before its post (the Mastodon API's ``POST /api/v2/media``): a ``:Media`` node
+owned by its uploader and attached to no post yet.
+
+The node is what keeps the orphan sweeper (media/sweeper.py) away from the upload's S3 objects;
+publishing attaches it to the new post in the same transaction that creates the post, so a post
+never exists without its media and a staged upload is used by one post at most. Staged media
+nobody posted within a day are deleted (``delete_stale``); their objects then become orphans and
+go with the next sweep.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from neo4j import AsyncDriver, AsyncManagedTransaction
+
+from core.errors import NotFound, ValidationFailed
+
+from .posts import POST_FIELDS, _clean
+
+MEDIA_FIELDS = "m { .id, .width, .height, .content_type, .alt, .keys, .owner_id, .staged_at }"
+
+
+async def stage(driver: AsyncDriver, *, media: dict[str, Any], owner_id: int, now_ms: int) -> dict[str, Any]:
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (u:User {{id: $owner}})
+            CREATE (m:Media {{id: $m.id, position: 0, width: $m.width, height: $m.height,
+                              content_type: $m.content_type, alt: $m.alt, keys: $m.keys, owner_id: $owner,
+                              staged_at: $now}})
+            RETURN {MEDIA_FIELDS} AS media, false AS attached""", m=media, owner=owner_id, now=now_ms)
+    if not records:
+        raise NotFound("This account no longer exists.", code="user_not_found")
+    return dict(records[0]["media"], attached=False)
+
+
+async def owned(driver: AsyncDriver, owner_id: int, media_id: int) -> dict[str, Any] | None:
+    """A media item its owner uploaded (staged or attached since), or None."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (m:Media {{id: $id}}) WHERE m.owner_id = $owner
+            RETURN {MEDIA_FIELDS} AS media, EXISTS {{ ()-[:HAS_MEDIA]->(m) }} AS attached""",
+        id=media_id, owner=owner_id)
+    return dict(records[0]["media"], attached=records[0]["attached"]) if records else None
+
+
+async def describe(driver: AsyncDriver, owner_id: int, media_id: int, alt: str) -> dict[str, Any] | None:
+    """Change the description of a staged upload (once posted, it belongs to the post)."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (m:Media {{id: $id}}) WHERE m.owner_id = $owner AND NOT EXISTS {{ ()-[:HAS_MEDIA]->(m) }}
+            SET m.alt = $alt
+            RETURN {MEDIA_FIELDS} AS media""", id=media_id, owner=owner_id, alt=alt)
+    return dict(records[0]["media"], attached=False) if records else None
+
+
+async def publish(driver: AsyncDriver, *, author_id: int, post_id: int, caption: str, hashtags: list[str],
+                  media_ids: list[int], now_ms: int) -> dict[str, Any]:
+    """Create the post with the author's staged media, in the given order, in one transaction."""
+    async def work(tx: AsyncManagedTransaction) -> dict[str, Any]:
+        # Lock the media first: two statuses racing for one upload serialise, the second finds it taken.
+        result = await tx.run(
+            """UNWIND $ids AS mid MATCH (m:Media {id: mid})
+               WHERE m.owner_id = $author SET m._lock = true REMOVE m._lock
+               WITH m WHERE NOT EXISTS { ()-[:HAS_MEDIA]->(m) }
+               RETURN count(m) AS n""", ids=media_ids, author=author_id)
+        if (await result.single())["n"] != len(media_ids):
+            raise ValidationFailed("A media id is unknown, not yours, or already posted.", code="invalid_media_ids")
+        result = await tx.run(
+            f"""MATCH (u:User {{id: $author}})
+                CREATE (u)-[:POSTED]->(p:Post {{id: $id, author_id: $author, caption: $caption, hashtags: $hashtags,
+                                                created_at: $now}})
+                WITH u, p
+                UNWIND range(0, size($ids) - 1) AS i
+                MATCH (m:Media {{id: $ids[i]}})
+                SET m.position = i
+                REMOVE m.staged_at
+                CREATE (p)-[:HAS_MEDIA]->(m)
+                WITH DISTINCT u, p
+                WITH u, p, u AS v
+                RETURN {POST_FIELDS} AS post""",
+            author=author_id, id=post_id, caption=caption, hashtags=hashtags, ids=media_ids, now=now_ms)
+        record = await result.single()
+        if record is None:
+            raise NotFound("This account no longer exists.", code="user_not_found")
+        return _clean(record["post"])
+
+    async with driver.session() as session:
+        return await session.execute_write(work)
+
+
+async def delete_stale(driver: AsyncDriver, staged_before_ms: int, limit: int = 1000) -> int:
+    """Delete staged uploads older than the cutoff that no post took; how many."""
+    records, _, _ = await driver.execute_query(
+        """MATCH (m:Media) WHERE m.staged_at < $before AND NOT EXISTS { ()-[:HAS_MEDIA]->(m) }
+           WITH m LIMIT $limit
+           DETACH DELETE m
+           RETURN count(*) AS n""", before=staged_before_ms, limit=limit)
+    return records[0]["n"] if records else 0
