@@ -48,7 +48,8 @@ class Browser:
         try:
             return WebDriverWait(self.driver, timeout, poll_frequency=0.1).until(condition)
         except TimeoutException:
-            raise AssertionError(f"timed out waiting: {message}\nconsole: {self.logs()}") from None
+            shown = self.js("return location.href + '\\n' + document.body.innerText.slice(0, 1500)")
+            raise AssertionError(f"timed out waiting: {message}\nconsole: {self.logs()}\npage: {shown}") from None
 
     def find(self, css: str, timeout: float = WAIT_S):
         return self.wait(EC.visibility_of_element_located((By.CSS_SELECTOR, css)), timeout, css)
@@ -60,7 +61,12 @@ class Browser:
         self.wait(lambda d: not d.find_elements(By.CSS_SELECTOR, css), timeout, f"{css} to disappear")
 
     def click(self, css: str) -> None:
-        self.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, css)), WAIT_S, css).click()
+        self._click(self.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, css)), WAIT_S, css))
+
+    def _click(self, el) -> None:
+        # To the middle of the screen first: on a phone the fixed bottom bar covers the lowest rows.
+        self.js("arguments[0].scrollIntoView({block: 'center'})", el)
+        el.click()
 
     def click_text(self, css: str, text: str) -> None:
         """The first ``css`` element whose visible text contains ``text``."""
@@ -69,7 +75,7 @@ class Browser:
                 if text in el.text and el.is_displayed() and el.is_enabled():
                     return el
             return False
-        self.wait(found, WAIT_S, f"{css} with text {text!r}").click()
+        self._click(self.wait(found, WAIT_S, f"{css} with text {text!r}"))
 
     def text_in(self, css: str, text: str, timeout: float = WAIT_S) -> None:
         self.wait(EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text), timeout, f"{text!r} in {css}")
@@ -99,6 +105,12 @@ class Browser:
             # Two animation frames: the new layout is painted before the capture.
             self.driver.execute_async_script(
                 "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(done));")
+        # Every image on the page decoded (lazy ones in view included), or 10 s, whichever first.
+        self.driver.execute_async_script("""
+            const done = arguments[0];
+            const pending = [...document.images].filter((i) => !i.complete)
+              .map((i) => new Promise((r) => { i.addEventListener('load', r); i.addEventListener('error', r); }));
+            Promise.race([Promise.all(pending), new Promise((r) => setTimeout(r, 10000))]).then(() => done());""")
         path = SCREENSHOTS / f"{name}.png"
         self.driver.save_screenshot(str(path))
         if size is not None:

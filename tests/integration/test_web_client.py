@@ -83,3 +83,176 @@ def _first_visit(url: str, unique: str) -> list[str]:
 async def test_a_first_visit_signs_up_sees_an_empty_feed_and_logs_out(server, chromium, unique):
     errors = await asyncio.to_thread(_first_visit, base_url(server), unique)
     assert errors == []
+
+
+# --- the story: two people, two browsers ------------------------------------------------------
+
+def _photo(path, size, top, bottom, sun) -> str:
+    """A small sunset-like JPEG (a vertical gradient and a disc), made here: no binary fixtures."""
+    from PIL import Image, ImageDraw
+
+    w, h = size
+    im = Image.new("RGB", size)
+    draw = ImageDraw.Draw(im)
+    for y in range(h):
+        t = y / (h - 1)
+        draw.line([(0, y), (w, y)], fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom)))
+    r = min(w, h) // 6
+    draw.ellipse([w // 2 - r, int(h * 0.55) - r, w // 2 + r, int(h * 0.55) + r], fill=sun)
+    im.save(path, "JPEG", quality=88)
+    return str(path)
+
+
+def _badge(browser: Browser) -> int:
+    return int(browser.js("const b = document.getElementById('badge'); return b.hidden ? 0 : Number(b.textContent)"))
+
+
+def _search_until_found(browser: Browser, query: str, post_id: str) -> None:
+    """The search index follows the graph asynchronously: search again until the post shows."""
+    from urllib.parse import quote
+
+    browser.go(f"/search?q={quote(query)}")
+
+    def found(driver):
+        if driver.find_elements("css selector", f".grid.results [data-post-id='{post_id}']"):
+            return True
+        if driver.find_elements("css selector", ".grid.results + .empty"):
+            browser.js("window.dispatchEvent(new HashChangeEvent('hashchange'))")   # ask again
+        return False
+    browser.wait(found, message=f"search for {query!r} to find the post")
+
+
+def _story(url: str, unique: str, tmp_path) -> dict[str, list[str]]:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+
+    from .browser import DESKTOP, PHONE
+
+    ada_name, bob_name = f"ada_{unique}", f"bob_{unique}"
+    word, tag = f"harbour{unique}", f"sunset{unique}"
+    ada, bob = Browser(url, DESKTOP), Browser(url, PHONE)
+    try:
+        def sign_up(browser: Browser, username: str, display: str) -> None:
+            browser.open("/signup")
+            browser.type("input[name=username]", username)
+            browser.type("input[name=display_name]", display)
+            browser.type("input[name=password]", "correct horse battery")
+            browser.click("form.auth button[type=submit]")
+            browser.find(".feed[data-ready=true]")
+
+        # Ada signs up, sets a profile photo and goes private.
+        sign_up(ada, ada_name, "Ada Lovelace")
+        ada.go("/settings")
+        ada.present("#avatar-input").send_keys(_photo(tmp_path / "me.jpg", (400, 400), (30, 60, 120), (240, 170, 90), (255, 240, 200)))
+        avatar = ada.find(".avatar-big img.avatar")
+        assert "/avatars/" in avatar.get_attribute("src")
+        ada.find("textarea[name=bio]").send_keys("Counting engines and sunsets.")
+        ada.click("input[name=private]")
+        ada.click("form.settings button[type=submit]")
+        ada.present("form.settings[data-saved]")
+
+        # Bob signs up and asks to follow her; she sees the request live and accepts it.
+        sign_up(bob, bob_name, "Bob")
+        bob.go(f"/u/{ada_name}")
+        bob.find(".private-note")
+        assert "/avatars/" in bob.find(".profile-head img.avatar").get_attribute("src")
+        bob.click_text("button.follow", "Request to follow")
+        bob.text_in("button.follow", "Requested")
+        ada.wait(lambda d: _badge(ada) >= 1, message="Ada's badge to show the follow request")
+        ada.go("/notifications")
+        ada.find(f".requests li[data-username='{bob_name}']")
+        ada.click(f".requests li[data-username='{bob_name}'] button.primary")
+        ada.gone(f".requests li[data-username='{bob_name}']")
+        ada.wait(lambda d: _badge(ada) == 0, message="Ada's badge cleared on the notifications page")
+
+        # Bob waits on his home feed (the same page since he signed up: one live socket).
+        bob.go("/")
+        bob.find(".feed[data-ready=true]")
+
+        # Ada posts two photos with alt text.
+        ada.go("/new")
+        files = [_photo(tmp_path / "a.jpg", (1200, 900), (255, 120, 60), (90, 30, 120), (255, 220, 120)),
+                 _photo(tmp_path / "b.jpg", (900, 1200), (20, 40, 90), (250, 150, 80), (255, 250, 230))]
+        ada.present("#media-input").send_keys("\n".join(files))
+        alts = ["Orange sky over the harbour", "Boats at dusk, seen from the pier"]
+        inputs = ada.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, ".preview input[name=alt]")) == 2
+                          and d.find_elements(By.CSS_SELECTOR, ".preview input[name=alt]"), message="two previews")
+        for field, alt in zip(inputs, alts):
+            field.send_keys(alt)
+        ada.find("textarea[name=caption]").send_keys(f"Evening at the {word} #{tag}")
+        ada.click("form.upload button[type=submit]")
+        ada.wait(lambda d: "#/p/" in d.current_url, message="the new post's page")
+        post_id = ada.driver.current_url.rsplit("/", 1)[1]
+        ada.find(f"article.post[data-post-id='{post_id}']")
+
+        # Bob sees it arrive live, without reloading: the banner, then the post with its alt texts.
+        bob.click("#new-posts")
+        card = f".feed article[data-post-id='{post_id}']"
+        bob.find(card)
+        shown = [img.get_attribute("alt") for img in bob.driver.find_elements(By.CSS_SELECTOR, f"{card} .slide img")]
+        assert shown == alts
+        bob.screenshot("home-feed-phone")
+        bob.screenshot("home-feed-desktop", DESKTOP)
+
+        # He likes it and comments; Ada's badge rises live.
+        before = _badge(ada)
+        bob.click(f"{card} button.like")
+        bob.wait(lambda d: d.find_element(By.CSS_SELECTOR, f"{card} button.like").get_attribute("aria-pressed") == "true")
+        bob.text_in(f"{card} .like-count", "1 like")
+        bob.click(f"{card} .comments-link")
+        bob.find("textarea[name=text]").send_keys("What a view!")
+        bob.click("form.comment-form button[type=submit]")
+        bob.text_in(".comments", "What a view!")
+        ada.wait(lambda d: _badge(ada) >= before + 2, message="Ada's badge to rise by the like and the comment")
+
+        # Ada's post, and who liked it.
+        ada.driver.refresh()
+        ada.text_in(".comments", "What a view!")
+        ada.text_in(".like-count", "1 like")
+        ada.screenshot("post-desktop")
+        ada.screenshot("post-phone", PHONE)
+        ada.click(".post-actions button.link")
+        ada.text_in("dialog.likers", bob_name)
+        ada.click("dialog.likers header button")
+
+        # Search finds it by a caption word and by its hashtag; the hashtag has its page.
+        _search_until_found(bob, word, post_id)
+        _search_until_found(bob, f"#{tag}", post_id)
+        bob.go(f"/tag/{tag}")
+        bob.find(f".grid [data-post-id='{post_id}']")
+
+        # Ada's profile: photo, counts, grid.
+        ada.go(f"/u/{ada_name}")
+        ada.find(f".grid [data-post-id='{post_id}']")
+        ada.screenshot("profile-desktop")
+        ada.screenshot("profile-phone", PHONE)
+
+        # A reload resumes the stream after the last event handled: while Bob is away, Ada follows
+        # him; back on the page, that notification is replayed from the log.
+        bob.go("/")
+        bob.find(card)
+        key = "raygram.last_event." + bob.js("return JSON.parse(localStorage.getItem('raygram.user')).id")
+        last_seen = int(bob.storage()[key])
+        bob.driver.get("about:blank")
+        ada.go(f"/u/{bob_name}")
+        ada.click_text("button.follow", "Follow")
+        ada.text_in("button.follow", "Following")
+        bob.open("/")
+        bob.find(card)
+        bob.wait(lambda d: int(bob.storage().get(key, 0)) > last_seen, message="the missed event to be replayed")
+        bob.wait(lambda d: _badge(bob) >= 1, message="Bob's badge to show the replayed follow")
+
+        # Ada deletes the post: it leaves Bob's page live.
+        ada.go(f"/p/{post_id}")
+        ada.click_text("button.danger", "Delete post")
+        ada.wait(EC.alert_is_present(), message="the confirmation").accept()
+        bob.gone(card)
+        return {"ada": ada.severe(), "bob": bob.severe()}
+    finally:
+        ada.quit()
+        bob.quit()
+
+
+async def test_two_people_follow_post_like_comment_search_and_delete_live(server, chromium, unique, tmp_path):
+    errors = await asyncio.to_thread(_story, base_url(server), unique, tmp_path)
+    assert errors == {"ada": [], "bob": []}

@@ -60,6 +60,11 @@ export function carousel(media, options = {}) {
   const track = h('div', { class: 'track', tabindex: media.length > 1 ? '0' : null, 'aria-label': media.length > 1 ? `${media.length} photos; use the arrow keys` : null },
     media.map((m, i) => mediaItem(m, { eager: options.eager && i === 0 })));
   const root = h('div', { class: 'carousel', role: 'group', 'aria-roledescription': 'carousel' }, track);
+  const first = media[0];
+  if (first && first.width && first.height) {
+    // CSSOM, not a style attribute: the CSP allows no inline styles.
+    root.style.setProperty('--ratio', String(Math.min(1.91, Math.max(0.8, first.width / first.height))));
+  }
   if (media.length < 2) return root;
   const counter = h('span', { class: 'counter', 'aria-live': 'polite' }, `1 / ${media.length}`);
   const dots = h('div', { class: 'dots', 'aria-hidden': 'true' }, media.map(() => h('span', { class: 'dot' })));
@@ -124,7 +129,7 @@ export function postCard(post, { full = false, onLikers = null } = {}) {
     carousel(post.media, { eager: full }),
     h('div', { class: 'post-actions' },
       likeButton(post, () => { likes.textContent = plural(post.like_count, 'like'); }),
-      h('a', { class: 'button-like', href: `#/p/${q(post.id)}` }, '💬 Comment'),
+      h('a', { class: 'button-like', href: `#/p/${q(post.id)}` }, 'Comment'),
       likesEl),
     caption,
     full ? null : h('a', { class: 'muted comments-link', href: `#/p/${q(post.id)}` },

@@ -39,7 +39,7 @@ export async function render(main, [username]) {
   main.append(h('section', { class: 'profile-head' },
     avatar(user, 96),
     h('div', { class: 'profile-info' },
-      h('h1', {}, user.display_name, user.private ? h('span', { class: 'lock', title: 'Private account', 'aria-label': 'Private account' }, ' 🔒') : null),
+      h('h1', {}, user.display_name, user.private ? h('span', { class: 'pill' }, 'Private') : null),
       h('p', { class: 'muted' }, `@${user.username}`, rel.followed_by ? h('span', { class: 'pill' }, 'Follows you') : null),
       user.bio ? h('p', { class: 'bio' }, user.bio) : null,
       stats,
