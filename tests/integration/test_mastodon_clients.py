@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import re
+import sys
 import threading
 from urllib.parse import parse_qs, urlsplit
 
@@ -161,3 +163,34 @@ def _all_pages(api: Mastodon, limit: int) -> list:
         ids += [s.id for s in page]
         page = api.fetch_next(page)
     return ids
+
+
+async def _toot(env: dict[str, str], *args: str) -> str:
+    proc = await asyncio.create_subprocess_exec(
+        os.path.join(os.path.dirname(sys.executable), "toot"), *args, env=env, stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await asyncio.wait_for(proc.communicate(), 120)
+    text = out.decode("utf-8", "replace")
+    assert proc.returncode == 0, f"toot {' '.join(args)} failed:\n{text}"
+    return text
+
+
+async def test_toot_cli_logs_in_posts_and_reads_the_timeline(world, mastodon_url, unique, tmp_path):
+    carol = await world.signup("mdcarol")
+    dave = await world.signup("mddave")
+    await world.follow(carol, dave)
+    await world.post(dave, caption=f"From the v1 API {unique}")
+    # toot keeps its configuration under XDG_CONFIG_HOME: this test's own directory.
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "NO_COLOR": "1", "COLUMNS": "160"}
+    # login_cli asks for an e-mail address; a Raygram account is its username.
+    out = await _toot(env, "login_cli", "--instance", mastodon_url, "--email", carol.username,
+                      "--password", carol.password)
+    assert "Successfully logged in" in out
+    assert carol.username in await _toot(env, "whoami")
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(images.jpeg())
+    out = await _toot(env, "post", "--media", str(photo), "--description", "toot's photo",
+                      f"Posted with toot {unique}")
+    assert "Toot posted" in out
+    timeline = await _toot(env, "timeline", "--once", "--count", "10")
+    assert f"Posted with toot {unique}" in timeline and f"From the v1 API {unique}" in timeline
