@@ -31,7 +31,10 @@ export async function render(main, params, query, app) {
       list.append(h('div', { class: 'empty card' }, h('p', {}, 'Your feed is empty.'),
         h('p', {}, h('a', { href: '#/search' }, 'Find people to follow'), ' or ', h('a', { href: '#/new' }, 'share your first photo'), '.')));
     }
-    if (first) list.dataset.ready = 'true';     // first render done (the benchmark waits for it)
+    if (first) {
+      list.dataset.ready = 'true';
+      performance.mark('raygram:feed-rendered');   // time to first feed render (bench/web_client.py)
+    }
     first = false;
     cursor = page.next_cursor;
     return Boolean(cursor);
