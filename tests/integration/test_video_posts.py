@@ -237,3 +237,21 @@ async def test_a_restarted_gateway_finishes_what_a_stopped_one_left_processing(s
     second = await aiohttp_client(create_app(settings), headers={"X-Forwarded-For": f"test-client-{unique}"})
     done = await ready(World(second, unique), ada, post["id"])
     assert done["state"] == "ready" and done["media"][0]["renditions"]
+
+
+async def test_a_webm_hd_source_gets_both_renditions(client, world):
+    ada = await world.signup("ada")
+    resp = await upload_video(world, ada, videos.make(1280, 720, seconds=1, fmt="webm"), filename="clip.webm",
+                              content_type="video/webm")
+    assert resp.status == 202, await resp.text()
+    post = await ready(world, ada, (await resp.json())["id"])
+    clip = post["media"][0]
+    assert [(r["name"], r["width"], r["height"]) for r in clip["renditions"]] == [("high", 1280, 720),
+                                                                                ("low", 854, 480)]
+    assert (clip["width"], clip["height"], clip["content_type"]) == (1280, 720, "video/mp4")
+    for rendition in clip["renditions"]:
+        _, data, _ = await fetch(rendition["url"])
+        info = decoded(data)
+        assert (info["video"], info["audio"]) == ("h264", ["aac"])
+        assert (info["width"], info["height"]) == (rendition["width"], rendition["height"])
+        assert info["frames"] == 24
