@@ -13,8 +13,8 @@ from core import validation
 from core.clock import now_ms
 from core.errors import InvalidCredentials, ValidationFailed
 from core.ids import IdGenerator
-from core.oauth_rules import (OOB, OAuthError, grantable, parse_redirect_uris, parse_scopes, pkce_ok,
-                              valid_challenge, MAX_NAME_CHARS, MAX_URI_CHARS)
+from core.oauth_rules import (MAX_NAME_CHARS, MAX_URI_CHARS, OAuthError, grantable, parse_redirect_uris, parse_scopes,
+                              pkce_ok, valid_challenge)
 from stores.oauth_apps import OAuthApp, OAuthApps
 from stores.oauth_tokens import OAuthTokens, PendingCode
 from stores.ratelimit import AttemptLimit
@@ -127,5 +127,3 @@ class OAuth:
         token = await self.tokens.issue(user_id=user_id, client_id=app.client_id, scopes=scopes, now_ms=now)
         return {"access_token": token, "token_type": "Bearer", "scope": " ".join(scopes), "created_at": now // 1000}
 
-
-__all__ = ["OAuth", "OAuthError", "OOB"]

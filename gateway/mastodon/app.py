@@ -19,7 +19,11 @@ from core.oauth_rules import OAuthError
 from gateway import keys as shared
 from gateway.middleware import error_middleware
 from media.process import ImageLimits
+from gateway.event_views import StoreEventViews
+from stores.liked_posts import LikedPosts
+from stores.mastodon_state import IdempotencyKeys, Markers
 from stores.oauth_apps import OAuthApps
+from stores.post_bodies import PostBodies
 from stores.oauth_tokens import OAuthTokens, digest
 from stores.quotas import PostQuotas
 from stores.ratelimit import AttemptLimit
@@ -28,7 +32,7 @@ from usecases.oauth import OAuth
 
 from . import ratelimit
 from .auth import token_of
-from .keys import MEDIA_LIBRARY, OAUTH, OAUTH_TOKENS, PRESENTER
+from .keys import EVENT_VIEWS, IDEMPOTENCY, MARKERS, MEDIA_LIBRARY, OAUTH, OAUTH_TOKENS, PRESENTER
 from .present import Presenter
 from . import routes_accounts, routes_oauth, routes_statuses, routes_misc, streaming
 
@@ -118,6 +122,8 @@ def build(main: web.Application, settings: Settings | None = None) -> web.Applic
                                       main[shared.MEDIA_POOL], ImageLimits.from_settings(settings), main[shared.S3],
                                       settings.s3_bucket, main[shared.FEED], main[shared.SEARCH_EFFECTS])
     app[PRESENTER] = Presenter(driver, main[shared.MEDIA_URLS])
+    app[IDEMPOTENCY], app[MARKERS] = IdempotencyKeys(redis), Markers(redis)
+    app[EVENT_VIEWS] = StoreEventViews(driver, PostBodies(redis, driver), LikedPosts(redis), main[shared.MEDIA_URLS])
     routes_oauth.setup(app)
     routes_accounts.setup(app)
     routes_statuses.setup(app)

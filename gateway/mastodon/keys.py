@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from gateway.event_views import StoreEventViews
+from stores.mastodon_state import IdempotencyKeys, Markers
 from stores.oauth_tokens import OAuthTokens
 from usecases.media_library import MediaLibrary
 from usecases.oauth import OAuth
@@ -13,3 +15,7 @@ OAUTH = web.AppKey("oauth", OAuth)
 OAUTH_TOKENS = web.AppKey("oauth_tokens", OAuthTokens)
 MEDIA_LIBRARY = web.AppKey("media_library", MediaLibrary)
 PRESENTER = web.AppKey("presenter", Presenter)
+IDEMPOTENCY = web.AppKey("idempotency", IdempotencyKeys)
+MARKERS = web.AppKey("markers", Markers)
+# What live events are rendered from (the v1 stream's views), before they become Mastodon entities.
+EVENT_VIEWS = web.AppKey("event_views", StoreEventViews)

@@ -12,7 +12,7 @@ from gateway.media_urls import MediaUrls
 from media.storage import presign_get
 
 from . import entities
-from gateway.views import VARIANT_ORDER, rfc3339
+from gateway.views import VARIANT_ORDER
 
 
 class Presenter:
@@ -79,5 +79,3 @@ class Presenter:
             out.append(entities.notification(n, actor, status))
         return out
 
-
-__all__ = ["Presenter", "rfc3339"]

@@ -9,8 +9,7 @@ from aiohttp import web
 
 from core.errors import NotFound, ValidationFailed
 from core.ids import parse_id
-from core import redis_keys
-from gateway.keys import NEO4J, REDIS, SEARCH_READS
+from gateway.keys import NEO4J, SEARCH_READS
 from gateway.views import rfc3339
 from graph import mastodon_reads, notifications as graph_notifications
 from search import queries
@@ -18,7 +17,7 @@ from search import queries
 from . import entities, paging
 from .auth import user_id
 from .http import base_url, many, page_response, params, path_id
-from .keys import PRESENTER
+from .keys import MARKERS, PRESENTER
 from .routes_accounts import search_users
 
 _MASTODON_TO_RAYGRAM = {v: k for k, v in entities.NOTIFICATION_TYPES.items()}
@@ -81,14 +80,12 @@ async def search_v2(request: web.Request) -> web.Response:
 async def get_markers(request: web.Request) -> web.Response:
     viewer = await user_id(request, "read:statuses")
     wanted = [t for t in many(request.query, "timeline") if t in MARKER_TIMELINES] or list(MARKER_TIMELINES)
-    raw = await request.app[REDIS].hmget(redis_keys.mastodon_markers(viewer), wanted)
-    return web.json_response({t: json.loads(v) for t, v in zip(wanted, raw) if v is not None})
+    return web.json_response(await request.app[MARKERS].get(viewer, wanted))
 
 
 async def set_markers(request: web.Request) -> web.Response:
     viewer = await user_id(request, "write:statuses")
     values = await params(request)
-    key, redis = redis_keys.mastodon_markers(viewer), request.app[REDIS]
     out = {}
     for timeline in MARKER_TIMELINES:
         last = values.get(f"{timeline}[last_read_id]") or values.get(f"{timeline}.last_read_id")
@@ -100,13 +97,10 @@ async def set_markers(request: web.Request) -> web.Response:
             last = nested.get("last_read_id") if isinstance(nested, dict) else None
         if last is None:
             continue
-        if parse_id(str(last)) is None:
+        last_id = parse_id(str(last))
+        if last_id is None:
             raise ValidationFailed("last_read_id must be an id.", code="invalid_last_read_id")
-        previous = await redis.hget(key, timeline)
-        version = json.loads(previous)["version"] + 1 if previous else 1
-        out[timeline] = {"last_read_id": str(last), "version": version,
-                         "updated_at": rfc3339(int(time.time() * 1000))}
-        await redis.hset(key, timeline, json.dumps(out[timeline]))
+        out[timeline] = await request.app[MARKERS].set(viewer, timeline, last_id, rfc3339(int(time.time() * 1000)))
     return web.json_response(out)
 
 

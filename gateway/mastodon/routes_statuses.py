@@ -2,17 +2,16 @@
 and the home and hashtag timelines."""
 from __future__ import annotations
 
-import hashlib
 import os
 from typing import Any
 
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import BadHttpMessage
 
-from core import redis_keys, validation
+from core import validation
 from core.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from core.ids import parse_id
-from gateway.keys import ENGAGEMENT, HOME_FEED, NEO4J, POSTS, REDIS, SEARCH_READS, SETTINGS
+from gateway.keys import ENGAGEMENT, HOME_FEED, NEO4J, POSTS, SEARCH_READS, SETTINGS
 from graph import engagement, mastodon_reads, posts as graph_posts, staged_media
 from usecases.home_feed import RECENT
 from usecases.posts import new_workdir
@@ -20,12 +19,11 @@ from usecases.posts import new_workdir
 from . import entities, paging
 from .auth import user_id
 from .http import base_url, many, page_response, params, path_id
-from .keys import MEDIA_LIBRARY, PRESENTER
+from .keys import IDEMPOTENCY, MEDIA_LIBRARY, PRESENTER
 
 # Candidates read for a min_id / since_id page (newer than an id): clients poll with these for
 # what arrived since their newest item, rarely more than a page.
 NEWER_WINDOW = 100
-IDEMPOTENCY_TTL_S = 3600
 # A context lists at most this many replies (Mastodon caps descendants too).
 MAX_DESCENDANTS = 200
 
@@ -59,13 +57,10 @@ async def create_status(request: web.Request) -> web.Response:
     viewer = await user_id(request, "write:statuses")
     values = await params(request)
     key = request.headers.get("Idempotency-Key")
-    idem = None
     if key:
-        idem = redis_keys.mastodon_idempotency(viewer, hashlib.sha256(key.encode("utf-8", "surrogateescape"))
-                                               .hexdigest())
-        earlier = await request.app[REDIS].get(idem)
+        earlier = await request.app[IDEMPOTENCY].created(viewer, key[:512])
         if earlier is not None:
-            return web.json_response(await _status(request, viewer, int(earlier)))
+            return web.json_response(await _status(request, viewer, earlier))
     text = values.get("status") or ""
     reply_to = values.get("in_reply_to_id")
     if reply_to:
@@ -87,8 +82,8 @@ async def create_status(request: web.Request) -> web.Response:
             raise ValidationFailed(f"A post needs 1 to {limit} photos (media_ids).", code="media_required")
         post = await request.app[MEDIA_LIBRARY].publish(viewer, caption=validation.caption(text), media_ids=ids)
         body = (await request.app[PRESENTER].statuses([post], base_url(request)))[0]
-    if idem is not None:
-        await request.app[REDIS].set(idem, body["id"], ex=IDEMPOTENCY_TTL_S)
+    if key:
+        await request.app[IDEMPOTENCY].remember(viewer, key[:512], int(body["id"]))
     return web.json_response(body)
 
 

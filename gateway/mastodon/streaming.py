@@ -18,17 +18,15 @@ from typing import Awaitable, Callable
 from aiohttp import ClientConnectionResetError, WSMsgType, web
 
 from gateway.event_views import StoreEventViews
-from gateway.keys import EVENTS, LIVE, MEDIA_URLS, NEO4J, REDIS, SETTINGS
+from gateway.keys import EVENTS, LIVE, NEO4J, SETTINGS
 from graph import notifications as graph_notifications
 from live.hub import Subscriber
 from live.render import EventRenderer
-from stores.liked_posts import LikedPosts
-from stores.post_bodies import PostBodies
 
 from . import stream_events
 from .auth import user_id
 from .http import base_url
-from .keys import OAUTH_TOKENS, PRESENTER
+from .keys import EVENT_VIEWS, OAUTH_TOKENS, PRESENTER
 from .present import Presenter
 
 log = logging.getLogger(__name__)
@@ -64,9 +62,7 @@ class MastodonEventViews:
 
 def _renderer(request: web.Request) -> EventRenderer:
     app = request.app
-    redis, driver = app[REDIS], app[NEO4J]
-    inner = StoreEventViews(driver, PostBodies(redis, driver), LikedPosts(redis), app[MEDIA_URLS])
-    return EventRenderer(MastodonEventViews(inner, app[PRESENTER], driver, base_url(request)))
+    return EventRenderer(MastodonEventViews(app[EVENT_VIEWS], app[PRESENTER], app[NEO4J], base_url(request)))
 
 
 async def _pump(request: web.Request, sub: Subscriber, last: int | None, emit: Emit) -> None:
