@@ -61,7 +61,7 @@ async def test_the_page_and_its_files_carry_the_security_headers_and_cache_rules
     assert "/" not in spec["paths"] and not any(p.startswith("/assets") for p in spec["paths"])
 
 
-def _first_visit(url: str, unique: str) -> list[str]:
+def _first_visit(url: str, unique: str, tmp_path) -> list[str]:
     browser = Browser(url)
     try:
         browser.open("/")
@@ -72,16 +72,28 @@ def _first_visit(url: str, unique: str) -> list[str]:
         browser.click("form.auth button[type=submit]")
         browser.find(".feed[data-ready=true] .empty")    # signed up: an empty home feed
         assert browser.storage()["raygram.token"]
+
+        # Uploads that cannot work say why: a type the client knows it cannot send, then a file
+        # that claims to be a JPEG and is refused by the API (415), in words.
+        browser.go("/new")
+        (tmp_path / "notes.txt").write_text("not a photo")
+        (tmp_path / "fake.jpg").write_bytes(b"this is text wearing a .jpg name")
+        browser.present("#media-input").send_keys(str(tmp_path / "notes.txt"))
+        browser.text_in("form.upload .error", "only JPEG, PNG or GIF photos")
+        browser.present("#media-input").send_keys(str(tmp_path / "fake.jpg"))
+        browser.click("form.upload button[type=submit]")
+        browser.text_in("form.upload .error", "Unsupported file: Photo 1:")
         browser.click("#logout")
         browser.find("form.auth")
         assert "raygram.token" not in browser.storage()
-        return browser.severe()
+        # The refused upload's own 415 is the one console entry expected.
+        return [m for m in browser.severe() if "/api/v1/posts - Failed to load resource" not in m or "415" not in m]
     finally:
         browser.quit()
 
 
-async def test_a_first_visit_signs_up_sees_an_empty_feed_and_logs_out(server, chromium, unique):
-    errors = await asyncio.to_thread(_first_visit, base_url(server), unique)
+async def test_a_first_visit_signs_up_sees_refused_uploads_explained_and_logs_out(server, chromium, unique, tmp_path):
+    errors = await asyncio.to_thread(_first_visit, base_url(server), unique, tmp_path)
     assert errors == []
 
 

@@ -44,3 +44,11 @@ def test_the_real_client_has_no_inline_html_insertion():
             text = asset.body.decode()
             for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
                 assert sink not in text, f"{sink} in web/{name}"
+
+
+def test_avatar_paths_are_built_from_avatar_keys_only():
+    from media.avatars import avatar_key, avatar_path
+
+    assert avatar_path(avatar_key(42, "thumb")) == "/avatars/42/thumb"
+    assert avatar_path(None) is None and avatar_path("") is None
+    assert avatar_path("media/42/thumb.jpg") is None        # a post's object is never named as an avatar
