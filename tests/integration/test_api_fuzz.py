@@ -84,6 +84,11 @@ include-operation-id = "create_post"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "415", "422", "429"]
 
 [[operations]]
+# The same for a profile photo (issue 12); an empty file part is 422 empty_media too.
+include-operation-id = "put_avatar"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "415", "422", "429"]
+
+[[operations]]
 # No schema can say "not your own username": following yourself is 422 cannot_follow_self.
 include-operation-id = "follow"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
