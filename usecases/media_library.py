@@ -5,8 +5,8 @@ Uploading processes and stores a photo exactly as a post's photos are (media/pro
 media pool, every variant under media/storage.py's keys), then records it as a staged ``:Media``
 node owned by the uploader (graph/staged_media.py), which keeps the orphan sweeper away from its
 objects. Publishing mirrors ``Posts.publish`` step for step: hashtags checked, quota reserved,
-then the post is created and the staged media attached in one transaction, then fan-out
-(``feed.published``) and the search outbox; a failure gives the quota back.
+then the post is created and the staged media attached in one transaction, then ``announce``
+(fan-out and the search outbox); a failure gives the quota back.
 
 Photos only: a video attachment (issue 14) would be staged here the same way, from its own
 processing, with its own ``type`` in the rendering.
@@ -31,6 +31,8 @@ from media.pool import MediaPool
 from media.process import VARIANTS, ImageLimits, ImageRejected, check_header, process_image
 from search.port import OutboxSearchEffects
 from stores.quotas import PostQuotas
+
+from .posts import announce
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +98,7 @@ class MediaLibrary:
         except BaseException:
             await asyncio.shield(self._release(reservation))
             raise
-        await self.feed.published(post)
-        await self.search.post_changed(post["id"])
+        await announce(self.feed, self.search, post)       # fan-out and search, as Posts.publish does
         return post
 
     async def forget_stale(self) -> int:

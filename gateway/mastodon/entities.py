@@ -111,18 +111,28 @@ def tag(name: str, base: str, following: bool = False) -> dict[str, Any]:
 
 
 def media_attachment(media: dict[str, Any], base: str) -> dict[str, Any]:
-    """From a v1 media view (gateway/views.post_view: ``urls`` by variant name) or a staged
-    upload rendered the same way."""
-    urls = media["urls"]
+    """From a v1 media view (gateway/views.media_view: ``urls`` by variant name, a video's
+    ``renditions`` largest first) or a staged upload rendered the same way. A video still being
+    transcoded (only its author sees it) has no URLs yet: null, as Mastodon's own processing media."""
+    urls = media.get("urls") or {}
     width, height = int(media["width"]), int(media["height"])
     original = {"width": width, "height": height, "size": f"{width}x{height}",
                 "aspect": round(width / height, 6) if height else 1.0}
+    preview = urls.get(_VARIANT_PREVIEW) or urls.get("thumb") or urls.get("original")
+    renditions = media.get("renditions") or []
+    if media.get("type") == "video":
+        url = renditions[0]["url"] if renditions else None
+        if media.get("duration_s") is not None:
+            original["duration"] = float(media["duration_s"])
+        kind = "video"
+    else:
+        # An animated GIF is still a photo here, as Raygram shows it.
+        url, kind = urls.get("original") or preview, "image"
     return {
         "id": str(media["id"]),
-        # An animated GIF is still a photo here; a video attachment would be "video" (issue 14).
-        "type": "image",
-        "url": urls.get("original") or next(iter(urls.values())),
-        "preview_url": urls.get(_VARIANT_PREVIEW) or urls.get("thumb") or urls.get("original"),
+        "type": kind,
+        "url": url,
+        "preview_url": preview,
         "remote_url": None,
         "preview_remote_url": None,
         "text_url": None,

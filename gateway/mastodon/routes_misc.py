@@ -2,6 +2,7 @@
 Raygram does not have (custom emojis, filters, lists, announcements...)."""
 from __future__ import annotations
 
+import io
 import json
 import time
 
@@ -120,8 +121,26 @@ async def preferences(request: web.Request) -> web.Response:
                               "reading:expand:spoilers": False})
 
 
+def _placeholder_png() -> bytes:
+    from PIL import Image
+    out = io.BytesIO()
+    Image.new("RGB", (1, 1), (128, 128, 128)).save(out, "PNG")
+    return out.getvalue()
+
+
+# Raygram has no headers, and avatars live on the main address: accounts here point at this grey
+# pixel, so an app's image loader gets an image rather than a 404.
+_PLACEHOLDER = _placeholder_png()
+
+
+async def placeholder(request: web.Request) -> web.Response:
+    return web.Response(body=_PLACEHOLDER, content_type="image/png", headers={"Cache-Control": "max-age=86400"})
+
+
 def setup(app: web.Application) -> None:
     r = app.router
+    r.add_get("/avatars/original/missing.png", placeholder)
+    r.add_get("/headers/original/missing.png", placeholder)
     r.add_get("/api/v1/notifications", list_notifications)
     r.add_get("/api/v1/notifications/{id}", get_notification)
     r.add_get("/api/v2/search", search_v2)

@@ -146,3 +146,14 @@ def test_mastodon_routes_reach_stores_only_through_use_cases():
                 assert node.module != "core.redis_keys" and "redis_keys" not in names, path.name
                 if node.module == "gateway.keys":
                     assert not forbidden & names, f"{path.name} takes {forbidden & names} from the app"
+
+
+def test_video_attachment_uses_its_largest_rendition_and_poster():
+    video = {"id": "20", "type": "video", "width": 1280, "height": 720, "content_type": "video/mp4", "alt": "",
+             "duration_s": 3.5, "urls": {"thumb": "pt", "small": "ps", "medium": "pm", "original": "po"},
+             "renditions": [{"name": "720p", "url": "v720"}, {"name": "360p", "url": "v360"}]}
+    out = entities.media_attachment(video, BASE)
+    assert (out["type"], out["url"], out["preview_url"], out["meta"]["original"]["duration"]) == \
+        ("video", "v720", "ps", 3.5)
+    processing = entities.media_attachment({**video, "urls": {}, "renditions": []}, BASE)
+    assert processing["url"] is None and processing["preview_url"] is None
