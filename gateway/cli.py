@@ -20,6 +20,8 @@ def _stack(args: argparse.Namespace) -> int:
                 print(row.line())
             if not args.services and not args.no_gateway:
                 print(f"Raygram is serving at {settings.public_url}")
+                if settings.mastodon_port:
+                    print(f"Mastodon apps: type http://{settings.mastodon_host}:{settings.mastodon_port} as the server")
         elif args.action == "down":
             manager.down(settings, args.services or None)
         elif args.action == "secrets":
