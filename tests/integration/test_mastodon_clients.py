@@ -123,7 +123,8 @@ async def test_mastodon_py_story(world, mastodon_url, unique):
         assert listener.updates[0].id == second.id
         assert listener.updates[0].media_attachments[0].type == "image"
     finally:
-        handle.close()
+        # close() blocks until the server answers the hang-up, and the server runs on this loop.
+        await asyncio.to_thread(handle.close)
 
     # Paging: one status per page, followed with fetch_next until the end.
     third_media = await asyncio.to_thread(alice.media_post, io.BytesIO(images.gif()), "image/gif")
