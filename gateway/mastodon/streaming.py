@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from core.tasks import cancel_all
 from typing import Awaitable, Callable
 
 from aiohttp import ClientConnectionResetError, WSMsgType, web
@@ -119,11 +120,7 @@ async def _run(request: web.Request, sub: Subscriber, token_digest: str, last: i
                     not isinstance(task.exception(), (ConnectionResetError, ClientConnectionResetError)):
                 log.warning("Mastodon stream ended: %r", task.exception())
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all(tasks)
 
 
 async def _grant_digest(request: web.Request) -> str:

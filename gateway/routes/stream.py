@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import logging
 
+from core.tasks import cancel_all
 from aiohttp import ClientConnectionResetError, WSCloseCode, WSMsgType, web
 
 from live import protocol
@@ -152,11 +153,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
     except (ConnectionResetError, ClientConnectionResetError):
         pass   # the client went away; nothing to answer
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_all(tasks)
         await asyncio.shield(app[LIVE].detach(sub))
         if not ws.closed:
             code, message = close_with or (WSCloseCode.OK, b"")
