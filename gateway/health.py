@@ -16,7 +16,7 @@ from graph import driver as graph_driver
 from media import storage
 from search import client as search_client
 
-from .keys import MEDIA_POOL, NEO4J, REDIS, S3, SEARCH, SETTINGS, SHARDS
+from .keys import LISTENERS, MEDIA_POOL, NEO4J, REDIS, S3, SEARCH, SETTINGS, SHARDS
 
 Probe = Callable[[web.Application], Awaitable[object]]
 
@@ -42,9 +42,16 @@ async def _run_probe(name: str, probe: Probe, app: web.Application, timeout: flo
     return name, {"status": "ok", "latency_ms": round((time.perf_counter() - start) * 1000, 1)}
 
 
+def _probes(app: web.Application) -> dict[str, Probe]:
+    """The backing services, then this process's other listeners (an address it should serve but
+    does not hold makes it unready as much as a service that is down)."""
+    listeners = {name: (lambda app, lst=lst: lst.probe()) for name, lst in app.get(LISTENERS, {}).items()}
+    return {**PROBES, **listeners}
+
+
 async def readiness(app: web.Application) -> dict[str, dict]:
     timeout = app[SETTINGS].probe_timeout_s
-    results = await asyncio.gather(*(_run_probe(n, p, app, timeout) for n, p in PROBES.items()))
+    results = await asyncio.gather(*(_run_probe(n, p, app, timeout) for n, p in _probes(app).items()))
     return dict(results)
 
 

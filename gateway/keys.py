@@ -57,3 +57,5 @@ ENGAGEMENT = web.AppKey("engagement", Engagement)
 HYDRATOR = web.AppKey("hydrator", Hydrator)
 HOME_FEED = web.AppKey("home_feed", HomeFeed)
 SEARCH_READS = web.AppKey("search_reads", SearchReads)
+# The process's other listeners by name (the Mastodon API's), each a /readyz probe.
+LISTENERS = web.AppKey("listeners", dict)

@@ -441,7 +441,12 @@ class Gateway(Service):
         return self.settings.port
 
     def healthy(self) -> bool:
-        return http_status(f"http://{self.settings.host}:{self.port}/readyz", timeout=5.0) == 200
+        # /readyz covers the backing services and whether the Mastodon listener holds its address;
+        # asking that address too proves it answers.
+        s = self.settings
+        if http_status(f"http://{s.host}:{self.port}/readyz", timeout=5.0) != 200:
+            return False
+        return not s.mastodon_port or http_status(f"http://{s.mastodon_host}:{s.mastodon_port}/health") == 200
 
     def command(self):
         self.home.mkdir(parents=True, exist_ok=True)

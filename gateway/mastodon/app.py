@@ -17,6 +17,7 @@ from core import redis_keys
 from core.config import Settings
 from core.oauth_rules import OAuthError
 from gateway import keys as shared
+from gateway.listener import Listener
 from gateway.middleware import error_middleware
 from media.process import ImageLimits
 from gateway.event_views import StoreEventViews
@@ -155,19 +156,10 @@ async def _forget_stale_forever(app: web.Application) -> None:
 
 async def listener_ctx(main: web.Application) -> AsyncIterator[None]:
     """A cleanup context of the main app (after every other): serve the Mastodon app on its own
-    address for as long as the main app runs."""
+    address for as long as the main app runs, and let /readyz say whether it does."""
     settings = main[shared.SETTINGS]
-    runner = web.AppRunner(build(main), access_log=None, shutdown_timeout=5)
-    await runner.setup()
-    site = web.TCPSite(runner, settings.mastodon_host, settings.mastodon_port)
-    try:
-        await site.start()
-    except OSError as exc:
-        # Another gateway on this machine holds the port: this one still serves the v1 API.
-        log.warning("Mastodon-compatible API not started on %s:%d: %s", settings.mastodon_host,
-                    settings.mastodon_port, exc)
-    else:
-        log.info("Mastodon-compatible API on http://%s:%d", settings.mastodon_host, settings.mastodon_port)
+    listener = Listener("Mastodon-compatible API", build(main), settings.mastodon_host, settings.mastodon_port)
+    main[shared.LISTENERS] = {"mastodon": listener}
+    await listener.start()
     yield
-    await runner.cleanup()
-
+    await listener.stop()

@@ -137,8 +137,14 @@ async def placeholder(request: web.Request) -> web.Response:
     return web.Response(body=_PLACEHOLDER, content_type="image/png", headers={"Cache-Control": "max-age=86400"})
 
 
+async def health(request: web.Request) -> web.Response:
+    """Mastodon's liveness check (what its load balancers and `raygram stack status` ask)."""
+    return web.Response(text="OK")
+
+
 def setup(app: web.Application) -> None:
     r = app.router
+    r.add_get("/health", health)
     r.add_get("/avatars/original/missing.png", placeholder)
     r.add_get("/headers/original/missing.png", placeholder)
     r.add_get("/api/v1/notifications", list_notifications)

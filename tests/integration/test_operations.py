@@ -62,3 +62,39 @@ async def test_a_second_app_starts_against_the_same_stack(settings, aiohttp_clie
     second = await aiohttp_client(create_app(settings))
     assert (await first.get("/readyz")).status == 200
     assert (await second.get("/readyz")).status == 200
+
+
+async def test_the_mastodon_address_held_elsewhere_keeps_readyz_red_until_the_gateway_binds_it(
+        settings, aiohttp_client):
+    """A gateway replacing another may find the Mastodon port still held: it keeps trying, and
+    /readyz names the listener until it serves, then turns green without a restart."""
+    import asyncio
+    import dataclasses
+    import socket
+    import time
+
+    import aiohttp
+
+    from gateway.app import create_app
+    from gateway.mastodon.app import listener_ctx
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    port = holder.getsockname()[1]
+    app = create_app(dataclasses.replace(settings, mastodon_port=port))
+    app.cleanup_ctx.append(listener_ctx)
+    client = await aiohttp_client(app)
+    try:
+        resp = await client.get("/readyz")
+        body = await resp.json()
+        assert resp.status == 503 and body["down"] == ["mastodon"]
+        assert str(port) in body["services"]["mastodon"]["error"]
+    finally:
+        holder.close()
+    deadline = time.monotonic() + 30
+    while (resp := await client.get("/readyz")).status != 200 and time.monotonic() < deadline:
+        await asyncio.sleep(0.5)
+    assert resp.status == 200, await resp.json()
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/health") as health:
+        assert (health.status, await health.text()) == (200, "OK")
