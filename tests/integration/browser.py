@@ -3,6 +3,7 @@ Selenium with explicit paths (Selenium Manager never downloads a browser or a dr
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from selenium import webdriver
@@ -14,7 +15,10 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from stack.installers import CHROMEDRIVER, CHROMIUM
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+_ROOT = Path(__file__).resolve().parents[2]
+# Every run writes its screenshots under var/ (ignored by git: usernames differ per run, so the
+# PNGs always differ); RAYGRAM_SCREENSHOTS=docs/screenshots refreshes the README's pictures.
+SCREENSHOTS = _ROOT / os.environ.get("RAYGRAM_SCREENSHOTS", "var/screenshots")
 PHONE = (390, 844)
 DESKTOP = (1280, 900)
 WAIT_S = 30
@@ -97,7 +101,7 @@ class Browser:
         return [entry["message"] for entry in self.logs() if entry["level"] == "SEVERE"]
 
     def screenshot(self, name: str, size: tuple[int, int] | None = None) -> Path:
-        """A PNG of the current screen in docs/screenshots/ (at ``size``, then the size restored)."""
+        """A PNG of the current screen in SCREENSHOTS (at ``size``, then the size restored)."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         before = self.driver.get_window_size()
         if size is not None:
