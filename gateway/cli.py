@@ -9,21 +9,32 @@ from core.config import load_settings
 
 
 def _stack(args: argparse.Namespace) -> int:
-    from stack import manager
+    from stack import manager, supervisor
     from stack.proc import StackError
+    from stack.services import SERVICES
 
     settings = load_settings()
     try:
         if args.action == "up":
-            rows = manager.up(settings, args.services or None, gateway=not args.no_gateway)
+            with supervisor.stack_lock(settings):
+                rows = manager.up(settings, args.services or None, gateway=not args.no_gateway)
             for row in rows:
                 print(row.line())
             if not args.services and not args.no_gateway:
+                # The whole stack is up: from now on it is kept up.
+                pid = supervisor.start(settings, [cls.name for cls in SERVICES], args.interval)
+                print(f"supervisor     pid {pid} (restarts a service that dies; `raygram stack down` stops it)")
                 print(f"Raygram is serving at {settings.public_url}")
                 if settings.mastodon_port:
                     print(f"Mastodon apps: type http://{settings.mastodon_host}:{settings.mastodon_port} as the server")
         elif args.action == "down":
-            manager.down(settings, args.services or None)
+            # First, or it would restart what is being stopped.
+            if supervisor.stop(settings):
+                print("[stack] supervisor: stopped (`raygram stack up` starts it again)")
+            with supervisor.stack_lock(settings):
+                manager.down(settings, args.services or None)
+        elif args.action == "supervise":
+            supervisor.run(settings, args.services or [cls.name for cls in SERVICES], args.interval)
         elif args.action == "secrets":
             from stack.services import ensure_secrets
             ensure_secrets(settings)
@@ -32,6 +43,8 @@ def _stack(args: argparse.Namespace) -> int:
             rows = manager.status(settings, args.services or None)
             for row in rows:
                 print(row.line())
+            pid = supervisor.running(settings)
+            print(f"{'supervisor':<14} {'':<11} pid {str(pid or '-'):<8} {'ok' if pid else 'not running'}")
             return 0 if all(r.healthy for r in rows) else 3
         elif args.action == "logs":
             if len(args.services) != 1:
@@ -140,6 +153,8 @@ def _config(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from stack.supervisor import INTERVAL_S
+
     parser = argparse.ArgumentParser(prog="raygram", description="Raygram photo-sharing backend")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -147,11 +162,13 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=_serve)
 
     p = sub.add_parser("stack", help="the local service stack (Redis, Neo4j, Elasticsearch, MinIO, Ray, gateway)")
-    p.add_argument("action", choices=["up", "down", "status", "logs", "secrets"],
-                   help="secrets: generate var/secrets.json and var/ray-token if missing, print their paths")
+    p.add_argument("action", choices=["up", "down", "status", "logs", "secrets", "supervise"],
+                   help="secrets: generate var/secrets.json and var/ray-token if missing, print their paths; "
+                        "supervise: restart the services that die (what `up` leaves running)")
     p.add_argument("services", nargs="*", help="limit to these services (logs: exactly one)")
     p.add_argument("--no-gateway", action="store_true", help="up: start the backing services only")
     p.add_argument("-n", "--lines", type=int, default=60, help="logs: how many lines")
+    p.add_argument("--interval", type=float, default=INTERVAL_S, help="supervise: seconds between health rounds")
     p.set_defaults(func=_stack)
 
     p = sub.add_parser("shards", help="the feed-shard actors: status, or scale to N while serving")

@@ -8,27 +8,33 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
+from typing import Iterator
 
 import pytest
 
 from actors.shards import stop_named_actors
 from core.config import Settings, load_settings
 from gateway.app import create_app
-from stack import manager
-from stack.services import ensure_secrets
+from stack import manager, supervisor
+from stack.services import SERVICES, ensure_secrets
 
 from .world import World
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
+def settings() -> Iterator[Settings]:
     settings = ensure_secrets(load_settings())
+    # Tests stop and kill services on purpose: a developer's supervisor (left by `make up`) would
+    # restart them under the test's feet. Paused for the run, started again after it.
+    supervised = supervisor.stop(settings)
     manager.up(settings, gateway=False)
     # The test client is a trusted proxy, so each test can speak for its own client address
     # (X-Forwarded-For) and per-address login limits of one test never reach another. A test
     # builds its world from one address, often with more accounts than a person would sign up in
     # an hour; the sign-up limit itself is tested with its own settings.
-    return dataclasses.replace(settings, trusted_proxies=("127.0.0.1",), signups_per_address=10_000)
+    yield dataclasses.replace(settings, trusted_proxies=("127.0.0.1",), signups_per_address=10_000)
+    if supervised:
+        supervisor.start(settings, [cls.name for cls in SERVICES])
 
 
 @pytest.fixture

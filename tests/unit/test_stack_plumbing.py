@@ -134,3 +134,15 @@ def test_a_service_whose_port_never_opens_is_replaced(tmp_path, capsys):
         assert "holds no port; replacing it" in capsys.readouterr().out
     finally:
         Stuck.proc.kill()
+
+
+def test_the_supervisor_heals_a_service_only_after_it_failed_rounds_in_a_row():
+    from stack.supervisor import due
+
+    strikes, heal = due({}, {"redis": True, "minio": False})
+    assert strikes == {"redis": 0, "minio": 1} and heal == []
+    strikes, heal = due(strikes, {"redis": True, "minio": False})
+    assert heal == ["minio"]
+    # A probe that failed once, then passed, starts counting again.
+    strikes, heal = due({"redis": 1}, {"redis": True})
+    assert strikes == {"redis": 0} and heal == []
