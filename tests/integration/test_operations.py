@@ -98,3 +98,4 @@ async def test_the_mastodon_address_held_elsewhere_keeps_readyz_red_until_the_ga
     assert resp.status == 200, await resp.json()
     async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/health") as health:
         assert (health.status, await health.text()) == (200, "OK")
+        assert "X-RateLimit-Remaining" not in health.headers      # polled: never spends a budget
