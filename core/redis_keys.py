@@ -188,6 +188,11 @@ def video_lease(post_id: int) -> str:
     return f"{PREFIX}video-lease:{post_id}"
 
 
+def staged_video_lease(media_id: int) -> str:
+    """The same, for a video uploaded before its post (the Mastodon API's media)."""
+    return f"{PREFIX}video-lease:media:{media_id}"
+
+
 def video_attempts(media_id: int) -> str:
     """Hash of a video's transcode attempts: how many began, the pid and node of the latest (for
     operators, and for the test that kills that worker). Expires on its own."""

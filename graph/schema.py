@@ -20,6 +20,8 @@ STATEMENTS: tuple[str, ...] = (
     # Video posts still transcoding: what a gateway's sweep finishes when their driver died. Only
     # posts with a video have the property, so the index stays small.
     "CREATE INDEX post_state IF NOT EXISTS FOR (p:Post) ON (p.state)",
+    # The same for videos uploaded before their post (graph/staged_media.py).
+    "CREATE INDEX media_state IF NOT EXISTS FOR (m:Media) ON (m.state)",
     # Paging an account's followers / following / requests newest first is a range scan of these.
     "CREATE INDEX follows_followee IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.followee, r.id)",
     "CREATE INDEX follows_follower IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.follower, r.id)",

@@ -170,6 +170,15 @@ def _fitting_size(size: tuple[int, int], side: int) -> tuple[int, int] | None:
     return x, y
 
 
+def scaled_size(width: int, height: int, name: str) -> tuple[int, int]:
+    """The size of a picture's ``medium`` or ``small`` variant (``_variants``: small is shrunk from
+    medium), computed without the picture (what API views announce)."""
+    size = _fitting_size((width, height), VARIANT_SIZES["medium"]) or (width, height)
+    if name == "small":
+        size = _fitting_size(size, VARIANT_SIZES["small"]) or size
+    return size
+
+
 def _shrunk(im: Image.Image, side: int, reducing_gap: float) -> Image.Image:
     """``im`` scaled to fit a ``side`` square, as ``thumbnail`` would, without first copying it."""
     size = _fitting_size(im.size, side)

@@ -8,8 +8,10 @@ objects. Publishing mirrors ``Posts.publish`` step for step: hashtags checked, q
 then the post is created and the staged media attached in one transaction, then ``announce``
 (fan-out and the search outbox); a failure gives the quota back.
 
-Photos only: a video attachment (issue 14) would be staged here the same way, from its own
-processing, with its own ``type`` in the rendering.
+A video (recognised from its bytes, probed against the same limits as a v1 video post's, in
+the media pool) is staged ``processing`` with its source stored as it came; the transcode runs as
+the same Ray task a video post's does, driven (lease, retries, the sweep that takes over from a
+dead gateway) by usecases/video_posts.py. Until it is done the upload cannot be posted.
 """
 from __future__ import annotations
 
@@ -21,14 +23,16 @@ from typing import Any
 from neo4j import AsyncDriver
 
 from core.clock import now_ms
-from core.errors import RaygramError, UnsupportedMediaType, ValidationFailed
+from core.errors import PayloadTooLarge, RaygramError, UnsupportedMediaType, ValidationFailed
 from core.ids import IdGenerator
 from feed.engine import FeedEngine
 from graph import staged_media
 from media import storage
+from media.detect import SNIFF_BYTES, sniff_video
 from media.hashtags import MAX_HASHTAGS, parse_hashtags
 from media.pool import MediaPool
 from media.process import VARIANTS, ImageLimits, ImageRejected, check_header, process_image
+from media.video_plan import VideoRejected
 from search.port import OutboxSearchEffects
 from stores.quotas import PostQuotas
 
@@ -40,19 +44,30 @@ log = logging.getLogger(__name__)
 STAGED_TTL_MS = 24 * 3600 * 1000
 
 
-def _rejected(err: ImageRejected) -> RaygramError:
-    cls = UnsupportedMediaType if err.status == 415 else ValidationFailed
+def _rejected(err: ImageRejected | VideoRejected) -> RaygramError:
+    cls = {413: PayloadTooLarge, 415: UnsupportedMediaType}.get(err.status, ValidationFailed)
     return cls(err.message, code=err.code)
+
+
+def _read_head(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(SNIFF_BYTES)
 
 
 class MediaLibrary:
     def __init__(self, driver: AsyncDriver, ids: IdGenerator, quotas: PostQuotas, pool: MediaPool,
-                 limits: ImageLimits, s3: Any, bucket: str, feed: FeedEngine, search: OutboxSearchEffects) -> None:
+                 limits: ImageLimits, s3: Any, bucket: str, feed: FeedEngine, search: OutboxSearchEffects,
+                 videos: Any = None) -> None:
         self.driver, self.ids, self.quotas, self.pool, self.limits = driver, ids, quotas, pool, limits
         self.s3, self.bucket, self.feed, self.search = s3, bucket, feed, search
+        # usecases.video_posts.VideoPosts: videos are accepted only where it is wired.
+        self.videos = videos
 
     async def upload(self, owner_id: int, path: str, description: str, workdir: str) -> dict[str, Any]:
-        """The staged media record (``keys`` in VARIANTS order, as a post's media)."""
+        """The staged media record (``keys`` in VARIANTS order, as a post's media); a video's is
+        ``state: "processing"`` with no keys yet."""
+        if self.videos is not None and sniff_video(await asyncio.to_thread(_read_head, path)) is not None:
+            return await self._upload_video(owner_id, path, description)
         try:
             await self.pool.run(check_header, path, self.limits)
             out = os.path.join(workdir, "out")
@@ -81,6 +96,32 @@ class MediaLibrary:
             # Nothing refers to these objects: delete them now (else the orphan sweeper will).
             await asyncio.shield(self._delete(stored))
             raise
+
+    async def _upload_video(self, owner_id: int, path: str, description: str) -> dict[str, Any]:
+        try:
+            # Headers only, in the pool (a hostile container is parsed away from the event loop).
+            probed = await self.pool.run(self.videos.probe, path, self.videos.limits)
+        except (VideoRejected, ImageRejected) as err:
+            raise _rejected(err) from None
+        media_id = self.ids.next_id()
+        item, (key, _, content_type) = self.videos.source_item(media_id, 0, probed, path)
+        await storage.put_file(self.s3, self.bucket, key, path, content_type)
+        try:
+            media = await staged_media.stage(self.driver, owner_id=owner_id, now_ms=now_ms(), media={
+                **{k: v for k, v in item.items() if k != "position"}, "alt": description, "state": "processing",
+                "fps": round(probed.fps, 3) if probed.fps else None})
+        except BaseException:
+            await asyncio.shield(self._delete([key]))
+            raise
+        self.videos.staged(media_id)
+        return media
+
+    async def settled(self, owner_id: int, media_id: int) -> dict[str, Any] | None:
+        """The upload once this process stops transcoding it (ready or failed; still processing
+        when another gateway drives it): what the synchronous v1 upload answers with."""
+        if self.videos is not None:
+            await self.videos.wait_staged(media_id)
+        return await staged_media.owned(self.driver, owner_id, media_id)
 
     async def describe(self, owner_id: int, media_id: int, description: str) -> dict[str, Any] | None:
         return await staged_media.describe(self.driver, owner_id, media_id, description)

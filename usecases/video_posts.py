@@ -13,6 +13,11 @@ Durability: the post's state in Neo4j is the pending record. If the driving gate
 lease lapses and any gateway's sweep (at start-up, then every ``video_sweep_s``) takes the post
 over and submits its tasks again; they are idempotent on their output keys, and only one
 ``mark_ready`` can move a post out of "processing", so a post is announced once.
+
+A video uploaded before its post (the Mastodon API's ``POST /api/v2/media``,
+usecases/media_library.py) is driven the same way, with the same task, lease and sweep: its
+staged Media node is the pending record (graph/staged_media.py), and it is ready (postable) or
+failed on its own; nothing is announced, as no post exists yet.
 """
 from __future__ import annotations
 
@@ -28,7 +33,7 @@ from redis.asyncio import Redis
 from core import redis_keys
 from core.clock import now_ms
 from core.config import Settings
-from graph import posts
+from graph import posts, staged_media
 from media import storage, transcode_task
 from media.detect import MOV, MP4, WEBM
 from media.process import ImageLimits
@@ -55,6 +60,8 @@ return 0
 """
 
 Submit = Callable[..., Any]
+# What one drive is for: a processing post, or a staged (not yet posted) video.
+POST, STAGED = "post", "staged"
 
 
 class VideoPosts:
@@ -68,7 +75,7 @@ class VideoPosts:
         self.image_limits = ImageLimits.from_settings(settings)
         self.max_per_post = settings.video_max_per_post
         self.probe = probe                      # run by Posts in the media pool
-        self._driving: dict[int, asyncio.Task] = {}
+        self._driving: dict[tuple[str, int], asyncio.Task] = {}
 
     # --- publishing -----------------------------------------------------------------------------
     def source_item(self, media_id: int, position: int, probed: ProbedVideo,
@@ -83,34 +90,50 @@ class VideoPosts:
 
     async def started(self, post_id: int) -> None:
         """A processing post was committed: drive it from this process (in the background)."""
-        self._spawn(post_id)
+        self._spawn((POST, post_id))
+
+    def staged(self, media_id: int) -> None:
+        """A staged video was committed processing: transcode it from this process (background)."""
+        self._spawn((STAGED, media_id))
 
     # --- driving --------------------------------------------------------------------------------
-    def _spawn(self, post_id: int) -> None:
-        if post_id in self._driving:
+    def _spawn(self, what: tuple[str, int]) -> None:
+        if what in self._driving:
             return
-        task = asyncio.create_task(self._drive(post_id))
-        self._driving[post_id] = task
-        task.add_done_callback(lambda _: self._driving.pop(post_id, None))
+        task = asyncio.create_task(self._drive(what))
+        self._driving[what] = task
+        task.add_done_callback(lambda _: self._driving.pop(what, None))
 
     async def wait(self, post_id: int) -> None:
         """Until this process stops driving the post (tests and the benchmark)."""
-        task = self._driving.get(post_id)
+        await self._wait((POST, post_id))
+
+    async def wait_staged(self, media_id: int) -> None:
+        """Until this process stops driving the staged video (the v1 media upload waits)."""
+        await self._wait((STAGED, media_id))
+
+    async def _wait(self, what: tuple[str, int]) -> None:
+        task = self._driving.get(what)
         if task is not None:
             await asyncio.shield(task)
 
-    async def _drive(self, post_id: int) -> None:
-        key, token = redis_keys.video_lease(post_id), secrets.token_hex(16)
+    async def _drive(self, what: tuple[str, int]) -> None:
+        kind, ident = what
+        lease = redis_keys.video_lease if kind == POST else redis_keys.staged_video_lease
+        key, token = lease(ident), secrets.token_hex(16)
         lease_ms = int(self.settings.video_lease_s * 1000)
         if not await self.redis.set(key, token, nx=True, px=lease_ms):
             return          # another gateway drives it
         keeper = asyncio.create_task(self._keep(key, token, lease_ms))
         try:
-            await self._complete(post_id)
+            if kind == POST:
+                await self._complete(ident)
+            else:
+                await self._complete_staged(ident)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("video post %s: transcodes not completed; a sweep will retry", post_id)
+            log.exception("video %s %s: transcodes not completed; a sweep will retry", kind, ident)
         finally:
             keeper.cancel()
             try:
@@ -146,6 +169,24 @@ class VideoPosts:
         await self._delete([v["source_key"] for v in videos])
         await self.announce(post)
 
+    async def _complete_staged(self, media_id: int) -> None:
+        video = await staged_media.processing_video(self.driver, media_id)
+        if video is None:
+            return          # ready, failed or deleted meanwhile
+        result = await self._outcome(self.submit(self.settings, media_id, video["source_key"], self.limits,
+                                                 self.image_limits), media_id)
+        poster, renditions = transcode_task.output_keys(media_id, [HIGH, LOW])
+        if not result["ok"]:
+            info = await staged_media.mark_failed(self.driver, media_id, result["code"], result["message"])
+            if info is not None:
+                await self._delete([k for k in [info["source_key"]] if k] + poster + renditions)
+            return
+        if await staged_media.mark_ready(self.driver, media_id, result) is None:
+            # Deleted while transcoding (a day-old upload): its outputs go too.
+            await self._delete(result["poster_keys"] + result["rendition_keys"])
+            return
+        await self._delete([video["source_key"]])
+
     async def _outcome(self, ref, media_id: int) -> dict[str, Any]:
         try:
             return await ref
@@ -173,11 +214,15 @@ class VideoPosts:
 
     # --- the sweep ------------------------------------------------------------------------------
     async def sweep(self) -> int:
-        """Take over processing posts nobody drives (their lease lapsed); how many were found."""
+        """Take over processing posts and staged videos nobody drives (their lease lapsed); how
+        many were found."""
         ids = await posts.processing_post_ids(self.driver, created_before_ms=now_ms())
         for post_id in ids:
-            self._spawn(post_id)
-        return len(ids)
+            self._spawn((POST, post_id))
+        staged = await staged_media.processing_ids(self.driver, staged_before_ms=now_ms())
+        for media_id in staged:
+            self._spawn((STAGED, media_id))
+        return len(ids) + len(staged)
 
     async def run_sweeps(self) -> None:
         while True:

@@ -48,7 +48,8 @@ SHARED_KEYS = (shared.SETTINGS, shared.REDIS, shared.NEO4J, shared.SEARCH, share
 # Registrations of OAuth clients per address per hour.
 APP_REGISTRATIONS_PER_HOUR = 100
 STALE_SWEEP_S = 3600
-# Multipart media uploads: one file of at most media_max_bytes plus its description and focus.
+# Bodies read whole (forms, JSON). Media uploads are streamed to disk and bounded by their own
+# limits while read (routes_statuses._receive_file: a photo's, or a video's).
 MAX_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024
 
 
@@ -125,7 +126,8 @@ def build(main: web.Application, settings: Settings | None = None) -> web.Applic
     app[MEDIA_LIBRARY] = MediaLibrary(driver, main[shared.IDS],
                                       PostQuotas(redis, settings.posts_per_day, settings.posts_per_month),
                                       main[shared.MEDIA_POOL], ImageLimits.from_settings(settings), main[shared.S3],
-                                      settings.s3_bucket, main[shared.FEED], main[shared.SEARCH_EFFECTS])
+                                      settings.s3_bucket, main[shared.FEED], main[shared.SEARCH_EFFECTS],
+                                      videos=main[shared.VIDEOS])
     app[PRESENTER] = Presenter(driver, main[shared.MEDIA_URLS])
     app[IDEMPOTENCY], app[MARKERS] = IdempotencyKeys(redis), Markers(redis)
     app[EVENT_VIEWS] = StoreEventViews(driver, PostBodies(redis, driver), LikedPosts(redis), main[shared.MEDIA_URLS])

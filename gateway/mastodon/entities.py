@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import html
 import re
+from fractions import Fraction
 from typing import Any
 from urllib.parse import quote
 
 from gateway.views import rfc3339
+from media.process import scaled_size
 
 VERSION = "4.3.0 (compatible; Raygram 0.1.0)"
 # A flat grey: the blurhash of a 1x1-component image (clients decode it as a placeholder).
 BLURHASH = "00Eyb["
-SUPPORTED_MIME_TYPES = ["image/jpeg", "image/png", "image/gif"]
+SUPPORTED_MIME_TYPES = ["image/jpeg", "image/png", "image/gif", "video/mp4", "video/quicktime", "video/webm"]
 
 _TAG_IN_TEXT = re.compile(r"(?<![\w#&])#(\w{1,100})")
 _VARIANT_PREVIEW = "small"
@@ -110,24 +112,49 @@ def tag(name: str, base: str, following: bool = False) -> dict[str, Any]:
     return {"name": name, "url": f"{base}/tags/{quote(name)}", "history": [], "following": following}
 
 
+def _dimensions(width: int, height: int) -> dict[str, Any]:
+    return {"width": width, "height": height, "size": f"{width}x{height}",
+            "aspect": round(width / height, 6) if height else 1.0}
+
+
+def _length(seconds: float) -> str:
+    """Mastodon's ``meta.length``: H:MM:SS.ss."""
+    whole, frac = divmod(round(seconds * 100), 100)
+    return f"{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}.{frac:02d}"
+
+
+def _frame_rate(fps: float) -> str:
+    """As FFmpeg (and so Mastodon) writes a frame rate: a ratio, "30/1" or "30000/1001"."""
+    ratio = Fraction(fps).limit_denominator(1001)
+    return f"{ratio.numerator}/{ratio.denominator}"
+
+
 def media_attachment(media: dict[str, Any], base: str) -> dict[str, Any]:
     """From a v1 media view (gateway/views.media_view: ``urls`` by variant name, a video's
-    ``renditions`` largest first) or a staged upload rendered the same way. A video still being
-    transcoded (only its author sees it) has no URLs yet: null, as Mastodon's own processing media."""
+    ``renditions`` largest first, and ``fps`` where known) or a staged upload rendered the same way.
+    A video still being transcoded has no URLs yet: null, as Mastodon's own processing media; its
+    ``preview_url`` is the poster's small variant, ``meta`` Mastodon's video fields."""
     urls = media.get("urls") or {}
     width, height = int(media["width"]), int(media["height"])
-    original = {"width": width, "height": height, "size": f"{width}x{height}",
-                "aspect": round(width / height, 6) if height else 1.0}
+    original = _dimensions(width, height)
+    meta: dict[str, Any] = {"original": original, "small": _dimensions(*scaled_size(width, height, "small"))}
     preview = urls.get(_VARIANT_PREVIEW) or urls.get("thumb") or urls.get("original")
     renditions = media.get("renditions") or []
     if media.get("type") == "video":
         url = renditions[0]["url"] if renditions else None
-        if media.get("duration_s") is not None:
-            original["duration"] = float(media["duration_s"])
         kind = "video"
+        meta.update(original)
+        if media.get("duration_s") is not None:
+            duration = float(media["duration_s"])
+            original["duration"] = meta["duration"] = duration
+            meta["length"] = _length(duration)
+        if media.get("fps"):
+            original["frame_rate"] = _frame_rate(float(media["fps"]))
+            meta["fps"] = round(float(media["fps"]))
     else:
         # An animated GIF is still a photo here, as Raygram shows it.
         url, kind = urls.get("original") or preview, "image"
+    meta["focus"] = {"x": 0.0, "y": 0.0}
     return {
         "id": str(media["id"]),
         "type": kind,
@@ -136,7 +163,7 @@ def media_attachment(media: dict[str, Any], base: str) -> dict[str, Any]:
         "remote_url": None,
         "preview_remote_url": None,
         "text_url": None,
-        "meta": {"original": original, "focus": {"x": 0.0, "y": 0.0}},
+        "meta": meta,
         "description": media.get("alt") or None,
         "blurhash": BLURHASH,
     }
@@ -283,6 +310,7 @@ def _status_limits(settings) -> dict[str, int]:
 
 
 def _media_limits(settings) -> dict[str, Any]:
+    """What an app checks before uploading: the probe's limits (README "Video"), from core/config."""
     return {"supported_mime_types": SUPPORTED_MIME_TYPES, "image_size_limit": settings.media_max_bytes,
-            "image_matrix_limit": settings.media_max_pixels, "video_size_limit": 0, "video_frame_rate_limit": 0,
-            "video_matrix_limit": 0}
+            "image_matrix_limit": settings.media_max_pixels, "video_size_limit": settings.video_max_bytes,
+            "video_frame_rate_limit": int(settings.video_max_fps), "video_matrix_limit": settings.video_max_pixels}

@@ -12,7 +12,7 @@ from gateway.media_urls import MediaUrls
 from media.storage import presign_get
 
 from . import entities
-from gateway.views import VARIANT_ORDER
+from gateway.views import media_view
 
 
 class Presenter:
@@ -42,10 +42,11 @@ class Presenter:
                 for c in comments if c["author"]["id"] in authors]
 
     async def media(self, media: dict[str, Any], base: str) -> dict[str, Any]:
-        """A staged upload as a MediaAttachment."""
-        urls = {name: await presign_get(self.urls.presigner, self.urls.bucket, key, self.urls.ttl_s)
-                for name, key in zip(VARIANT_ORDER, media["keys"])}
-        return entities.media_attachment({**media, "urls": urls}, base)
+        """A staged upload as a MediaAttachment (a video's renditions too, once transcoded), viewed
+        as a post's media are (gateway/views.media_view) plus the frame rate its probe found."""
+        urls = {key: await presign_get(self.urls.presigner, self.urls.bucket, key, self.urls.ttl_s)
+                for key in [*(media.get("keys") or []), *(media.get("rendition_keys") or [])]}
+        return entities.media_attachment({**media_view(media, urls), "fps": media.get("fps")}, base)
 
     async def notifications(self, viewer: int, records: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
         """Notifications Mastodon has a type for, with their accounts and statuses; one whose

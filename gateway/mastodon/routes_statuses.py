@@ -13,6 +13,7 @@ from core.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaT
 from core.ids import parse_id
 from gateway.keys import ENGAGEMENT, HOME_FEED, NEO4J, POSTS, SEARCH_READS, SETTINGS
 from graph import engagement, mastodon_reads, posts as graph_posts, staged_media
+from media.detect import SNIFF_BYTES, sniff_video
 from usecases.home_feed import RECENT
 from usecases.posts import new_workdir
 
@@ -151,13 +152,29 @@ async def favourited_by(request: web.Request) -> web.Response:
 
 # --- media ------------------------------------------------------------------------------------
 
+# Room for the description, focus and multipart framing around the file; parts besides the file
+# (focus, thumbnail...) are read and dropped, within this too.
+FORM_OVERHEAD = 64 * 1024
+
+
+def _body_limit(settings) -> int:
+    return max(settings.media_max_bytes, settings.video_max_bytes) + FORM_OVERHEAD
+
+
 async def _receive_file(request: web.Request, path: str) -> tuple[bool, str]:
-    """(a file was received into ``path``, the description): ``file`` streamed to disk within the
-    media size limit, ``description`` bounded; other parts (focus, thumbnail) skipped."""
+    """(a file was received into ``path``, the description): ``file`` streamed to disk within a
+    photo's size limit, or a video's once its first bytes show a video container (its name and
+    declared type prove nothing; the probe has the last word), ``description`` bounded; other parts
+    (focus, thumbnail) skipped; the whole body bounded while it is read."""
     settings = request.app[SETTINGS]
     if request.content_type != "multipart/form-data":
         raise UnsupportedMediaType("Media are uploaded as multipart/form-data.", code="multipart_required")
-    got_file, description, parts = False, "", 0
+    body_limit = _body_limit(settings)
+    too_large = PayloadTooLarge(f"A photo may be at most {settings.media_max_bytes // 2**20} MB and a video "
+                                f"{settings.video_max_bytes // 2**20} MB.", code="media_too_large")
+    if request.content_length is not None and request.content_length > body_limit:
+        raise too_large
+    got_file, description, parts, total = False, "", 0, 0
     try:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
@@ -165,13 +182,17 @@ async def _receive_file(request: web.Request, path: str) -> tuple[bool, str]:
             if parts > 8 or not isinstance(part, BodyPartReader):
                 raise BadRequest("Unexpected form parts.", code="malformed_multipart")
             if part.name == "file" and not got_file:
-                size = 0
+                size, head, limit = 0, b"", settings.media_max_bytes
                 with open(path, "wb") as out:
                     while chunk := await part.read_chunk(256 * 1024):
+                        if len(head) < SNIFF_BYTES:
+                            head += chunk[:SNIFF_BYTES - len(head)]
+                            if len(head) >= SNIFF_BYTES and sniff_video(head) is not None:
+                                limit = settings.video_max_bytes
                         size += len(chunk)
-                        if size > settings.media_max_bytes:
-                            raise PayloadTooLarge(f"A file may be at most {settings.media_max_bytes // 2**20} MB.",
-                                                  code="media_too_large")
+                        total += len(chunk)
+                        if size > limit or total > body_limit:
+                            raise too_large
                         out.write(chunk)
                 got_file = size > 0
             elif part.name == "description":
@@ -183,14 +204,16 @@ async def _receive_file(request: web.Request, path: str) -> tuple[bool, str]:
                 except UnicodeDecodeError:
                     raise BadRequest("description is not valid UTF-8.") from None
             else:
-                while await part.read_chunk(256 * 1024):
-                    pass
+                while chunk := await part.read_chunk(256 * 1024):
+                    total += len(chunk)
+                    if total > body_limit:
+                        raise too_large
     except (ValueError, AssertionError, BadHttpMessage):
         raise BadRequest("The multipart body is malformed.", code="malformed_multipart") from None
     return got_file, description
 
 
-async def upload_media(request: web.Request) -> web.Response:
+async def _upload(request: web.Request) -> tuple[int, dict]:
     viewer = await user_id(request, "write:media")
     with new_workdir() as workdir:
         path = os.path.join(workdir, "upload")
@@ -198,15 +221,37 @@ async def upload_media(request: web.Request) -> web.Response:
         if not got_file:
             raise ValidationFailed("A non-empty part named 'file' is required.", code="media_required")
         media = await request.app[MEDIA_LIBRARY].upload(viewer, path, description, workdir)
+    return viewer, media
+
+
+async def upload_media(request: web.Request) -> web.Response:
+    """v2: a photo is processed before the answer (200); a video is transcoded in the background:
+    202 with ``url: null``, then the client polls GET /api/v1/media/:id."""
+    _, media = await _upload(request)
+    status = 202 if media.get("state") == "processing" else 200
+    return web.json_response(await request.app[PRESENTER].media(media, base_url(request)), status=status)
+
+
+async def upload_media_v1(request: web.Request) -> web.Response:
+    """v1 (deprecated) answers once the media is processed, a video too (Mastodon's v1 waits)."""
+    viewer, media = await _upload(request)
+    if media.get("state") == "processing":
+        media = await request.app[MEDIA_LIBRARY].settled(viewer, int(media["id"])) or media
     return web.json_response(await request.app[PRESENTER].media(media, base_url(request)))
 
 
 async def get_media(request: web.Request) -> web.Response:
-    viewer = await user_id(request, "read:statuses")
+    """200 once processed, 206 (the attachment, ``url: null``) while a video is transcoded, 422
+    when its transcode failed. Scope ``write:media``, as Mastodon's (whoever uploads may poll)."""
+    viewer = await user_id(request, "write:media")
     media = await staged_media.owned(request.app[NEO4J], viewer, path_id(request))
     if media is None:
         raise NotFound("Record not found")
-    return web.json_response(await request.app[PRESENTER].media(media, base_url(request)))
+    if media.get("state") == "failed":
+        raise ValidationFailed(media.get("failure_message") or "The video could not be processed.",
+                               code=media.get("failure_code") or "transcode_failed")
+    status = 206 if media.get("state") == "processing" else 200
+    return web.json_response(await request.app[PRESENTER].media(media, base_url(request)), status=status)
 
 
 async def update_media(request: web.Request) -> web.Response:
@@ -270,7 +315,7 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/v1/statuses/{id}/favourite", favourite)
     r.add_post("/api/v1/statuses/{id}/unfavourite", unfavourite)
     r.add_get("/api/v1/statuses/{id}/favourited_by", favourited_by)
-    r.add_post("/api/v1/media", upload_media)
+    r.add_post("/api/v1/media", upload_media_v1)
     r.add_post("/api/v2/media", upload_media)
     r.add_get("/api/v1/media/{id}", get_media)
     r.add_put("/api/v1/media/{id}", update_media)
