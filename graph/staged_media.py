@@ -123,6 +123,14 @@ async def processing_video(driver: AsyncDriver, media_id: int) -> dict[str, Any]
     return dict(records[0]) if records else None
 
 
+async def processing_count(driver: AsyncDriver, owner_id: int) -> int:
+    """How many of an account's staged videos are being transcoded now."""
+    records, _, _ = await driver.execute_query(
+        """MATCH (m:Media) WHERE m.state = 'processing' AND m.owner_id = $owner RETURN count(m) AS n""",
+        owner=owner_id)
+    return records[0]["n"]
+
+
 async def processing_ids(driver: AsyncDriver, staged_before_ms: int, limit: int = 100) -> list[int]:
     """Staged videos processing since before a moment (an index seek: only they have the state)."""
     records, _, _ = await driver.execute_query(

@@ -23,7 +23,7 @@ from typing import Any
 from neo4j import AsyncDriver
 
 from core.clock import now_ms
-from core.errors import PayloadTooLarge, RaygramError, UnsupportedMediaType, ValidationFailed
+from core.errors import PayloadTooLarge, RaygramError, RateLimited, UnsupportedMediaType, ValidationFailed
 from core.ids import IdGenerator
 from feed.engine import FeedEngine
 from graph import staged_media
@@ -98,6 +98,12 @@ class MediaLibrary:
             raise
 
     async def _upload_video(self, owner_id: int, path: str, description: str) -> dict[str, Any]:
+        # A staged upload costs no post quota (nothing is published yet), but its transcode costs a
+        # CPU: an account may have as many in flight as one post may carry, no more.
+        busy_limit = self.videos.max_per_post
+        if await staged_media.processing_count(self.driver, owner_id) >= busy_limit:
+            raise RateLimited(f"At most {busy_limit} videos may be processing at once; try again when one is done.",
+                              retry_after=5, code="too_many_processing")
         try:
             # Headers only, in the pool (a hostile container is parsed away from the event loop).
             probed = await self.pool.run(self.videos.probe, path, self.videos.limits)

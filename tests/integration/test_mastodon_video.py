@@ -153,7 +153,7 @@ async def test_limits_and_a_failed_transcode(settings, aiohttp_client, aiohttp_s
     limit = len(live) + 1024
     assert len(big) > limit
     main = await aiohttp_client(create_app(dataclasses.replace(settings, video_max_duration_s=1.0,
-                                                               video_max_bytes=limit)),
+                                                               video_max_bytes=limit, video_max_per_post=1)),
                                 headers={"X-Forwarded-For": f"test-client-{unique}"})
     url = str((await aiohttp_server(build(main.app), host="127.0.0.1")).make_url("")).rstrip("/")
     world = World(main, unique)
@@ -171,6 +171,9 @@ async def test_limits_and_a_failed_transcode(settings, aiohttp_client, aiohttp_s
         resp = await _upload(http, url, token, live, filename="live.webm", content_type="video/webm")
         assert resp.status == 202, await resp.text()
         media_id = (await resp.json())["id"]
+        # One video in flight per account here (as many as a post may carry): the next waits its turn.
+        busy = await _upload(http, url, token, live, filename="live.webm", content_type="video/webm")
+        assert busy.status == 429 and "Retry-After" in busy.headers
         code, failed = await _poll(http, url, token, media_id)
         assert code == 422 and "at most 1 s" in failed["error"]
         attach = await http.post(f"{url}/api/v1/statuses", data={"status": "x", "media_ids[]": media_id}, headers=auth)
