@@ -124,8 +124,12 @@ def _length(seconds: float) -> str:
 
 
 def _frame_rate(fps: float) -> str:
-    """As FFmpeg (and so Mastodon) writes a frame rate: a ratio, "30/1" or "30000/1001"."""
-    ratio = Fraction(fps).limit_denominator(1001)
+    """As FFmpeg (and so Mastodon) writes a frame rate: a ratio, "30/1" or "30000/1001" (the
+    probed rate is stored rounded, so the NTSC family is recognised within a hair)."""
+    for den in (1, 1001):
+        if abs(round(fps * den) / den - fps) < 1e-4:
+            return f"{round(fps * den)}/{den}"
+    ratio = Fraction(fps).limit_denominator(1000)
     return f"{ratio.numerator}/{ratio.denominator}"
 
 
