@@ -62,8 +62,9 @@ async def describe(driver: AsyncDriver, owner_id: int, media_id: int, alt: str) 
 
 
 async def publish(driver: AsyncDriver, *, author_id: int, post_id: int, caption: str, hashtags: list[str],
-                  media_ids: list[int], now_ms: int) -> dict[str, Any]:
-    """Create the post with the author's staged media, in the given order, in one transaction."""
+                  media_ids: list[int], now_ms: int, max_videos: int | None = None) -> dict[str, Any]:
+    """Create the post with the author's staged media, in the given order, in one transaction
+    (with at most ``max_videos`` videos, as a v1 post)."""
     async def work(tx: AsyncManagedTransaction) -> dict[str, Any]:
         # Lock the media first: two statuses racing for one upload serialise, the second finds it
         # taken; a transcode finishing meanwhile waits for this transaction (or this one for it).
@@ -71,7 +72,8 @@ async def publish(driver: AsyncDriver, *, author_id: int, post_id: int, caption:
             """UNWIND $ids AS mid MATCH (m:Media {id: mid})
                WHERE m.owner_id = $author SET m._lock = true REMOVE m._lock
                WITH m WHERE NOT EXISTS { ()-[:HAS_MEDIA]->(m) }
-               RETURN count(m) AS n, [x IN collect(m.state) WHERE x IS NOT NULL] AS states""",
+               RETURN count(m) AS n, [x IN collect(m.state) WHERE x IS NOT NULL] AS states,
+                      count(CASE WHEN m.type = 'video' THEN 1 END) AS videos""",
             ids=media_ids, author=author_id)
         record = await result.single()
         if record["n"] != len(media_ids):
@@ -81,6 +83,8 @@ async def publish(driver: AsyncDriver, *, author_id: int, post_id: int, caption:
         if record["states"]:
             raise ValidationFailed("A video could not be processed; upload it again or leave it out.",
                                    code="media_failed")
+        if max_videos is not None and record["videos"] > max_videos:
+            raise ValidationFailed(f"A post may have at most {max_videos} videos.", code="too_many_videos")
         result = await tx.run(
             f"""MATCH (u:User {{id: $author}})
                 CREATE (u)-[:POSTED]->(p:Post {{id: $id, author_id: $author, caption: $caption, hashtags: $hashtags,

@@ -141,7 +141,8 @@ class MediaLibrary:
         try:
             post = await staged_media.publish(self.driver, author_id=author_id, post_id=self.ids.next_id(),
                                               caption=caption, hashtags=hashtags, media_ids=media_ids,
-                                              now_ms=now_ms())
+                                              now_ms=now_ms(),
+                                              max_videos=self.videos.max_per_post if self.videos else None)
         except BaseException:
             await asyncio.shield(self._release(reservation))
             raise

@@ -79,8 +79,8 @@ async def create_status(request: web.Request) -> web.Response:
             raise ValidationFailed("media_ids must be distinct media ids.", code="invalid_media_ids")
         limit = request.app[SETTINGS].media_max_parts
         if not 1 <= len(ids) <= limit:
-            # A Raygram post is photos with a caption: no photo, no post (a text status is a reply).
-            raise ValidationFailed(f"A post needs 1 to {limit} photos (media_ids).", code="media_required")
+            # A Raygram post is photos or videos with a caption: no media, no post (a text status is a reply).
+            raise ValidationFailed(f"A post needs 1 to {limit} photos or videos (media_ids).", code="media_required")
         post = await request.app[MEDIA_LIBRARY].publish(viewer, caption=validation.caption(text), media_ids=ids)
         body = (await request.app[PRESENTER].statuses([post], base_url(request)))[0]
     if key:
