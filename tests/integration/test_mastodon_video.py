@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import os
 
 import aiohttp
 import pytest
@@ -19,7 +20,7 @@ from tests import videos
 
 from .mastodon_http import SSE, password_token
 from .mastodon_world import mastodon_url  # noqa: F401  (fixture)
-from .test_mastodon_clients import _password_login
+from .test_mastodon_clients import _password_login, _toot
 from .world import World, eventually
 
 pytestmark = pytest.mark.integration
@@ -103,6 +104,21 @@ async def test_mastodon_py_uploads_waits_for_and_posts_a_video(world, mastodon_u
     assert code == 206 and part == data[:100] and headers["Content-Range"] == f"bytes 0-99/{len(data)}"
     code, poster, _ = await _fetch(clip.preview_url)
     assert code == 200 and poster[:3] == b"\xff\xd8\xff"
+
+
+async def test_toot_posts_a_video_after_polling_for_it(world, mastodon_url, unique, tmp_path):
+    erin = await world.signup("mvtoot")
+    env = {**os.environ, "XDG_CONFIG_HOME": str(tmp_path), "NO_COLOR": "1", "COLUMNS": "160"}
+    out = await _toot(env, "login_cli", "--instance", mastodon_url, "--email", erin.username, "--password", erin.password)
+    assert "Successfully logged in" in out
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(videos.make(**CLIP))
+    # toot uploads to /api/v2/media, sees url null, polls GET /api/v1/media/:id each second, then posts.
+    out = await _toot(env, "post", "--media", str(clip), "--description", "toot's clip", f"A clip {unique}")
+    assert "Waiting for media to finish processing" in out and "Toot posted" in out
+    posts = await world.get(erin, f"/api/v1/users/{erin.username}/posts")
+    media = posts["items"][0]["media"][0]
+    assert (media["type"], media["alt"]) == ("video", "toot's clip") and media["renditions"]
 
 
 async def test_v2_answers_202_then_206_until_done_and_processing_media_cannot_be_posted(world, mastodon_url):
