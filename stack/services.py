@@ -422,6 +422,10 @@ class Ray(Service):
         self.home.mkdir(parents=True, exist_ok=True)
         s.ray_temp_dir.mkdir(parents=True, exist_ok=True)
         self._prune_sessions()
+        if self.pid() is None:
+            # A head whose GCS was killed leaves its raylet and workers behind for up to a minute,
+            # and `ray start` refuses to start beside them ("already running").
+            run([self.ray_bin, "stop", "--force"], what="ray stop --force", env=self._env(), log=self.log_file)
         run(ray_head_argv(s, self.ray_bin), what="ray start --head", env=self._env(), log=self.log_file,
             timeout=self.start_timeout, secrets=s.secret_values(), new_session=True)
 
