@@ -122,7 +122,19 @@ class VideoPosts:
         lease = redis_keys.video_lease if kind == POST else redis_keys.staged_video_lease
         key, token = lease(ident), secrets.token_hex(16)
         lease_ms = int(self.settings.video_lease_s * 1000)
-        if not await self.redis.set(key, token, nx=True, px=lease_ms):
+        acquiring = asyncio.ensure_future(self.redis.set(key, token, nx=True, px=lease_ms))
+        try:
+            acquired = await asyncio.shield(acquiring)
+        except asyncio.CancelledError:
+            # Stopped while taking the lease (a shutdown right after an upload): the SET still
+            # lands, so give back what it took rather than make the next gateway wait it out.
+            try:
+                if await acquiring:
+                    await self.redis.eval(_RELEASE, 1, key, token)
+            except Exception:
+                pass        # it lapses on its own
+            raise
+        if not acquired:
             return          # another gateway drives it
         keeper = asyncio.create_task(self._keep(key, token, lease_ms))
         try:
