@@ -54,7 +54,7 @@ def build(app: web.Application) -> None:
     app[ACCOUNTS] = Accounts(driver, ids, search, social, bodies, signups, LoginLimits(redis, settings))
     quotas = PostQuotas(redis, settings.posts_per_day, settings.posts_per_month)
     videos = app[VIDEOS] = VideoPosts(driver, redis, app[S3], settings, quotas, bodies,
-                                      lambda post: announce(feed, search, post))
+                                      lambda post: announce(feed, search, post), app[EVENTS])
     app[POSTS] = Posts(driver, ids, quotas, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
                        settings.s3_bucket, feed, search, bodies, videos=videos)
     app[AVATARS] = Avatars(driver, ids, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],

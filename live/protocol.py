@@ -22,6 +22,7 @@ from typing import Any
 FEED_POST = "feed.post"
 FEED_DELETE = "feed.delete"
 NOTIFICATION = "notification"
+POST_FAILED = "post.failed"     # to the author: their video post could not be processed
 
 SLOW_CONSUMER = 4008   # close code: the client fell behind; resume with last_event_id
 SESSION_ENDED = 4001   # close code: the session was revoked (logout) or expired
@@ -50,6 +51,11 @@ def feed_delete(post_id: int) -> EventRef:
 
 def notification(notification_id: int) -> EventRef:
     return EventRef(NOTIFICATION, notification_id=notification_id)
+
+
+def post_failed(post_id: int, code: str, message: str) -> EventRef:
+    """Inline: only the author receives it, and it carries no URL to sign at delivery."""
+    return inline(POST_FAILED, {"post_id": str(post_id), "failure": {"code": code, "message": message}})
 
 
 def inline(kind: str, data: Any) -> EventRef:

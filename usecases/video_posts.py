@@ -34,6 +34,8 @@ from core import redis_keys
 from core.clock import now_ms
 from core.config import Settings
 from graph import posts, staged_media
+from live import protocol
+from live.event_log import EventLog
 from media import storage, transcode_task
 from media.detect import MOV, MP4, WEBM
 from media.process import ImageLimits
@@ -66,9 +68,9 @@ POST, STAGED = "post", "staged"
 
 class VideoPosts:
     def __init__(self, driver: AsyncDriver, redis: Redis, s3: Any, settings: Settings, quotas: PostQuotas,
-                 bodies: PostBodies, announce: Callable[[dict[str, Any]], Awaitable[None]],
+                 bodies: PostBodies, announce: Callable[[dict[str, Any]], Awaitable[None]], events: EventLog,
                  submit: Submit = transcode_task.submit) -> None:
-        self.driver, self.redis, self.s3, self.settings = driver, redis, s3, settings
+        self.driver, self.redis, self.s3, self.settings, self.events = driver, redis, s3, settings, events
         self.bucket = settings.s3_bucket
         self.quotas, self.bodies, self.announce, self.submit = quotas, bodies, announce, submit
         self.limits = VideoLimits.from_settings(settings)
@@ -212,6 +214,9 @@ class VideoPosts:
         if info is None:
             return
         await self.quotas.give_back(info["author_id"], info["created_at"])
+        # The author's app shows the post as processing: tell it (a ready post reaches the author
+        # as their own feed's feed.post; a failed one has no feed to go through).
+        await self.events.append(info["author_id"], protocol.post_failed(post_id, code, message))
         leftovers = list(info["sources"])
         for media_id in info["media_ids"]:
             poster, renditions = transcode_task.output_keys(media_id, [HIGH, LOW])

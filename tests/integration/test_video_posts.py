@@ -195,14 +195,19 @@ async def test_a_video_that_fails_to_transcode_fails_its_post_and_gives_the_quot
     await world.follow(bob, ada)
     day, _ = periods(now_ms())
     quota = redis_keys.post_quota(int(ada.id), day.name)
-    resp = await upload_video(world, ada, videos.make(160, 120, seconds=2.5, fmt="webm", streaming=True),
-                              filename="live.webm", content_type="video/webm")
-    assert resp.status == 202, await resp.text()
-    post = await resp.json()
-    assert post["media"][0]["duration_s"] is None
-    assert int(await client.app[REDIS].get(quota)) == 1
-    failed = await ready(world, ada, post["id"])
-    assert failed["state"] == "failed" and failed["failure"]["code"] == "video_too_long"
+    async with client.ws_connect("/api/v1/stream", headers=ada.auth) as ws:
+        resp = await upload_video(world, ada, videos.make(160, 120, seconds=2.5, fmt="webm", streaming=True),
+                                  filename="live.webm", content_type="video/webm")
+        assert resp.status == 202, await resp.text()
+        post = await resp.json()
+        assert post["media"][0]["duration_s"] is None
+        assert int(await client.app[REDIS].get(quota)) == 1
+        # The author's app, showing the post as processing, hears that it failed and why.
+        event = await next_event(ws, timeout=120)
+    assert event["type"] == "post.failed" and event["data"]["post_id"] == post["id"]
+    assert event["data"]["failure"]["code"] == "video_too_long"
+    failed = await world.get(ada, f"/api/v1/posts/{post['id']}")
+    assert failed["state"] == "failed" and failed["failure"] == event["data"]["failure"]
     assert int(await client.app[REDIS].get(quota)) == 0
     assert (await client.get(f"/api/v1/posts/{post['id']}", headers=bob.auth)).status == 404
     assert (await client.delete(f"/api/v1/posts/{post['id']}", headers=ada.auth)).status == 204

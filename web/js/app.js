@@ -4,7 +4,7 @@ import { call, get, whenUnauthorized } from './api.js';
 import { h, replace } from './dom.js';
 import { LiveStream } from './live.js';
 import { session } from './session.js';
-import { removePost } from './components.js';
+import { markFailed, removePost } from './components.js';
 import * as auth from './views/auth.js';
 import * as feed from './views/feed.js';
 import * as post from './views/post.js';
@@ -139,6 +139,7 @@ live.addEventListener('feed.delete', (e) => {
   showBanner();
   window.dispatchEvent(new CustomEvent('raygram:post-deleted', { detail: id }));
 });
+live.addEventListener('post.failed', (e) => markFailed(e.detail.post_id, e.detail.failure));
 live.addEventListener('notification', (e) => {
   const n = e.detail;
   if (!n.read) unread.add(n.id);

@@ -127,6 +127,7 @@ export function postCard(post, { full = false, onLikers = null } = {}) {
     h('header', { class: 'post-head' }, userLink(post.author, 36),
       h('a', { class: 'muted when', href: `#/p/${q(post.id)}` }, h('time', { datetime: post.created_at }, timeAgo(post.created_at)))),
     carousel(post.media, { eager: full }),
+    post.state === 'failed' && post.failure ? failureNote(post.failure) : null,
     h('div', { class: 'post-actions' },
       likeButton(post, () => { likes.textContent = plural(post.like_count, 'like'); }),
       h('a', { class: 'button-like', href: `#/p/${q(post.id)}` }, 'Comment'),
@@ -150,6 +151,19 @@ export function grid(posts) {
 export function isMe(user) {
   const me = session.user;
   return Boolean(me && user && me.id === user.id);
+}
+
+function failureNote(failure) {
+  return h('p', { class: 'failure', role: 'alert' }, `This video could not be processed: ${failure.message}`);
+}
+
+// A video post of ours failed while on screen (the live post.failed event): say so on every card
+// of it, in place of "Video processing…".
+export function markFailed(postId, failure) {
+  for (const card of document.querySelectorAll(`article.post[data-post-id="${CSS.escape(postId)}"]`)) {
+    for (const note of card.querySelectorAll('.processing')) note.textContent = 'Not processed';
+    if (!card.querySelector('.failure')) card.querySelector('.carousel').after(failureNote(failure));
+  }
 }
 
 // Removes a deleted post wherever it shows on the current screen.
