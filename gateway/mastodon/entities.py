@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from gateway.views import rfc3339
+from media.avatars import avatar_path
 from media.process import scaled_size
 
 VERSION = "4.3.0 (compatible; Raygram 0.1.0)"
@@ -20,6 +21,8 @@ VERSION = "4.3.0 (compatible; Raygram 0.1.0)"
 BLURHASH = "00Eyb["
 SUPPORTED_MIME_TYPES = ["image/jpeg", "image/png", "image/gif", "video/mp4", "video/quicktime", "video/webm"]
 
+# Served by routes_misc for accounts without a photo (a grey pixel, as Mastodon's missing.png).
+PLACEHOLDER_AVATAR = "/avatars/original/missing.png"
 _TAG_IN_TEXT = re.compile(r"(?<![\w#&])#(\w{1,100})")
 _VARIANT_PREVIEW = "small"
 
@@ -28,7 +31,8 @@ def account(user: dict[str, Any], base: str) -> dict[str, Any]:
     """A Mastodon Account from a graph user (users.USER_FIELDS, or a summary of id/username/display_name)."""
     username = user["username"]
     created = rfc3339(user.get("created_at")) or "1970-01-01T00:00:00.000Z"
-    avatar = f"{base}/avatars/original/missing.png"
+    photo = avatar_path(user.get("avatar"))
+    avatar = f"{base}{photo}" if photo else f"{base}{PLACEHOLDER_AVATAR}"
     return {
         "id": str(user["id"]),
         "username": username,

@@ -3,17 +3,25 @@ followers and following, follow / unfollow, and follow requests."""
 from __future__ import annotations
 
 from aiohttp import web
+from multidict import MultiDict
 
 from core import validation
 from core.errors import NotFound, ValidationFailed
 from core.ids import parse_id
-from gateway.keys import ACCOUNTS, NEO4J, SEARCH_READS, SOCIAL
+from gateway.avatar_upload import receive_profile_form
+from gateway.routes.avatars import get_avatar
+from gateway.keys import ACCOUNTS, AVATARS, NEO4J, SEARCH_READS, SETTINGS, SOCIAL
 from graph import follows, mastodon_reads, posts as graph_posts, users
+from usecases.posts import new_workdir
 
 from . import entities, paging
 from .auth import user_id
 from .http import base_url, flag, many, page_response, params, path_id
 from .keys import PRESENTER
+
+# An app's profile form: name, note, locked, bot, discoverable, avatar, header, up to four
+# profile fields (two parts each) and the source[...] settings.
+PROFILE_FORM_PARTS = 24
 
 
 async def _user(request: web.Request, account_id: int) -> dict:
@@ -33,20 +41,43 @@ async def verify_credentials(request: web.Request) -> web.Response:
 
 
 async def update_credentials(request: web.Request) -> web.Response:
+    """Display name, note, locked (Raygram's private) and the avatar, in a form or JSON; a
+    multipart form (what apps send when a photo is in it) is streamed, the photo to disk."""
     viewer = await user_id(request, "write:accounts")
-    values = await params(request)
-    body: dict = {}
-    if values.get("display_name") is not None:
-        body["display_name"] = values["display_name"]
-    if values.get("note") is not None:
-        body["bio"] = values["note"]
-    locked = flag(values, "locked")
-    if locked is not None:
-        body["private"] = locked
-    # Avatars, headers, fields, bot and discoverable are not Raygram profile fields: ignored.
-    if body:
-        await request.app[ACCOUNTS].edit_profile(viewer, validation.profile_patch(body))
+    with new_workdir() as workdir:
+        avatar = None
+        if request.content_type == "multipart/form-data":
+            form = await receive_profile_form(request, request.app[SETTINGS], workdir, max_parts=PROFILE_FORM_PARTS,
+                                              dropped_files=("header",))
+            values, avatar = MultiDict({**request.query, **form.fields}), form.avatar_path
+        else:
+            values = await params(request)
+        body: dict = {}
+        if values.get("display_name") is not None:
+            body["display_name"] = values["display_name"]
+        if values.get("note") is not None:
+            body["bio"] = values["note"]
+        locked = flag(values, "locked")
+        if locked is not None:
+            body["private"] = locked
+        # Headers, fields, bot and discoverable are not Raygram profile fields: ignored.
+        patch = validation.profile_patch(body) if body else {}   # checked before the photo is stored
+        if avatar is not None:
+            await request.app[AVATARS].set(viewer, avatar, workdir)
+    if patch:
+        await request.app[ACCOUNTS].edit_profile(viewer, patch)
     return await _credential(request, viewer)
+
+
+async def delete_avatar(request: web.Request) -> web.Response:
+    viewer = await user_id(request, "write:accounts")
+    await request.app[AVATARS].remove(viewer)
+    return await _credential(request, viewer)
+
+
+async def delete_header(request: web.Request) -> web.Response:
+    # Raygram profiles have no header image: there is never one to delete.
+    return await _credential(request, await user_id(request, "write:accounts"))
 
 
 async def get_account(request: web.Request) -> web.Response:
@@ -172,6 +203,10 @@ def setup(app: web.Application) -> None:
     r = app.router
     r.add_get("/api/v1/accounts/verify_credentials", verify_credentials)
     r.add_patch("/api/v1/accounts/update_credentials", update_credentials)
+    r.add_delete("/api/v1/profile/avatar", delete_avatar)
+    r.add_delete("/api/v1/profile/header", delete_header)
+    # Avatar URLs name this address (the one the app was given), so it serves them as the main one does.
+    r.add_get("/avatars/{avatar_id}/{variant}", get_avatar)
     r.add_get("/api/v1/accounts/lookup", lookup)
     r.add_get("/api/v1/accounts/search", search_accounts)
     r.add_get("/api/v1/accounts/relationships", relationships)

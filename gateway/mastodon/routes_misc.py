@@ -128,8 +128,8 @@ def _placeholder_png() -> bytes:
     return out.getvalue()
 
 
-# Raygram has no headers, and avatars live on the main address: accounts here point at this grey
-# pixel, so an app's image loader gets an image rather than a 404.
+# Raygram has no header images, and an account may have no photo: those point at this grey pixel,
+# so an app's image loader gets an image rather than a 404.
 _PLACEHOLDER = _placeholder_png()
 
 
@@ -145,7 +145,7 @@ async def health(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     r = app.router
     r.add_get("/health", health)
-    r.add_get("/avatars/original/missing.png", placeholder)
+    r.add_get(entities.PLACEHOLDER_AVATAR, placeholder)
     r.add_get("/headers/original/missing.png", placeholder)
     r.add_get("/api/v1/notifications", list_notifications)
     r.add_get("/api/v1/notifications/{id}", get_notification)

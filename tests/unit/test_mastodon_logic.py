@@ -51,6 +51,12 @@ def test_account_escapes_and_locks():
     assert entities.status(POST_VIEW, account, BASE)["visibility"] == "private"
 
 
+def test_an_account_shows_its_photo_from_the_apps_address_or_the_placeholder():
+    with_photo = entities.account({**USER, "avatar": "avatars/42/thumb"}, BASE)
+    assert with_photo["avatar"] == with_photo["avatar_static"] == f"{BASE}/avatars/42/thumb"
+    assert entities.account(USER, BASE)["avatar"] == f"{BASE}{entities.PLACEHOLDER_AVATAR}"
+
+
 def test_content_html_escapes_and_links_hashtags():
     html = entities.content_html('<script>x</script> #Tag #2024 a#b\nline', BASE)
     assert "<script>" not in html and "&lt;script&gt;" in html
