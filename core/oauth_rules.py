@@ -1,11 +1,14 @@
-"""OAuth 2 rules of the Mastodon-compatible API (pure): scopes, redirect URIs, PKCE."""
+"""OAuth 2 rules of the Mastodon-compatible API (pure): scopes, redirect URIs, PKCE, client
+authentication by HTTP Basic."""
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import re
-from urllib.parse import urlsplit
+from typing import Mapping
+from urllib.parse import unquote_plus, urlsplit
 
 from .errors import ValidationFailed
 
@@ -20,11 +23,57 @@ _PKCE_VERIFIER = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")
 
 
 class OAuthError(Exception):
-    """An OAuth error response (RFC 6749 §5.2): ``error`` code, description, HTTP status."""
+    """An OAuth error response (RFC 6749 §5.2): ``error`` code, description, HTTP status, and
+    headers (``WWW-Authenticate`` when the client authenticated with HTTP Basic)."""
 
-    def __init__(self, error: str, description: str, status: int = 400) -> None:
+    def __init__(self, error: str, description: str, status: int = 400,
+                 headers: Mapping[str, str] | None = None) -> None:
         super().__init__(description)
         self.error, self.description, self.status = error, description, status
+        self.headers = dict(headers or {})
+
+
+# An Authorization header longer than this is not a client id and secret (both are 43 chars).
+MAX_BASIC_HEADER_CHARS = 1024
+_BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="Raygram"'}
+
+
+def _bad_basic(description: str) -> OAuthError:
+    return OAuthError("invalid_client", description, 401, _BASIC_CHALLENGE)
+
+
+def basic_client(authorization: str | None) -> tuple[str, str] | None:
+    """``client_secret_basic`` (RFC 6749 §2.3.1): (client_id, client_secret) from an
+    ``Authorization: Basic`` header, each form-urlencoded before base64; None for no such header."""
+    if not authorization:
+        return None
+    scheme, _, encoded = authorization.strip().partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    if len(encoded) > MAX_BASIC_HEADER_CHARS:
+        raise _bad_basic("The Basic credentials are too long.")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, ValueError):
+        raise _bad_basic("The Basic credentials are not valid base64 of UTF-8.") from None
+    client_id, colon, secret = decoded.partition(":")
+    if not colon or not client_id:
+        raise _bad_basic("The Basic credentials must be client_id:client_secret.")
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def with_basic_client(form: Mapping[str, str], authorization: str | None) -> dict[str, str]:
+    """The token or revocation form with the client's Basic credentials in it; a form naming
+    other credentials than the header is refused (which of them would authenticate?)."""
+    out = {k: form[k] for k in form}
+    basic = basic_client(authorization)
+    if basic is None:
+        return out
+    for name, value in zip(("client_id", "client_secret"), basic):
+        if out.get(name) not in (None, "", value):
+            raise _bad_basic(f"{name} in the form differs from the Basic credentials.")
+        out[name] = value
+    return out
 
 
 def parse_scopes(raw: str | None, *, default: str = "read") -> list[str]:

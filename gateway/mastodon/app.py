@@ -61,7 +61,8 @@ async def mastodon_errors(request: web.Request, handler) -> web.StreamResponse:
         try:
             return await handler(req)
         except OAuthError as err:
-            return web.json_response({"error": err.error, "error_description": err.description}, status=err.status)
+            return web.json_response({"error": err.error, "error_description": err.description}, status=err.status,
+                                     headers=err.headers)
 
     response = await error_middleware(request, oauth_aware)
     if response.status < 400 or response.content_type != "application/json" or response.prepared:

@@ -7,7 +7,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
 from aiohttp import web
 
 from core.errors import InvalidCredentials, RateLimited
-from core.oauth_rules import OOB, TOP_SCOPES, OAuthError
+from core.oauth_rules import OOB, TOP_SCOPES, OAuthError, with_basic_client
 from gateway.auth import client_address
 from gateway.keys import NEO4J, SETTINGS
 from graph import mastodon_reads
@@ -79,13 +79,13 @@ def _with_query(uri: str, extra: dict[str, str]) -> str:
 
 
 async def token(request: web.Request) -> web.Response:
-    values = await params(request)
+    values = with_basic_client(await params(request), request.headers.get("Authorization"))
     body = await request.app[OAUTH].exchange(values, address=client_address(request))
     return web.json_response(body, headers={"Cache-Control": "no-store"})
 
 
 async def revoke(request: web.Request) -> web.Response:
-    await request.app[OAUTH].revoke(await params(request))
+    await request.app[OAUTH].revoke(with_basic_client(await params(request), request.headers.get("Authorization")))
     return web.json_response({})
 
 
@@ -102,7 +102,7 @@ async def oauth_metadata(request: web.Request) -> web.Response:
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "password", "client_credentials"],
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "none"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "code_challenge_methods_supported": ["S256"],
     })
 

@@ -123,6 +123,37 @@ async def test_client_credentials_scopes_and_bad_input(world, mastodon_url):
         assert resp.status == 422
 
 
+async def test_a_client_authenticates_with_http_basic_for_tokens_and_revocation(world, mastodon_url):
+    """client_secret_basic (RFC 6749 §2.3.1), which OAuth libraries use by default."""
+    account = await world.signup("mdbasic")
+    async with aiohttp.ClientSession() as session:
+        app = await register_app(session, mastodon_url)
+        basic = aiohttp.BasicAuth(app["client_id"], app["client_secret"])
+        meta = await (await session.get(f"{mastodon_url}/.well-known/oauth-authorization-server")).json()
+        assert "client_secret_basic" in meta["token_endpoint_auth_methods_supported"]
+
+        resp = await session.post(f"{mastodon_url}/oauth/token", auth=basic, data={
+            "grant_type": "password", "username": account.username, "password": account.password, "scope": "read"})
+        assert resp.status == 200, await resp.text()
+        token = (await resp.json())["access_token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        assert (await session.get(f"{mastodon_url}/api/v1/accounts/verify_credentials", headers=bearer)).status == 200
+
+        wrong = aiohttp.BasicAuth(app["client_id"], "not the secret")
+        for auth, form in ((wrong, {}), (basic, {"client_id": "another client"})):
+            resp = await session.post(f"{mastodon_url}/oauth/token", auth=auth,
+                                      data={"grant_type": "client_credentials", **form})
+            assert resp.status == 401 and (await resp.json())["error"] == "invalid_client"
+        for header in ("Basic !!!", "Basic " + base64.b64encode(b"no colon").decode(), "Basic " + "A" * 5000):
+            resp = await session.post(f"{mastodon_url}/oauth/token", headers={"Authorization": header},
+                                      data={"grant_type": "client_credentials"})
+            assert resp.status == 401 and resp.headers["WWW-Authenticate"].startswith("Basic"), header
+
+        resp = await session.post(f"{mastodon_url}/oauth/revoke", auth=basic, data={"token": token})
+        assert resp.status == 200
+        assert (await session.get(f"{mastodon_url}/api/v1/accounts/verify_credentials", headers=bearer)).status == 401
+
+
 async def test_rate_limit_headers(client, aiohttp_server, settings):
     limited = dataclasses.replace(settings, mastodon_requests_per_window=3, mastodon_window_s=60)
     server = await aiohttp_server(build(client.app, limited), host="127.0.0.1")

@@ -12,7 +12,8 @@ from toot import entities as toot_entities
 
 from core.config import load_settings
 from core.errors import ValidationFailed
-from core.oauth_rules import OOB, OAuthError, allows, grantable, parse_redirect_uris, parse_scopes, pkce_ok
+from core.oauth_rules import (OOB, OAuthError, allows, basic_client, grantable, parse_redirect_uris, parse_scopes,
+                              pkce_ok, with_basic_client)
 from gateway.mastodon import entities, pages, paging, ratelimit, stream_events
 from live import protocol
 
@@ -163,3 +164,24 @@ def test_video_attachment_uses_its_largest_rendition_and_poster():
         ("video", "v720", "ps", 3.5)
     processing = entities.media_attachment({**video, "urls": {}, "renditions": []}, BASE)
     assert processing["url"] is None and processing["preview_url"] is None
+
+
+def _basic(raw: bytes) -> str:
+    return "Basic " + base64.b64encode(raw).decode()
+
+
+def test_http_basic_client_credentials_are_read_and_merged_into_the_form():
+    assert basic_client(None) is None and basic_client("Bearer abc") is None
+    # Each half is form-urlencoded before base64 (RFC 6749 §2.3.1).
+    assert basic_client(_basic(b"my%3Aapp:s+e%2Bcret")) == ("my:app", "s e+cret")
+    assert with_basic_client({"grant_type": "password"}, _basic(b"id:secret")) == {
+        "grant_type": "password", "client_id": "id", "client_secret": "secret"}
+    assert with_basic_client({"client_id": "id"}, _basic(b"id:secret"))["client_secret"] == "secret"
+    for header in ("Basic %%%", _basic(b"no-colon"), _basic(b":secret"), "Basic " + "A" * 2000,
+                   "Basic " + base64.b64encode(b"\xff\xfe:x").decode()):
+        with pytest.raises(OAuthError) as refused:
+            basic_client(header)
+        assert (refused.value.error, refused.value.status) == ("invalid_client", 401)
+        assert refused.value.headers["WWW-Authenticate"].startswith("Basic")
+    with pytest.raises(OAuthError):
+        with_basic_client({"client_id": "other"}, _basic(b"id:secret"))
