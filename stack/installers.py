@@ -6,6 +6,7 @@ directory under a versioned path, completed atomically (a half-finished install 
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -82,6 +83,21 @@ def ensure_chromium() -> tuple[str, str]:
         if not Path(path).exists():
             raise StackError(f"{path} still missing after installing {' '.join(CHROMIUM_PACKAGES)}")
     return CHROMIUM, CHROMEDRIVER
+
+
+def ensure_node_packages(folder: Path) -> str:
+    """Node.js (Debian's, if the machine has none) and ``folder``'s npm packages exactly as its
+    package-lock.json pins them, installed again only when the lock changed; the ``node`` to run."""
+    node = ensure_binary("node", "nodejs")
+    npm = ensure_binary("npm", "npm")
+    lock = folder / "package-lock.json"
+    stamp = folder / "node_modules" / ".raygram-lock"
+    wanted = hashlib.sha256(lock.read_bytes()).hexdigest()
+    if not stamp.exists() or stamp.read_text() != wanted:
+        _say(f"installing the npm packages of {folder.name} (npm ci)")
+        run([npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"], what=f"npm ci in {folder}", cwd=folder)
+        stamp.write_text(wanted)
+    return node
 
 
 def ensure_java() -> str:
