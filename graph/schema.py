@@ -22,6 +22,11 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX post_state IF NOT EXISTS FOR (p:Post) ON (p.state)",
     # The same for videos uploaded before their post (graph/staged_media.py).
     "CREATE INDEX media_state IF NOT EXISTS FOR (m:Media) ON (m.state)",
+    # The orphan sweeper asks which avatar ids an account names.
+    "CREATE INDEX user_avatar IF NOT EXISTS FOR (u:User) ON (u.avatar_id)",
+    # Accounts given a photo before avatar_id existed get it from their keys (idempotent).
+    """MATCH (u:User) WHERE u.avatar_keys IS NOT NULL AND size(u.avatar_keys) > 0 AND u.avatar_id IS NULL
+       SET u.avatar_id = toInteger(split(u.avatar_keys[0], '/')[1])""",
     # Paging an account's followers / following / requests newest first is a range scan of these.
     "CREATE INDEX follows_followee IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.followee, r.id)",
     "CREATE INDEX follows_follower IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.follower, r.id)",

@@ -11,6 +11,7 @@ from neo4j import AsyncDriver
 from neo4j.exceptions import ConstraintError
 
 from core.errors import Conflict
+from media.avatars import avatar_id_of
 
 # The public projection of a user; `u` must be bound in the query that embeds it.
 USER_FIELDS = """u {
@@ -86,6 +87,14 @@ async def set_avatar(driver: AsyncDriver, user_id: int, keys: list[str] | None) 
     records, _, _ = await driver.execute_query(
         f"""MATCH (u:User {{id: $id}}) SET u._lock = true REMOVE u._lock
             WITH u, coalesce(u.avatar_keys, []) AS old
-            SET u.avatar_keys = $keys
-            RETURN {USER_FIELDS} AS user, old""", id=user_id, keys=keys)
+            SET u.avatar_keys = $keys, u.avatar_id = $avatar_id
+            RETURN {USER_FIELDS} AS user, old""", id=user_id, keys=keys,
+        avatar_id=avatar_id_of(keys[0]) if keys else None)
     return (records[0]["user"], list(records[0]["old"])) if records else None
+
+
+async def known_avatar_ids(driver: AsyncDriver, avatar_ids: list[int]) -> set[int]:
+    """The avatar ids some account still names (the orphan sweeper keeps their objects)."""
+    records, _, _ = await driver.execute_query(
+        "UNWIND $ids AS id MATCH (u:User {avatar_id: id}) RETURN id", ids=avatar_ids)
+    return {r["id"] for r in records}

@@ -3,7 +3,8 @@
 Avatars are public, as on every photo network: a private account's photo is shown to anyone who
 sees its name (in search, a follow request, a comment), so unlike post media they need no signed
 URL. Keys are built from the avatar's own id, fresh per upload, which makes the content behind a
-path immutable (cached for a year) and keeps avatars out of ``media/``, the orphan sweeper's prefix.
+path immutable (cached for a year); the orphan sweeper deletes objects under ``avatars/`` whose
+id no account names (media/sweeper.py).
 """
 from __future__ import annotations
 
@@ -16,6 +17,14 @@ PATH_PREFIX = "/"
 
 def avatar_key(avatar_id: int, variant: str) -> str:
     return f"{AVATAR_PREFIX}{avatar_id}/{variant}"
+
+
+def avatar_id_of(key: str) -> int | None:
+    """The avatar id in a key built by ``avatar_key`` (None for any other key)."""
+    if not key.startswith(AVATAR_PREFIX):
+        return None
+    head = key[len(AVATAR_PREFIX):].split("/", 1)[0]
+    return int(head) if head.isascii() and head.isdigit() else None
 
 
 def avatar_path(key: str | None) -> str | None:

@@ -5,6 +5,7 @@ import asyncio
 import dataclasses
 
 import aiohttp
+import pytest
 from botocore.exceptions import ClientError
 
 from core import redis_keys
@@ -13,6 +14,7 @@ from core.ids import EPOCH_MS, TIMESTAMP_SHIFT
 from core.quota_periods import periods
 from gateway.app import create_app
 from gateway.keys import NEO4J, REDIS, S3
+from media.avatars import avatar_key
 from media.storage import media_key
 from media.sweeper import sweep_orphans
 from tests import images
@@ -76,3 +78,24 @@ async def test_the_sweeper_removes_orphans_and_keeps_live_media(client, world, s
         async with http.get(url) as resp:
             assert resp.status == 200, "media of a live post survive the sweep"
     await s3.delete_object(Bucket=bucket, Key=media_key(fresh_id, "original", "jpg"))
+
+
+async def test_the_sweeper_removes_orphaned_profile_photos_and_keeps_the_ones_in_use(client, world, settings):
+    ada = await world.signup("ada")
+    form = aiohttp.FormData()
+    form.add_field("avatar", images.jpeg(200, 200), filename="me.jpg", content_type="image/jpeg")
+    resp = await client.put("/api/v1/me/avatar", data=form, headers=ada.auth)
+    in_use = (await resp.json())["avatar_url"]
+    s3, bucket = client.app[S3], settings.s3_bucket
+    # A photo stored by an upload that died two hours ago, before the account named it.
+    orphan_id = ((now_ms() - 2 * 3600 * 1000 - EPOCH_MS) << TIMESTAMP_SHIFT) | 54321
+    await s3.put_object(Bucket=bucket, Key=avatar_key(orphan_id, "thumb"), Body=b"orphan")
+
+    deleted = await sweep_orphans(s3, bucket, client.app[NEO4J], now_ms=now_ms() + 2 * 3600 * 1000,
+                                  grace_ms=3600 * 1000)
+
+    assert deleted >= 1
+    with pytest.raises(ClientError):
+        await s3.head_object(Bucket=bucket, Key=avatar_key(orphan_id, "thumb"))
+    # Ada's photo is two hours "old" at that sweep's clock, and named by her account: kept.
+    assert (await client.get(in_use)).status == 200
