@@ -52,3 +52,11 @@ def test_avatar_paths_are_built_from_avatar_keys_only():
     assert avatar_path(avatar_key(42, "thumb")) == "/avatars/42/thumb"
     assert avatar_path(None) is None and avatar_path("") is None
     assert avatar_path("media/42/thumb.jpg") is None        # a post's object is never named as an avatar
+
+
+def test_the_sweeper_reads_avatar_ids_back_from_avatar_keys_only():
+    from media.avatars import avatar_id_of, avatar_key
+
+    assert avatar_id_of(avatar_key(42, "medium")) == 42
+    assert avatar_id_of("media/42/thumb.jpg") is None and avatar_id_of("avatars/x/thumb") is None
+    assert avatar_id_of("avatars/\u0661\u0662/thumb") is None          # Arabic-Indic digits are not an id
