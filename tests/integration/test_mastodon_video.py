@@ -21,7 +21,7 @@ from tests import videos
 from .mastodon_http import SSE, password_token
 from .mastodon_world import mastodon_url  # noqa: F401  (fixture)
 from .test_mastodon_clients import _password_login, _toot
-from .world import World, eventually
+from .world import World, eventually, fetch
 
 pytestmark = pytest.mark.integration
 
@@ -45,12 +45,6 @@ async def _poll(http: aiohttp.ClientSession, url: str, token: str, media_id: str
     found = await eventually(probe, timeout=timeout, interval=0.25)
     assert found, "the media never left processing"
     return found
-
-
-async def _fetch(url: str, **headers) -> tuple[int, bytes, dict]:
-    async with aiohttp.ClientSession() as http:
-        async with http.get(url, headers=headers) as resp:
-            return resp.status, await resp.read(), dict(resp.headers)
 
 
 async def _staged_count(client, user_id: str) -> int:
@@ -98,11 +92,11 @@ async def test_mastodon_py_uploads_waits_for_and_posts_a_video(world, mastodon_u
     clip = seen.media_attachments[0]
     assert clip.type == "video" and abs(clip.meta.original.duration - 1.0) < 0.2 and clip.preview_url
     # The url is an MP4 a player can seek in; the preview is the poster (a JPEG).
-    code, data, headers = await _fetch(clip.url)
+    code, data, headers = await fetch(clip.url)
     assert code == 200 and headers["Content-Type"] == "video/mp4" and data[4:8] == b"ftyp"
-    code, part, headers = await _fetch(clip.url, Range="bytes=0-99")
+    code, part, headers = await fetch(clip.url, Range="bytes=0-99")
     assert code == 206 and part == data[:100] and headers["Content-Range"] == f"bytes 0-99/{len(data)}"
-    code, poster, _ = await _fetch(clip.preview_url)
+    code, poster, _ = await fetch(clip.preview_url)
     assert code == 200 and poster[:3] == b"\xff\xd8\xff"
 
 

@@ -20,7 +20,7 @@ from gateway.keys import REDIS
 from tests import images, videos
 
 from .test_stream import next_event
-from .world import World, eventually
+from .world import World, eventually, fetch
 
 GPS = "+48.8584+002.2945/"
 
@@ -42,12 +42,6 @@ async def ready(world: World, who, post_id: str, timeout: float = 120.0) -> dict
     post = await eventually(probe, timeout=timeout, interval=0.5)
     assert post, "the video post never left processing"
     return post
-
-
-async def fetch(url: str, **headers) -> tuple[int, bytes, dict]:
-    async with aiohttp.ClientSession() as http:
-        async with http.get(url, headers=headers) as resp:
-            return resp.status, await resp.read(), dict(resp.headers)
 
 
 def decoded(data: bytes) -> dict:

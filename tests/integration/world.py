@@ -97,3 +97,10 @@ async def eventually(probe, *, timeout: float = 30.0, interval: float = 0.25):
         if value or loop.time() > deadline:
             return value
         await asyncio.sleep(interval)
+
+
+async def fetch(url: str, **headers) -> tuple[int, bytes, dict]:
+    """(status, body, headers) of a GET from outside any app (a media URL, as a browser or player)."""
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url, headers=headers) as resp:
+            return resp.status, await resp.read(), dict(resp.headers)
