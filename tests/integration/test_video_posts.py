@@ -17,6 +17,7 @@ from core.clock import now_ms
 from core.quota_periods import periods
 from gateway.app import create_app
 from gateway.keys import REDIS
+from stack.gateway_process import GatewayProcess, free_port
 from tests import images, videos
 
 from .test_stream import next_event
@@ -236,6 +237,35 @@ async def test_a_restarted_gateway_finishes_what_a_stopped_one_left_processing(s
     second = await aiohttp_client(create_app(settings), headers={"X-Forwarded-For": f"test-client-{unique}"})
     done = await ready(World(second, unique), ada, post["id"])
     assert done["state"] == "ready" and done["media"][0]["renditions"]
+
+
+async def test_a_video_acknowledged_by_a_gateway_killed_with_sigkill_still_becomes_ready(settings, aiohttp_client,
+                                                                                       unique):
+    """The 202 is a promise: the processing post in Neo4j outlives the gateway that took it (and
+    its transcode, cancelled with its Ray driver); another gateway's sweep finishes it once the
+    dead one's lease lapses."""
+    env = {"RAYGRAM_VIDEO_LEASE_S": "3", "RAYGRAM_SIGNUPS_PER_ADDRESS": "1000"}
+    gateway = await asyncio.to_thread(GatewayProcess(settings, free_port(), env).__enter__)
+    try:
+        async with aiohttp.ClientSession(gateway.url) as http:
+            world = World(http, unique)
+            ada = await world.signup("ada")
+            resp = await upload_video(world, ada, videos.make(320, 240, seconds=2))
+            assert resp.status == 202, await resp.text()
+            post = await resp.json()
+        os.kill(gateway.proc.pid, signal.SIGKILL)
+        await asyncio.to_thread(gateway.proc.wait, 10)
+    finally:
+        await asyncio.to_thread(gateway.__exit__, None, None, None)
+    survivor = await aiohttp_client(create_app(dataclasses.replace(settings, video_sweep_s=1.0)),
+                                    headers={"X-Forwarded-For": f"test-client-{unique}"})
+    # Killed mid-transcode (a transcode takes seconds; the kill came milliseconds after the 202),
+    # and the dead gateway's lease still holds the post for a few seconds.
+    assert (await World(survivor, unique).get(ada, f"/api/v1/posts/{post['id']}"))["state"] == "processing"
+    done = await ready(World(survivor, unique), ada, post["id"])
+    assert done["state"] == "ready" and done["media"][0]["renditions"]
+    _, data, _ = await fetch(done["media"][0]["renditions"][0]["url"])
+    assert decoded(data)["frames"] == 48
 
 
 async def test_a_webm_hd_source_gets_both_renditions(client, world):
