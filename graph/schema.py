@@ -20,6 +20,8 @@ STATEMENTS: tuple[str, ...] = (
     # Video posts still transcoding: what a gateway's sweep finishes when their driver died. Only
     # posts with a video have the property, so the index stays small.
     "CREATE INDEX post_state IF NOT EXISTS FOR (p:Post) ON (p.state)",
+    # A profile's posts_count leaves out the author's processing and failed posts (graph/users.py).
+    "CREATE INDEX post_author_state IF NOT EXISTS FOR (p:Post) ON (p.author_id, p.state)",
     # The same for videos uploaded before their post (graph/staged_media.py).
     "CREATE INDEX media_state IF NOT EXISTS FOR (m:Media) ON (m.state)",
     # The orphan sweeper asks which avatar ids an account names.

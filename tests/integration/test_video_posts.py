@@ -91,6 +91,11 @@ async def test_a_video_post_is_processing_then_ready_for_followers_with_a_live_e
         assert (await client.put(f"/api/v1/posts/{post['id']}/like", headers=bob.auth)).status == 404
         mine = await world.get(ada, f"/api/v1/users/{ada.username}/posts")
         assert mine["items"][0]["id"] == post["id"] and mine["items"][0]["state"] in ("processing", "ready")
+        # Nor does it count yet, or it would promise visitors a post they cannot find. (Read the
+        # count first: a post still processing after it was processing when it was read.)
+        count = (await world.profile(eve, ada.username))["posts_count"]
+        if (await world.get(ada, f"/api/v1/posts/{post['id']}"))["state"] == "processing":
+            assert count == 0
 
         event = await next_event(ws, timeout=120)
         while event["type"] != "feed.post":
@@ -107,6 +112,7 @@ async def test_a_video_post_is_processing_then_ready_for_followers_with_a_live_e
     assert (clip["renditions"][0]["width"], clip["renditions"][0]["height"]) == (320, 240)
     assert [p["id"] for p in (await world.get(bob, "/api/v1/feed"))["items"]][0] == post["id"]
     assert (await world.get(eve, f"/api/v1/users/{ada.username}/posts"))["items"][0]["id"] == post["id"]
+    assert (await world.profile(eve, ada.username))["posts_count"] == 1
 
     # Playable: H.264 + AAC in MP4, the index (moov) before the media data, every frame there.
     status, data, headers = await fetch(clip["renditions"][0]["url"])
@@ -203,6 +209,7 @@ async def test_a_video_that_fails_to_transcode_fails_its_post_and_gives_the_quot
     assert event["data"]["failure"]["code"] == "video_too_long"
     failed = await world.get(ada, f"/api/v1/posts/{post['id']}")
     assert failed["state"] == "failed" and failed["failure"] == event["data"]["failure"]
+    assert (await world.profile(ada, ada.username))["posts_count"] == 0     # a failed post never counts
     assert int(await client.app[REDIS].get(quota)) == 0
     assert (await client.get(f"/api/v1/posts/{post['id']}", headers=bob.auth)).status == 404
     assert (await client.delete(f"/api/v1/posts/{post['id']}", headers=ada.auth)).status == 204
