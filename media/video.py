@@ -221,7 +221,7 @@ def transcode(src: str, out_dir: str, limits: VideoLimits) -> TranscodedVideo:
                                     out.add_audio(early)
                             early_audio.clear()
                         t = max(frame.time or 0.0, 0.0)
-                        check_duration(t, limits)
+                        check_duration(t, limits, decoding=True)
                         last_t = max(last_t, t)
                         upright = [out.add_video(frame, t) for out in outputs][0]
                         if upright is not None:

@@ -105,11 +105,13 @@ def check(probed: ProbedVideo, limits: VideoLimits) -> None:
         check_duration(probed.duration_s, limits)
 
 
-def check_duration(seconds: float, limits: VideoLimits) -> None:
-    """Also applied while transcoding, to a container that did not declare its duration."""
+def check_duration(seconds: float, limits: VideoLimits, *, decoding: bool = False) -> None:
+    """Also applied while transcoding (``decoding``), to a container that did not declare its
+    duration: there ``seconds`` is only how far the decoder got, so the message says "longer"."""
     if seconds > limits.max_duration_s:
+        lasts = "longer" if decoding else f"{seconds:.1f} s"
         raise VideoRejected(422, "video_too_long",
-                            f"Videos may last at most {limits.max_duration_s:g} s; this one lasts {seconds:.1f} s.")
+                            f"Videos may last at most {limits.max_duration_s:g} s; this one lasts {lasts}.")
 
 
 def _even(x: float) -> int:

@@ -268,3 +268,56 @@ def _story(url: str, unique: str, tmp_path) -> dict[str, list[str]]:
 async def test_two_people_follow_post_like_comment_search_and_delete_live(server, chromium, unique, tmp_path):
     errors = await asyncio.to_thread(_story, base_url(server), unique, tmp_path)
     assert errors == {"ada": [], "bob": []}
+
+
+# --- a video that cannot be processed ---------------------------------------------------------
+
+def _watch_video_fail(url: str, username: str, upload) -> tuple[str, list[str]]:
+    """Sign up in the browser, post a video through the API with the browser's token (a
+    live-recorded WebM longer than this gateway allows, which only its transcode can tell), open
+    the post, and read what its card says once the transcode gave up."""
+    browser = Browser(url)
+    try:
+        browser.open("/signup")
+        browser.type("input[name=username]", username)
+        browser.type("input[name=password]", "correct horse battery")
+        browser.click("form.auth button[type=submit]")
+        browser.find(".feed[data-ready=true]")
+        post_id = upload(browser.storage()["raygram.token"])
+        browser.go(f"/p/{post_id}")
+        browser.find(f"article.post[data-post-id='{post_id}']")
+        card = f"article.post[data-post-id='{post_id}']"
+        note = browser.find(f"{card} .failure", timeout=120)
+        browser.text_in(f"{card} .processing", "Not processed")     # no longer "Video processing…"
+        return note.text, browser.severe()
+    finally:
+        browser.quit()
+
+
+async def test_the_author_sees_why_a_video_could_not_be_processed(aiohttp_server, settings, chromium, unique):
+    import dataclasses
+
+    import aiohttp
+
+    from gateway.app import create_app
+    from tests import videos
+
+    server = await aiohttp_server(create_app(dataclasses.replace(settings, video_max_duration_s=1.0)), host="127.0.0.1")
+    url = base_url(server)
+    loop = asyncio.get_running_loop()
+
+    async def post_video(token: str) -> str:
+        form = aiohttp.FormData(default_to_multipart=True)
+        form.add_field("media", videos.make(160, 120, seconds=2.5, fmt="webm", streaming=True), filename="live.webm",
+                       content_type="video/webm")
+        async with aiohttp.ClientSession() as http, http.post(
+                f"{url}/api/v1/posts", data=form, headers={"Authorization": f"Bearer {token}"}) as resp:
+            assert resp.status == 202, await resp.text()
+            return (await resp.json())["id"]
+
+    def upload(token: str) -> str:        # called from the browser's thread; the server runs on this loop
+        return asyncio.run_coroutine_threadsafe(post_video(token), loop).result(60)
+
+    text, errors = await asyncio.to_thread(_watch_video_fail, url, f"vid_{unique}", upload)
+    assert text == "This video could not be processed: Videos may last at most 1 s; this one lasts longer."
+    assert errors == []

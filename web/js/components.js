@@ -30,7 +30,7 @@ export function userRow(user, ...actions) {
 // One media item. Photos get the variant that fits through srcset; `alt` is the author's text.
 // Videos (type "video": `urls` are its poster's JPEG variants, `renditions` the MP4s, both empty
 // while it is being transcoded) play in a <video> with controls and the poster.
-export function mediaItem(m, { eager = false } = {}) {
+export function mediaItem(m, { eager = false, failed = false } = {}) {
   if (m.type === 'video') {
     const poster = (m.urls && (m.urls.medium || m.urls.small)) || null;
     const renditions = m.renditions || [];
@@ -40,7 +40,7 @@ export function mediaItem(m, { eager = false } = {}) {
     if (!chosen) {
       return h('figure', { class: 'slide' },
         poster ? h('img', { src: poster, alt: m.alt || '' }) : null,
-        h('figcaption', { class: 'processing' }, 'Video processing…'));
+        h('figcaption', { class: 'processing' }, failed ? NOT_PROCESSED : 'Video processing…'));
     }
     return h('figure', { class: 'slide' },
       h('video', { controls: true, preload: 'metadata', poster, src: chosen.url, 'aria-label': m.alt || 'Video', playsInline: true,
@@ -58,7 +58,7 @@ export function mediaItem(m, { eager = false } = {}) {
 // Up to 10 items side by side with scroll snapping; buttons, dots and arrow keys move between them.
 export function carousel(media, options = {}) {
   const track = h('div', { class: 'track', tabindex: media.length > 1 ? '0' : null, 'aria-label': media.length > 1 ? `${media.length} photos; use the arrow keys` : null },
-    media.map((m, i) => mediaItem(m, { eager: options.eager && i === 0 })));
+    media.map((m, i) => mediaItem(m, { eager: options.eager && i === 0, failed: options.failed })));
   const root = h('div', { class: 'carousel', role: 'group', 'aria-roledescription': 'carousel' }, track);
   const first = media[0];
   if (first && first.width && first.height) {
@@ -126,7 +126,7 @@ export function postCard(post, { full = false, onLikers = null } = {}) {
   const card = h('article', { class: 'post', dataset: { postId: post.id }, 'aria-label': `Post by ${post.author.username}` },
     h('header', { class: 'post-head' }, userLink(post.author, 36),
       h('a', { class: 'muted when', href: `#/p/${q(post.id)}` }, h('time', { datetime: post.created_at }, timeAgo(post.created_at)))),
-    carousel(post.media, { eager: full }),
+    carousel(post.media, { eager: full, failed: post.state === 'failed' }),
     post.state === 'failed' && post.failure ? failureNote(post.failure) : null,
     h('div', { class: 'post-actions' },
       likeButton(post, () => { likes.textContent = plural(post.like_count, 'like'); }),
@@ -153,6 +153,8 @@ export function isMe(user) {
   return Boolean(me && user && me.id === user.id);
 }
 
+const NOT_PROCESSED = 'Not processed';
+
 function failureNote(failure) {
   return h('p', { class: 'failure', role: 'alert' }, `This video could not be processed: ${failure.message}`);
 }
@@ -161,7 +163,7 @@ function failureNote(failure) {
 // of it, in place of "Video processing…".
 export function markFailed(postId, failure) {
   for (const card of document.querySelectorAll(`article.post[data-post-id="${CSS.escape(postId)}"]`)) {
-    for (const note of card.querySelectorAll('.processing')) note.textContent = 'Not processed';
+    for (const note of card.querySelectorAll('.processing')) note.textContent = NOT_PROCESSED;
     if (!card.querySelector('.failure')) card.querySelector('.carousel').after(failureNote(failure));
   }
 }
