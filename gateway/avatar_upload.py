@@ -46,6 +46,7 @@ async def receive_profile_form(request: web.Request, settings: Settings, workdir
     if request.content_length is not None and request.content_length > body_limit:
         raise _too_large(settings)
     form = ProfileForm()
+    path = os.path.join(workdir, "avatar-upload")
     parts = total = 0
     try:
         reader = await request.multipart()
@@ -59,7 +60,6 @@ async def receive_profile_form(request: web.Request, settings: Settings, workdir
             if is_photo and form.avatar_path is not None:
                 raise ValidationFailed("Send one photo (one part named 'avatar').", code="too_many_media")
             is_text = not is_photo and part.filename is None and part.name not in dropped_files
-            path = os.path.join(workdir, "avatar-upload")
             size, text = 0, bytearray()
             with open(path, "wb") if is_photo else open(os.devnull, "wb") as out:
                 while chunk := await part.read_chunk(CHUNK):

@@ -11,7 +11,7 @@ from core.config import load_settings
 def _stack(args: argparse.Namespace) -> int:
     from stack import manager, supervisor
     from stack.proc import StackError
-    from stack.services import SERVICES
+    from stack.services import ALL
 
     settings = load_settings()
     try:
@@ -22,7 +22,7 @@ def _stack(args: argparse.Namespace) -> int:
                 print(row.line())
             if not args.services and not args.no_gateway:
                 # The whole stack is up: from now on it is kept up.
-                pid = supervisor.start(settings, [cls.name for cls in SERVICES], args.interval)
+                pid = supervisor.start(settings, list(ALL), args.interval)
                 print(f"supervisor     pid {pid} (restarts a service that dies; `raygram stack down` stops it)")
                 print(f"Raygram is serving at {settings.public_url}")
                 if settings.mastodon_port:
@@ -34,7 +34,7 @@ def _stack(args: argparse.Namespace) -> int:
             with supervisor.stack_lock(settings):
                 manager.down(settings, args.services or None)
         elif args.action == "supervise":
-            supervisor.run(settings, args.services or [cls.name for cls in SERVICES], args.interval)
+            supervisor.run(settings, args.services or list(ALL), args.interval)
         elif args.action == "secrets":
             from stack.services import ensure_secrets
             ensure_secrets(settings)

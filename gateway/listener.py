@@ -25,23 +25,16 @@ class Listener:
         self.name, self.host, self.port, self.retry_s = name, host, port, retry_s
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=5)
         self._task: asyncio.Task | None = None
-        self._bound = asyncio.Event()
+        self.bound = False
         self.error: str | None = "not started"
 
     @property
     def address(self) -> str:
         return f"http://{self.host}:{self.port}"
 
-    @property
-    def bound(self) -> bool:
-        return self._bound.is_set()
-
     async def start(self) -> None:
         await self._runner.setup()
         self._task = asyncio.create_task(self._bind_until_held())
-
-    async def wait_bound(self) -> None:
-        await self._bound.wait()
 
     async def probe(self) -> None:
         """For /readyz: raises while the address is not held by this process."""
@@ -70,7 +63,6 @@ class Listener:
                     said = True
                 await asyncio.sleep(self.retry_s)
                 continue
-            self.error = None
-            self._bound.set()
+            self.error, self.bound = None, True
             log.info("%s listener on %s", self.name, self.address)
             return

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import Callable
 
 from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import BadHttpMessage
@@ -79,9 +80,10 @@ async def _read_text(part: BodyPartReader, field_name: str, budget: _Budget) -> 
         raise BadRequest(f"{field_name} is not valid UTF-8.") from None
 
 
-async def _save_media(part: BodyPartReader, path: str, settings: Settings, budget: _Budget) -> int:
-    """A media part to disk. Its limit is a photo's until its first bytes show a video container
-    (the part's name and declared type prove nothing); the probe confirms what it really is."""
+async def save_media(part: BodyPartReader, path: str, settings: Settings, take: Callable[[int], None]) -> int:
+    """A media part to disk, its size. Its limit is a photo's until its first bytes show a video
+    container (the part's name and declared type prove nothing); the probe confirms what it really
+    is. ``take`` counts every chunk against the whole body's budget (and raises past it)."""
     size = 0
     head = b""
     limit, what = settings.media_max_bytes, "photo"
@@ -95,15 +97,15 @@ async def _save_media(part: BodyPartReader, path: str, settings: Settings, budge
             if size > limit:
                 raise PayloadTooLarge(f"Each {what} may be at most {limit // (1024 * 1024)} MB.",
                                       code="media_too_large")
-            budget.take(len(chunk))
+            take(len(chunk))
             out.write(chunk)
     return size
 
 
-async def _skip(part: BodyPartReader, budget: _Budget) -> None:
-    # Unknown fields are ignored, as HTML forms expect, but their bytes still count.
+async def skip(part: BodyPartReader, take: Callable[[int], None]) -> None:
+    """Unknown fields are ignored, as HTML forms expect, but their bytes still count."""
     while chunk := await part.read_chunk(CHUNK):
-        budget.take(len(chunk))
+        take(len(chunk))
 
 
 async def receive(request: web.Request, settings: Settings, workdir: str) -> Upload:
@@ -125,7 +127,7 @@ async def receive(request: web.Request, settings: Settings, workdir: str) -> Upl
                     raise ValidationFailed(f"A post has at most {settings.media_max_parts} photos.",
                                            code="too_many_media")
                 path = os.path.join(workdir, f"upload-{len(upload.media_paths)}")
-                if await _save_media(part, path, settings, budget) == 0:
+                if await save_media(part, path, settings, budget.take) == 0:
                     raise ValidationFailed("A media part is empty.", code="empty_media")
                 upload.media_paths.append(path)
             elif part.name == "caption":
@@ -138,7 +140,7 @@ async def receive(request: web.Request, settings: Settings, workdir: str) -> Upl
                     raise ValidationFailed("There are more alt texts than photos.", code="too_many_alts")
                 upload.alts.append(validation.alt_text(await _read_text(part, "alt", budget)))
             else:
-                await _skip(part, budget)
+                await skip(part, budget.take)
     except (ValueError, AssertionError, BadHttpMessage):
         # aiohttp's multipart parser reports broken framing (and too many or too long part
         # headers) this way.

@@ -26,9 +26,6 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX media_state IF NOT EXISTS FOR (m:Media) ON (m.state)",
     # The orphan sweeper asks which avatar ids an account names.
     "CREATE INDEX user_avatar IF NOT EXISTS FOR (u:User) ON (u.avatar_id)",
-    # Accounts given a photo before avatar_id existed get it from their keys (idempotent).
-    """MATCH (u:User) WHERE u.avatar_keys IS NOT NULL AND size(u.avatar_keys) > 0 AND u.avatar_id IS NULL
-       SET u.avatar_id = toInteger(split(u.avatar_keys[0], '/')[1])""",
     # Paging an account's followers / following / requests newest first is a range scan of these.
     "CREATE INDEX follows_followee IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.followee, r.id)",
     "CREATE INDEX follows_follower IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.follower, r.id)",
@@ -40,9 +37,27 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT notification_id IF NOT EXISTS FOR (n:Notification) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT notification_dedupe IF NOT EXISTS FOR (n:Notification) REQUIRE n.dedupe_key IS UNIQUE",
     "CREATE INDEX notification_recipient IF NOT EXISTS FOR (n:Notification) ON (n.recipient_id, n.id)",
+    "CREATE CONSTRAINT migration_name IF NOT EXISTS FOR (m:Migration) REQUIRE m.name IS UNIQUE",
+)
+
+# Data migrations: each runs until a (:Migration {name}) records it, so a start-up pays for a
+# scan once per database, not once per gateway start. Each is idempotent (two gateways starting
+# together may both run it).
+MIGRATIONS: tuple[tuple[str, str], ...] = (
+    # Accounts given a photo before avatar_id existed get it from their keys (the orphan sweeper
+    # would otherwise take their photo for an orphan).
+    ("user-avatar-id", """MATCH (u:User) WHERE u.avatar_keys IS NOT NULL AND size(u.avatar_keys) > 0
+                          AND u.avatar_id IS NULL
+                          SET u.avatar_id = toInteger(split(u.avatar_keys[0], '/')[1])"""),
 )
 
 
 async def apply_schema(driver: AsyncDriver) -> None:
     for statement in STATEMENTS:
         await driver.execute_query(statement)
+    records, _, _ = await driver.execute_query("MATCH (m:Migration) RETURN collect(m.name) AS done")
+    done = set(records[0]["done"])
+    for name, statement in MIGRATIONS:
+        if name not in done:
+            await driver.execute_query(statement)
+            await driver.execute_query("MERGE (:Migration {name: $name})", name=name)

@@ -460,6 +460,7 @@ class Gateway(Service):
 # Start order: the stores first, Ray next, the gateway (which needs them all) last.
 SERVICES: tuple[type[Service], ...] = (Redis, Neo4j, Elasticsearch, MinIO, Ray, Gateway)
 BACKING = tuple(cls.name for cls in SERVICES if cls is not Gateway)
+ALL = tuple(cls.name for cls in SERVICES)
 
 
 def by_name(settings: Settings, names: list[str] | None = None) -> list[Service]:

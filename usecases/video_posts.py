@@ -189,10 +189,10 @@ class VideoPosts:
             return          # ready, failed or deleted meanwhile
         result = await self._outcome(self.submit(self.settings, media_id, video["source_key"], self.limits,
                                                  self.image_limits), media_id)
-        poster, renditions = transcode_task.output_keys(media_id, [HIGH, LOW])
         if not result["ok"]:
             info = await staged_media.mark_failed(self.driver, media_id, result["code"], result["message"])
             if info is not None:
+                poster, renditions = transcode_task.output_keys(media_id, [HIGH, LOW])
                 await self._delete([k for k in [info["source_key"]] if k] + poster + renditions)
             return
         if await staged_media.mark_ready(self.driver, media_id, result) is None:

@@ -11,9 +11,9 @@ from aiohttp.http_exceptions import BadHttpMessage
 from core import validation
 from core.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from core.ids import parse_id
+from gateway import uploads
 from gateway.keys import ENGAGEMENT, HOME_FEED, NEO4J, POSTS, SEARCH_READS, SETTINGS
 from graph import engagement, mastodon_reads, posts as graph_posts, staged_media
-from media.detect import SNIFF_BYTES, sniff_video
 from usecases.home_feed import RECENT
 from usecases.posts import new_workdir
 
@@ -175,6 +175,12 @@ async def _receive_file(request: web.Request, path: str) -> tuple[bool, str]:
     if request.content_length is not None and request.content_length > body_limit:
         raise too_large
     got_file, description, parts, total = False, "", 0, 0
+
+    def take(size: int) -> None:
+        nonlocal total
+        total += size
+        if total > body_limit:
+            raise too_large
     try:
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
@@ -182,19 +188,7 @@ async def _receive_file(request: web.Request, path: str) -> tuple[bool, str]:
             if parts > 8 or not isinstance(part, BodyPartReader):
                 raise BadRequest("Unexpected form parts.", code="malformed_multipart")
             if part.name == "file" and not got_file:
-                size, head, limit = 0, b"", settings.media_max_bytes
-                with open(path, "wb") as out:
-                    while chunk := await part.read_chunk(256 * 1024):
-                        if len(head) < SNIFF_BYTES:
-                            head += chunk[:SNIFF_BYTES - len(head)]
-                            if len(head) >= SNIFF_BYTES and sniff_video(head) is not None:
-                                limit = settings.video_max_bytes
-                        size += len(chunk)
-                        total += len(chunk)
-                        if size > limit or total > body_limit:
-                            raise too_large
-                        out.write(chunk)
-                got_file = size > 0
+                got_file = await uploads.save_media(part, path, settings, take) > 0
             elif part.name == "description":
                 raw = await part.read_chunk(8 * 1024)
                 if await part.read_chunk(1):
@@ -204,10 +198,7 @@ async def _receive_file(request: web.Request, path: str) -> tuple[bool, str]:
                 except UnicodeDecodeError:
                     raise BadRequest("description is not valid UTF-8.") from None
             else:
-                while chunk := await part.read_chunk(256 * 1024):
-                    total += len(chunk)
-                    if total > body_limit:
-                        raise too_large
+                await uploads.skip(part, take)
     except (ValueError, AssertionError, BadHttpMessage):
         raise BadRequest("The multipart body is malformed.", code="malformed_multipart") from None
     return got_file, description

@@ -13,10 +13,11 @@ import asyncio
 import contextlib
 import json
 import logging
-from core.tasks import cancel_all
 from typing import Awaitable, Callable
 
 from aiohttp import ClientConnectionResetError, WSMsgType, web
+
+from core.tasks import cancel_all
 
 from gateway.event_views import StoreEventViews
 from gateway.keys import EVENTS, LIVE, NEO4J, SETTINGS

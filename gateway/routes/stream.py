@@ -11,7 +11,6 @@ import asyncio
 import contextlib
 import logging
 
-from core.tasks import cancel_all
 from aiohttp import ClientConnectionResetError, WSCloseCode, WSMsgType, web
 
 from live import protocol
@@ -19,6 +18,7 @@ from live.hub import Subscriber
 from live.protocol import SESSION_ENDED, SLOW_CONSUMER
 from core import json_body
 from core.errors import BadRequest, ValidationFailed
+from core.tasks import cancel_all
 from core.ids import parse_id
 
 from .. import schemas

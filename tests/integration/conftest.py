@@ -16,7 +16,7 @@ from actors.shards import stop_named_actors
 from core.config import Settings, load_settings
 from gateway.app import create_app
 from stack import manager, supervisor
-from stack.services import SERVICES, ensure_secrets
+from stack.services import ALL, ensure_secrets
 
 from .world import World
 
@@ -34,7 +34,7 @@ def settings() -> Iterator[Settings]:
     # an hour; the sign-up limit itself is tested with its own settings.
     yield dataclasses.replace(settings, trusted_proxies=("127.0.0.1",), signups_per_address=10_000)
     if supervised:
-        supervisor.start(settings, [cls.name for cls in SERVICES])
+        supervisor.start(settings, list(ALL))
 
 
 @pytest.fixture

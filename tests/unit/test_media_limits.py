@@ -6,7 +6,6 @@ import pytest
 from PIL import Image
 
 from media import gif
-from media.pool import WorkerLimits
 from media.process import ImageLimits, ImageRejected, check_header, process_image
 from tests import images
 
@@ -130,9 +129,3 @@ def test_an_animation_is_re_encoded_frame_by_frame_with_its_timing_and_transpare
             assert rgba.getpixel((i * 10 + 5, 15)) == painted
             assert rgba.getpixel(((i * 10 + 25) % 40, 15))[3] == 0, "transparent elsewhere"
 
-
-def test_the_lifetime_cpu_limit_leaves_every_task_its_budget():
-    limits = WorkerLimits(memory_bytes=0, cpu_seconds=20, recycle_after=100)
-    # Every task of a worker's life may run to its soft limit (and a little past, until the
-    # signal is handled) before the hard limit kills the worker.
-    assert limits.lifetime_cpu_seconds > limits.recycle_after * limits.cpu_seconds + limits.cpu_seconds
