@@ -159,6 +159,21 @@ class Settings:
     mastodon_requests_per_window: int = 300
     mastodon_window_s: int = 300
     mastodon_token_ttl_s: int = 90 * 24 * 3600
+    # Client-credentials (app-only) tokens stand for no account and are used for a moment before
+    # login (registering, reading the instance): an hour, not 90 days.
+    mastodon_app_token_ttl_s: int = 3600
+    # Tokens issued (any grant) per client address and per client app, per token window: a person
+    # logs in a few times an hour; an app shared by all its users (web clients register one app
+    # per server) needs more. Past either, 429.
+    mastodon_tokens_per_address: int = 30
+    mastodon_tokens_per_app: int = 600
+    mastodon_token_window_s: int = 3600
+    # Live tokens per (account, app), and per app for app-only tokens: issuing one more revokes the
+    # oldest (a phone, a tablet and some browsers each keep their own login to one app).
+    mastodon_live_tokens_per_grant: int = 10
+    # Open live streams per account, v1 WebSocket and Mastodon streams together: opening one more
+    # closes the oldest (README "The live stream").
+    streams_per_account: int = 20
 
     @property
     def secrets_file(self) -> Path:
@@ -332,4 +347,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mastodon_requests_per_window=get_int("MASTODON_REQUESTS_PER_WINDOW", 300),
         mastodon_window_s=get_int("MASTODON_WINDOW_S", 300),
         mastodon_token_ttl_s=get_int("MASTODON_TOKEN_TTL_S", 90 * 24 * 3600),
+        mastodon_app_token_ttl_s=get_int("MASTODON_APP_TOKEN_TTL_S", 3600),
+        mastodon_tokens_per_address=get_int("MASTODON_TOKENS_PER_ADDRESS", 30),
+        mastodon_tokens_per_app=get_int("MASTODON_TOKENS_PER_APP", 600),
+        mastodon_token_window_s=get_int("MASTODON_TOKEN_WINDOW_S", 3600),
+        mastodon_live_tokens_per_grant=get_int("MASTODON_LIVE_TOKENS_PER_GRANT", 10),
+        streams_per_account=get_int("STREAMS_PER_ACCOUNT", 20),
     )

@@ -108,39 +108,88 @@ def grantable(requested: list[str], registered: list[str]) -> bool:
     return all(allows(registered, s) for s in requested)
 
 
+# Schemes a redirect may never use: they run code or read local files in the browser or app
+# that follows them, instead of handing the code to the client.
+_FORBIDDEN_SCHEMES = frozenset({"javascript", "data", "vbscript", "file", "blob", "about", "filesystem"})
+_LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+# RFC 3986 scheme syntax; an app's private-use scheme (RFC 8252 §7.1) is one of these.
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*$")
+
+
+def redirect_uri_problem(uri: str) -> str | None:
+    """Why ``uri`` may not be registered as a redirect URI (None: it may). Allowed, as RFC 8252
+    has native apps do it: https; http to a loopback address (an app listening on its own
+    machine); an app's own scheme (``com.example.app:/cb``); and the out-of-band URN."""
+    if uri == OOB:
+        return None
+    if len(uri) > MAX_URI_CHARS:
+        return "is too long"
+    try:
+        parts = urlsplit(uri)
+        host = parts.hostname
+    except ValueError:
+        return "is not a URI"
+    scheme = parts.scheme.lower()
+    if not scheme or not _SCHEME.match(scheme):
+        return "must be absolute"
+    if parts.fragment or "#" in uri:
+        return "must not have a fragment"
+    if scheme in _FORBIDDEN_SCHEMES or scheme == "urn":
+        return f"may not use the {scheme}: scheme"
+    if scheme == "https":
+        return None if host else "needs a host"
+    if scheme == "http":
+        return None if host in _LOOPBACK_HOSTS else "may use http only to a loopback address"
+    return None                 # an app's own scheme
+
+
 def parse_redirect_uris(raw: str | None) -> list[str]:
-    """Newline- (or space-) separated; each OOB or an absolute URI without a fragment."""
+    """Newline- (or space-) separated; each one ``redirect_uri_problem`` finds nothing wrong with."""
     uris = [u for u in (raw or OOB).split() if u]
     if not uris or len(uris) > MAX_REDIRECT_URIS:
         raise ValidationFailed(f"Give 1 to {MAX_REDIRECT_URIS} redirect URIs.", code="invalid_redirect_uri")
     for uri in uris:
-        if uri == OOB:
-            continue
-        parts = urlsplit(uri)
-        if len(uri) > MAX_URI_CHARS or not parts.scheme or parts.fragment or \
-                (parts.scheme in ("http", "https") and not parts.netloc) or parts.scheme.lower() == "javascript":
-            raise ValidationFailed("Each redirect URI must be absolute, without a fragment.",
-                                   code="invalid_redirect_uri")
+        problem = redirect_uri_problem(uri)
+        if problem is not None:
+            raise ValidationFailed(f"The redirect URI {problem}: use https, http to a loopback address, an app "
+                                   f"scheme or {OOB}.", code="invalid_redirect_uri")
     return uris
 
 
+# PKCE: S256 only. "plain" sends the verifier itself as the challenge, so whoever sees the
+# authorization request can redeem the code; the server metadata announces S256 alone.
+PKCE_METHODS = ("S256",)
+
+
 def pkce_ok(verifier: str | None, challenge: str | None, method: str | None) -> bool:
-    """No challenge at authorize: nothing to verify. Otherwise S256 (or plain) must match."""
+    """No challenge at authorize: nothing to verify. Otherwise the S256 of ``verifier`` must match."""
     if not challenge:
         return True
-    if verifier is None or not _PKCE_VERIFIER.match(verifier):
+    if verifier is None or not _PKCE_VERIFIER.match(verifier) or (method or "S256") not in PKCE_METHODS:
         return False
-    if (method or "plain") == "S256":
-        digest = hashlib.sha256(verifier.encode("ascii")).digest()
-        computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-    elif method == "plain":
-        computed = verifier
-    else:
-        return False
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    computed = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
     return hmac.compare_digest(computed, challenge)
 
 
-def valid_challenge(challenge: str | None, method: str | None) -> bool:
+def challenge_problem(challenge: str | None, method: str | None) -> str | None:
+    """Why an authorization request's PKCE parameters are refused (None: they are fine). A
+    challenge without a method is taken as S256, the only one there is."""
     if not challenge:
-        return method in (None, "")
-    return method in (None, "", "S256", "plain") and bool(_PKCE_VERIFIER.match(challenge))
+        return None if method in (None, "") else "code_challenge_method without a code_challenge."
+    if method not in (None, "", *PKCE_METHODS):
+        return "code_challenge_method must be S256."
+    if not _PKCE_VERIFIER.match(challenge):
+        return "code_challenge must be 43-128 characters."
+    return None
+
+
+def exchange_redirect_problem(given: str | None, at_authorize: str) -> str | None:
+    """RFC 6749 §4.1.3: the token request repeats the authorization request's redirect_uri,
+    which must be identical (an attacker's code, injected into another client's redirect, is
+    then useless)."""
+    if not given:
+        return "redirect_uri is required."
+    if given != at_authorize:
+        return "The redirect URI does not match the authorization request."
+    return None

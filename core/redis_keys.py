@@ -162,6 +162,18 @@ def oauth_token(token_hash: str) -> str:
     return f"{PREFIX}oauth-token:{token_hash}"
 
 
+def oauth_live_tokens(user_id: int | None, client_id: str) -> str:
+    """Sorted set of the live tokens (digests, score = expiry in ms) one account holds through one
+    app (``user_id`` None: the app's own client-credentials tokens). Invariant: past the cap, the
+    lowest scores (the oldest) are revoked by the issue that went over it."""
+    return f"{PREFIX}oauth-live:{'app' if user_id is None else user_id}:{client_id}"
+
+
+def oauth_token_issues(scope: str, subject: str) -> str:
+    """Tokens issued per client address (``scope`` "address") or app ("app") in the current window."""
+    return f"{PREFIX}oauth-token-issues:{scope}:{subject}"
+
+
 def oauth_code(code_hash: str) -> str:
     """A one-time authorization code (hashed), minutes long."""
     return f"{PREFIX}oauth-code:{code_hash}"
@@ -173,7 +185,8 @@ def oauth_app_registrations(address: str) -> str:
 
 
 def mastodon_requests(subject: str) -> str:
-    """Requests of one token (or address) in the current rate-limit window."""
+    """Requests of one account, app (its app-only tokens) or client address in the current
+    rate-limit window (gateway/mastodon/ratelimit.subject)."""
     return f"{PREFIX}mastodon-requests:{subject}"
 
 
@@ -202,3 +215,9 @@ def video_attempts(media_id: int) -> str:
 def mastodon_markers(user_id: int) -> str:
     """A user's read markers (timeline -> last read id, version, time)."""
     return f"{PREFIX}mastodon-markers:{user_id}"
+
+
+def video_slots(account_id: int) -> str:
+    """Sorted set of the videos an account has transcoding (media id -> when its slot lapses unless
+    its driver refreshes it): the per-account cap, taken atomically (usecases/video_slots.py)."""
+    return f"{PREFIX}video-slots:{account_id}"

@@ -15,6 +15,23 @@ from live.protocol import revocation
 
 CODE_TTL_S = 600
 
+# KEYS: the (account, app) live set, the new token's key. ARGV: the grant, its TTL (s), now (ms),
+# its expiry (ms), its digest, the cap, the token key prefix. Stores the token, forgets expired
+# ones, and revokes the oldest past the cap, atomically: parallel logins cannot both slip under
+# it. Returns the revoked digests (their streams are ended by the caller).
+_ISSUE = """
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+redis.call('ZADD', KEYS[1], ARGV[4], ARGV[5])
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[6])
+if over <= 0 then return {} end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, over - 1)
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
+for _, d in ipairs(oldest) do redis.call('DEL', ARGV[7] .. d) end
+return oldest
+"""
+
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
@@ -41,13 +58,30 @@ class PendingCode:
 
 
 class OAuthTokens:
-    def __init__(self, redis: Redis, ttl_s: int) -> None:
-        self.redis, self.ttl_s = redis, ttl_s
+    """``ttl_s``: an account's tokens; ``app_ttl_s``: client-credentials tokens. ``live_cap``:
+    live tokens per (account, app), or per app for app-only tokens."""
+
+    def __init__(self, redis: Redis, ttl_s: int, app_ttl_s: int | None = None, live_cap: int = 10) -> None:
+        self.redis, self.ttl_s, self.live_cap = redis, ttl_s, live_cap
+        self.app_ttl_s = app_ttl_s if app_ttl_s is not None else ttl_s
+        self._issue = redis.register_script(_ISSUE)
+
+    def ttl_for(self, user_id: int | None) -> int:
+        return self.ttl_s if user_id is not None else self.app_ttl_s
 
     async def issue(self, *, user_id: int | None, client_id: str, scopes: list[str], now_ms: int) -> str:
         token = secrets.token_urlsafe(32)
+        d, ttl = digest(token), self.ttl_for(user_id)
         body = {"user_id": user_id, "client_id": client_id, "scopes": scopes, "created_at_ms": now_ms}
-        await self.redis.set(redis_keys.oauth_token(digest(token)), json.dumps(body), ex=self.ttl_s)
+        revoked = await self._issue(
+            keys=[redis_keys.oauth_live_tokens(user_id, client_id), redis_keys.oauth_token(d)],
+            args=[json.dumps(body), ttl, now_ms, now_ms + ttl * 1000, d, self.live_cap, redis_keys.oauth_token("")])
+        if revoked and user_id is not None:
+            # Their open streams end at once, as on a revocation.
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for old in revoked:
+                    pipe.publish(redis_keys.live_channel(user_id), revocation(user_id, old.decode()))
+                await pipe.execute()
         return token
 
     async def resolve(self, token: str) -> Grant | None:
@@ -64,6 +98,7 @@ class OAuthTokens:
             return None
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(redis_keys.oauth_token(grant.digest))
+            pipe.zrem(redis_keys.oauth_live_tokens(grant.user_id, grant.client_id), grant.digest)
             if grant.user_id is not None:
                 # After the delete, in the same transaction, as a v1 logout does.
                 pipe.publish(redis_keys.live_channel(grant.user_id), revocation(grant.user_id, grant.digest))

@@ -7,14 +7,15 @@ the v1 login limits (per account, per address) apply here too.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Mapping
 
 from core import validation
 from core.clock import now_ms
 from core.errors import InvalidCredentials, ValidationFailed
 from core.ids import IdGenerator
-from core.oauth_rules import (MAX_NAME_CHARS, MAX_URI_CHARS, OAuthError, grantable, parse_redirect_uris, parse_scopes,
-                              pkce_ok, valid_challenge)
+from core.oauth_rules import (MAX_NAME_CHARS, MAX_URI_CHARS, OAuthError, challenge_problem, exchange_redirect_problem,
+                              grantable, parse_redirect_uris, parse_scopes, pkce_ok, redirect_uri_problem)
 from stores.oauth_apps import OAuthApp, OAuthApps
 from stores.oauth_tokens import OAuthTokens, PendingCode
 from stores.ratelimit import AttemptLimit
@@ -22,10 +23,20 @@ from stores.ratelimit import AttemptLimit
 from .accounts import Accounts
 
 
+@dataclass(frozen=True)
+class IssueLimits:
+    """Token requests counted per client address (every request, before anything is checked:
+    guessing client secrets or passwords is bounded too) and per app (once the client proved
+    itself: a public client id cannot be used to spend another app's budget)."""
+    per_address: AttemptLimit
+    per_app: AttemptLimit
+
+
 class OAuth:
     def __init__(self, apps: OAuthApps, tokens: OAuthTokens, accounts: Accounts, registrations: AttemptLimit,
-                 ids: IdGenerator) -> None:
+                 ids: IdGenerator, issue_limits: IssueLimits | None = None) -> None:
         self.apps, self.tokens, self.accounts, self.registrations, self.ids = apps, tokens, accounts, registrations, ids
+        self.issue_limits = issue_limits
 
     async def register_app(self, *, name: Any, website: Any, redirect_uris: Any, scopes: Any,
                            address: str) -> tuple[OAuthApp, str]:
@@ -54,11 +65,15 @@ class OAuth:
         redirect = params.get("redirect_uri") or (app.redirect_uris[0] if len(app.redirect_uris) == 1 else "")
         if redirect not in app.redirect_uris:
             raise OAuthError("invalid_request", "The redirect URI is not one this client registered.")
+        if redirect_uri_problem(redirect) is not None:
+            # Registered before the rules were tightened: never followed now.
+            raise OAuthError("invalid_request", "The redirect URI is not allowed; register the app again.")
         scopes = parse_scopes(params.get("scope"))
         if not grantable(scopes, app.scopes):
             raise OAuthError("invalid_scope", "The client did not register these scopes.")
-        if not valid_challenge(params.get("code_challenge"), params.get("code_challenge_method")):
-            raise OAuthError("invalid_request", "code_challenge must be 43-128 characters, method S256 or plain.")
+        problem = challenge_problem(params.get("code_challenge"), params.get("code_challenge_method"))
+        if problem is not None:
+            raise OAuthError("invalid_request", problem)
         return app, scopes
 
     async def approve(self, params: Mapping[str, str], *, username: str, password: str, address: str) -> tuple[str, str]:
@@ -72,7 +87,9 @@ class OAuth:
         return code, redirect
 
     async def exchange(self, form: Mapping[str, str], *, address: str) -> dict[str, Any]:
-        """POST /oauth/token: a token response, or OAuthError."""
+        """POST /oauth/token: a token response, or OAuthError (RateLimited past the limits)."""
+        if self.issue_limits is not None:
+            await self.issue_limits.per_address.reserve(address)
         app = await self.apps.get(form.get("client_id"))
         grant_type = form.get("grant_type")
         if app is None:
@@ -81,12 +98,15 @@ class OAuth:
         pkce_only = grant_type == "authorization_code" and form.get("code_verifier") and not form.get("client_secret")
         if not pkce_only and not app.secret_matches(form.get("client_secret")):
             raise OAuthError("invalid_client", "Client authentication failed.", 401)
+        if self.issue_limits is not None:
+            await self.issue_limits.per_app.reserve(app.client_id)
         if grant_type == "authorization_code":
             pending = await self.tokens.take_code(form.get("code") or "")
             if pending is None or pending.client_id != app.client_id:
                 raise OAuthError("invalid_grant", "The code is invalid, expired or already used.")
-            if (form.get("redirect_uri") or pending.redirect_uri) != pending.redirect_uri:
-                raise OAuthError("invalid_grant", "The redirect URI does not match the authorization request.")
+            problem = exchange_redirect_problem(form.get("redirect_uri"), pending.redirect_uri)
+            if problem is not None:
+                raise OAuthError("invalid_request" if not form.get("redirect_uri") else "invalid_grant", problem)
             if pkce_only and not pending.challenge:
                 raise OAuthError("invalid_client", "Client authentication failed.", 401)
             if not pkce_ok(form.get("code_verifier"), pending.challenge, pending.method):
@@ -125,5 +145,8 @@ class OAuth:
     async def _token(self, user_id: int | None, app: OAuthApp, scopes: list[str]) -> dict[str, Any]:
         now = now_ms()
         token = await self.tokens.issue(user_id=user_id, client_id=app.client_id, scopes=scopes, now_ms=now)
-        return {"access_token": token, "token_type": "Bearer", "scope": " ".join(scopes), "created_at": now // 1000}
+        body = {"access_token": token, "token_type": "Bearer", "scope": " ".join(scopes), "created_at": now // 1000}
+        if user_id is None:
+            body["expires_in"] = self.tokens.ttl_for(None)     # app-only tokens are short-lived: say so
+        return body
 

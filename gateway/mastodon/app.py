@@ -17,6 +17,7 @@ from core import redis_keys
 from core.config import Settings
 from core.oauth_rules import OAuthError
 from gateway import keys as shared
+from gateway.auth import client_address
 from gateway.listener import Listener
 from gateway.middleware import error_middleware
 from media.process import ImageLimits
@@ -25,14 +26,14 @@ from stores.liked_posts import LikedPosts
 from stores.mastodon_state import IdempotencyKeys, Markers
 from stores.oauth_apps import OAuthApps
 from stores.post_bodies import PostBodies
-from stores.oauth_tokens import OAuthTokens, digest
+from stores.oauth_tokens import OAuthTokens
 from stores.quotas import PostQuotas
 from stores.ratelimit import AttemptLimit
 from usecases.media_library import MediaLibrary
-from usecases.oauth import OAuth
+from usecases.oauth import IssueLimits, OAuth
 
-from . import ratelimit
-from .auth import token_of
+from . import entities, ratelimit
+from .auth import grant_of, token_of
 from .keys import EVENT_VIEWS, IDEMPOTENCY, MARKERS, MEDIA_LIBRARY, OAUTH, OAUTH_TOKENS, PRESENTER
 from .present import Presenter
 from . import routes_accounts, routes_oauth, routes_statuses, routes_misc, streaming
@@ -68,10 +69,14 @@ async def mastodon_errors(request: web.Request, handler) -> web.StreamResponse:
     if response.status < 400 or response.content_type != "application/json" or response.prepared:
         return response
     try:
-        message = json.loads(response.body)["error"]["message"]
+        error = json.loads(response.body)["error"]
+        message, code = error["message"], error.get("code", "")
     except (TypeError, ValueError, KeyError):
         return response             # already Mastodon's shape (OAuth, rate limit)
-    out = web.json_response({"error": message}, status=response.status)
+    body = {"error": message}
+    if response.status == 422:
+        body = entities.validation_error(message, code)
+    out = web.json_response(body, status=response.status)
     for name in ("Retry-After", "Allow", *_RATE_HEADERS):
         if name in response.headers:
             out.headers[name] = response.headers[name]
@@ -93,10 +98,11 @@ async def rate_limit(request: web.Request, handler) -> web.StreamResponse:
     if request.path in UNLIMITED_PATHS:
         return await handler(request)
     settings = request.app[shared.SETTINGS]
-    token = token_of(request)
-    subject = f"t:{digest(token)}" if token else f"a:{request.remote}"
-    window = await ratelimit.count(request.app[shared.REDIS], subject, settings.mastodon_requests_per_window,
-                                   settings.mastodon_window_s)
+    # The token is checked first (the handler reuses the lookup): a window per account, never
+    # per token text.
+    grant = await grant_of(request) if token_of(request) else None
+    window = await ratelimit.count(request.app[shared.REDIS], ratelimit.subject(grant, client_address(request)),
+                                   settings.mastodon_requests_per_window, settings.mastodon_window_s)
     headers = ratelimit.headers(window, time.time())
     if window.exceeded:
         return web.json_response({"error": "Too many requests"}, status=429,
@@ -120,10 +126,16 @@ def build(main: web.Application, settings: Settings | None = None) -> web.Applic
     if settings is not None:
         app[shared.SETTINGS] = settings
     settings, redis, driver = app[shared.SETTINGS], main[shared.REDIS], main[shared.NEO4J]
-    tokens = app[OAUTH_TOKENS] = OAuthTokens(redis, settings.mastodon_token_ttl_s)
+    tokens = app[OAUTH_TOKENS] = OAuthTokens(redis, settings.mastodon_token_ttl_s, settings.mastodon_app_token_ttl_s,
+                                             settings.mastodon_live_tokens_per_grant)
     registrations = AttemptLimit(redis, redis_keys.oauth_app_registrations, APP_REGISTRATIONS_PER_HOUR, 3600,
                                  "Too many apps registered from your address; try again later.")
-    app[OAUTH] = OAuth(OAuthApps(redis), tokens, main[shared.ACCOUNTS], registrations, main[shared.IDS])
+    issue_limits = IssueLimits(
+        AttemptLimit(redis, lambda a: redis_keys.oauth_token_issues("address", a), settings.mastodon_tokens_per_address,
+                     settings.mastodon_token_window_s, "Too many token requests from your address; try again later."),
+        AttemptLimit(redis, lambda c: redis_keys.oauth_token_issues("app", c), settings.mastodon_tokens_per_app,
+                     settings.mastodon_token_window_s, "Too many tokens issued to this app; try again later."))
+    app[OAUTH] = OAuth(OAuthApps(redis), tokens, main[shared.ACCOUNTS], registrations, main[shared.IDS], issue_limits)
     app[MEDIA_LIBRARY] = MediaLibrary(driver, main[shared.IDS],
                                       PostQuotas(redis, settings.posts_per_day, settings.posts_per_month),
                                       main[shared.MEDIA_POOL], ImageLimits.from_settings(settings), main[shared.S3],

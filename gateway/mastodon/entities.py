@@ -68,10 +68,18 @@ def credential_account(user: dict[str, Any], base: str) -> dict[str, Any]:
     """The caller's own Account, with ``source`` (what update_credentials edits)."""
     out = account(user, base)
     out["source"] = {"privacy": "private" if user.get("private") else "public", "sensitive": False,
-                     "language": None, "note": user.get("bio") or "", "fields": [],
+                     "language": None, "note": user.get("bio") or "", "fields": [], "indexable": True,
+                     "discoverable": True, "hide_collections": False, "attribution_domains": [],
                      "follow_requests_count": int(user.get("follow_requests_count", 0))}
     out["role"] = {"id": "-99", "name": "", "permissions": "0", "color": "", "highlighted": False}
     return out
+
+
+def validation_error(message: str, code: str) -> dict[str, Any]:
+    """Mastodon's 422 body: the message, and ``details`` by attribute (Raygram's error code names
+    the attribute: ``invalid_redirect_uri`` -> ``redirect_uri``; others are the record's, ``base``)."""
+    attribute = code[len("invalid_"):] if code.startswith("invalid_") and len(code) > len("invalid_") else "base"
+    return {"error": message, "details": {attribute: [{"error": "ERR_INVALID", "description": message}]}}
 
 
 def relationship(user_id: int, rel: dict[str, Any]) -> dict[str, Any]:

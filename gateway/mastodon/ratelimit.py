@@ -1,5 +1,7 @@
 """X-RateLimit-* headers (what Mastodon clients read instead of Retry-After) and the fixed window
-behind them: every request counts against its token's window (or its address's, without one)."""
+behind them: every request counts against the account its token stands for (the app, for an
+app-only token), or against the client's address when it has no token or one that resolves to
+nothing (a made-up token is no way to a fresh window)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,6 +10,7 @@ from datetime import datetime, timezone
 from redis.asyncio import Redis
 
 from core import redis_keys
+from stores.oauth_tokens import Grant
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,13 @@ def headers(window: Window, now_s: float) -> dict[str, str]:
     return {"X-RateLimit-Limit": str(window.limit),
             "X-RateLimit-Remaining": str(max(window.limit - window.count, 0)),
             "X-RateLimit-Reset": reset.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+
+
+def subject(grant: Grant | None, address: str) -> str:
+    """Whose window a request counts against, once its token was checked."""
+    if grant is None:
+        return f"a:{address}"
+    return f"u:{grant.user_id}" if grant.user_id is not None else f"c:{grant.client_id}"
 
 
 async def count(redis: Redis, subject: str, limit: int, window_s: int) -> Window:

@@ -7,15 +7,15 @@ from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
 from aiohttp import web
 
 from core.errors import InvalidCredentials, RateLimited
-from core.oauth_rules import OOB, TOP_SCOPES, OAuthError, with_basic_client
+from core.oauth_rules import OOB, PKCE_METHODS, TOP_SCOPES, OAuthError, with_basic_client
 from gateway.auth import client_address
 from gateway.keys import NEO4J, SETTINGS
 from graph import mastodon_reads
 
 from . import entities, pages
-from .auth import app_grant
+from .auth import app_grant, user_id
 from .http import base_url, params
-from .keys import OAUTH
+from .keys import OAUTH, PRESENTER
 
 
 async def create_app(request: web.Request) -> web.Response:
@@ -103,8 +103,20 @@ async def oauth_metadata(request: web.Request) -> web.Response:
         "response_modes_supported": ["query"],
         "grant_types_supported": ["authorization_code", "password", "client_credentials"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
-        "code_challenge_methods_supported": ["S256"],
+        "code_challenge_methods_supported": list(PKCE_METHODS),
+        "userinfo_endpoint": f"{base}/oauth/userinfo",
     })
+
+
+async def userinfo(request: web.Request) -> web.Response:
+    """OpenID Connect's UserInfo, as Mastodon 4.4 serves it (apps that sign people in with their
+    Mastodon account ask it who the token's account is)."""
+    viewer = await user_id(request, "read")
+    me = (await request.app[PRESENTER].accounts([viewer], base_url(request))).get(viewer)
+    if me is None:
+        raise OAuthError("invalid_token", "The account of this token is gone.", 401)
+    return web.json_response({"iss": f"{base_url(request)}/", "sub": me["uri"], "name": me["display_name"],
+                              "preferred_username": me["username"], "profile": me["url"], "picture": me["avatar"]})
 
 
 async def instance_v1(request: web.Request) -> web.Response:
@@ -125,5 +137,7 @@ def setup(app: web.Application) -> None:
     app.router.add_post("/oauth/token", token)
     app.router.add_post("/oauth/revoke", revoke)
     app.router.add_get("/.well-known/oauth-authorization-server", oauth_metadata)
+    app.router.add_get("/oauth/userinfo", userinfo)
+    app.router.add_post("/oauth/userinfo", userinfo)
     app.router.add_get("/api/v1/instance", instance_v1)
     app.router.add_get("/api/v2/instance", instance_v2)

@@ -31,8 +31,10 @@ def settings() -> Iterator[Settings]:
     # The test client is a trusted proxy, so each test can speak for its own client address
     # (X-Forwarded-For) and per-address login limits of one test never reach another. A test
     # builds its world from one address, often with more accounts than a person would sign up in
-    # an hour; the sign-up limit itself is tested with its own settings.
-    yield dataclasses.replace(settings, trusted_proxies=("127.0.0.1",), signups_per_address=10_000)
+    # an hour; the sign-up limit itself is tested with its own settings. Mastodon clients (Mastodon.py,
+    # toot, masto.js) all log in from 127.0.0.1: the token-issue limit is tested with its own settings too.
+    yield dataclasses.replace(settings, trusted_proxies=("127.0.0.1",), signups_per_address=10_000,
+                              mastodon_tokens_per_address=10_000)
     if supervised:
         supervisor.start(settings, list(ALL))
 

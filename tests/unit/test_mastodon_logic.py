@@ -112,7 +112,7 @@ def test_pkce():
     s256 = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
     assert pkce_ok(verifier, s256, "S256") and pkce_ok(None, None, None)
     assert not pkce_ok("w" * 50, s256, "S256") and not pkce_ok(None, s256, "S256")
-    assert not pkce_ok("short", "short", "plain") and pkce_ok(verifier, verifier, "plain")
+    assert not pkce_ok("short", "short", "plain") and not pkce_ok(verifier, verifier, "plain")
     assert not pkce_ok(verifier, s256, "S512")
 
 
