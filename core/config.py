@@ -113,6 +113,12 @@ class Settings:
     video_max_per_post: int
     # Each transcode is a Ray task with these resources (Ray schedules it on any node that has them).
     video_task_memory_bytes: int
+    # CPUs each transcode task declares, and so its decoder's and libx264's threads (README "Video").
+    video_task_cpus: int
+    # A transcode's wall-clock deadline, counted from when its task starts on a worker: a base plus
+    # so much per second of (declared, else the longest allowed) video. Also its RLIMIT_CPU.
+    video_deadline_s: float
+    video_deadline_per_s: float
     # How often a gateway looks for processing video posts nobody drives (a gateway died), and how
     # long a driver's lease lasts without being refreshed.
     video_sweep_s: float
@@ -314,6 +320,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         video_max_streams=get_int("VIDEO_MAX_STREAMS", 8),
         video_max_per_post=get_int("VIDEO_MAX_PER_POST", 4),
         video_task_memory_bytes=get_int("VIDEO_TASK_MEMORY_BYTES", 1024 * 1024 * 1024),
+        video_task_cpus=get_int("VIDEO_TASK_CPUS", 1),
+        video_deadline_s=float(get("VIDEO_DEADLINE_S", "60")),
+        video_deadline_per_s=float(get("VIDEO_DEADLINE_PER_S", "6")),
         video_sweep_s=float(get("VIDEO_SWEEP_S", "15")),
         video_lease_s=float(get("VIDEO_LEASE_S", "60")),
         posts_per_day=get_int("POSTS_PER_DAY", 10),

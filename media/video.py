@@ -12,16 +12,18 @@ empty container dictionary (``bitexact`` keeps even the muxer's own ``encoder`` 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import av
 import av.filter
+import av.logging
 from PIL import Image
 
 from .detect import MOV, MP4, SNIFF_BYTES, WEBM, describe_unaccepted, sniff_video
-from .video_plan import (ProbedVideo, Rendition, VideoLimits, VideoRejected, check, check_duration,
-                         normalized_rotation, plan_renditions, rotation_filters)
+from .video_plan import (DECODERS, FrameGuard, ProbedVideo, Rendition, VideoLimits, VideoRejected, check,
+                         check_duration, check_frame_size, normalized_rotation, plan_renditions, rotation_filters)
 
 # How much of a file FFmpeg may read to find its streams (bounded: a hostile file cannot make the
 # probe read 100 MB), and how many packets the first-frame check may demux.
@@ -40,11 +42,53 @@ OUT_TIME_BASE = Fraction(1, 90_000)
 POSTER_AT_S = 1.0
 # Audio frames buffered before the first video frame says how to build the outputs.
 MAX_EARLY_AUDIO_FRAMES = 2_000
-_OPEN_OPTIONS = {"probesize": str(PROBE_BYTES), "analyzeduration": str(PROBE_BYTES)}
+# Only our demuxers and allowed decoders may run, from the first byte read: FFmpeg's stream probing
+# opens a decoder for every stream it cannot describe from headers alone (an extra PNG stream whose
+# header says 16000x16000 cost the probe 770 MB), so a stream of any other codec stays unopened and
+# is ignored (only video[0] and audio[0] are ever decoded).
+_OPEN_OPTIONS = {"probesize": str(PROBE_BYTES), "analyzeduration": str(PROBE_BYTES),
+                 "format_whitelist": "mov,mp4,m4a,3gp,3g2,mj2,matroska,webm", "codec_whitelist": ",".join(DECODERS)}
 
 
 def _corrupt(detail: str) -> VideoRejected:
     return VideoRejected(422, "corrupt_video", f"The video could not be read: {detail}.")
+
+
+def _out_of_memory() -> VideoRejected:
+    return VideoRejected(422, "video_too_large", "Transcoding this video needs more memory than a video may use.")
+
+
+def _limit_decoder(stream, limits: VideoLimits, threads: int) -> None:
+    """Before the decoder opens: frames over the pixel limit are refused by FFmpeg before it
+    allocates them (``max_pixels``: a 16000x16000 keyframe costs nothing), and it decodes on as
+    many threads as the task has CPUs (frame threading would otherwise use every core)."""
+    ctx = stream.codec_context
+    ctx.options = {**ctx.options, "max_pixels": str(limits.max_pixels), "codec_whitelist": ",".join(DECODERS)}
+    ctx.thread_count = threads
+    ctx.thread_type = "SLICE" if threads > 1 else "NONE"
+
+
+# FFmpeg's words when ``max_pixels`` refuses a frame (PyAV appends the last error logged).
+_TOO_MANY_PIXELS = re.compile(r"Picture size (\d+)x(\d+) exceeds specified max pixel count")
+
+
+def _keep_error_logs() -> None:
+    # PyAV drops FFmpeg's log unless asked; at ERROR, a failure's message names its cause.
+    av.logging.set_level(av.logging.ERROR)
+
+
+def _decode_failure(exc: BaseException, limits: VideoLimits) -> VideoRejected:
+    """What a decoder error means: a frame over the size limit (refused by ``max_pixels`` before
+    it was allocated), memory running out (RLIMIT_AS), or a broken file."""
+    if isinstance(exc, MemoryError):
+        return _out_of_memory()
+    found = _TOO_MANY_PIXELS.search(str(exc))
+    if found:
+        try:
+            check_frame_size(int(found[1]), int(found[2]), limits)
+        except VideoRejected as err:
+            return err
+    return _corrupt(str(exc) or type(exc).__name__)
 
 
 def _open(path: str):
@@ -72,6 +116,7 @@ def probe(path: str, limits: VideoLimits) -> ProbedVideo:
     stream decodes and carries the display rotation). Raises VideoRejected."""
     if os.path.getsize(path) > limits.max_bytes:
         raise VideoRejected(413, "media_too_large", f"Each video may be at most {limits.max_bytes // (1 << 20)} MB.")
+    _keep_error_logs()
     with open(path, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
     content_type = sniff_video(head)
@@ -91,18 +136,20 @@ def probe(path: str, limits: VideoLimits) -> ProbedVideo:
             width=video.codec_context.width, height=video.codec_context.height, rotation=0, fps=_fps(video),
             duration_s=_duration_s(container, video), streams=len(container.streams))
         check(probed, limits)
-        return replace(probed, rotation=_first_frame_rotation(container, video))
+        _limit_decoder(video, limits, threads=1)
+        return replace(probed, rotation=_first_frame_rotation(container, video, limits))
 
 
-def _first_frame_rotation(container, video) -> int:
+def _first_frame_rotation(container, video, limits: VideoLimits) -> int:
     try:
         for count, packet in enumerate(container.demux(video)):
             if count >= PROBE_PACKETS:
                 break
             for frame in packet.decode():
+                check_frame_size(frame.width, frame.height, limits)
                 return normalized_rotation(frame.rotation)
     except (av.FFmpegError, ValueError, MemoryError) as exc:
-        raise _corrupt(str(exc) or type(exc).__name__) from None
+        raise _decode_failure(exc, limits) from None
     raise _corrupt("no frame of its video could be decoded")
 
 
@@ -118,11 +165,13 @@ class TranscodedVideo:
 class _Output:
     """One rendition: its filter graph (rotate, scale, 4:2:0), its encoders and its MP4."""
 
-    def __init__(self, path: str, rendition: Rendition, rotation: int, source, fps: Fraction, audio: bool) -> None:
+    def __init__(self, path: str, rendition: Rendition, rotation: int, source, fps: Fraction, audio: bool,
+                 threads: int) -> None:
         self.rendition = rendition
         self.container = av.open(path, "w", format="mp4",
                                  container_options={"movflags": "+faststart", "fflags": "+bitexact"})
         self.graph = av.filter.Graph()
+        self.graph.threads = threads       # scale's slice threads, else one per core
         nodes = [self.graph.add_buffer(template=source)]
         for name, args in rotation_filters(rotation):
             nodes.append(self.graph.add(name, args))
@@ -136,7 +185,8 @@ class _Output:
         self.video.width, self.video.height, self.video.pix_fmt = rendition.width, rendition.height, "yuv420p"
         self.video.time_base = OUT_TIME_BASE
         self.video.codec_context.time_base = OUT_TIME_BASE
-        self.video.options = dict(X264_OPTIONS)
+        # libx264's threads (frame threads and lookahead), else 1.5 per core.
+        self.video.options = {**X264_OPTIONS, "threads": str(threads)}
         self.last_pts = -1
         self.audio = None
         if audio:
@@ -191,10 +241,13 @@ class _Output:
             pass
 
 
-def transcode(src: str, out_dir: str, limits: VideoLimits) -> TranscodedVideo:
-    """Every rendition of ``src`` and a poster into ``out_dir``. Raises VideoRejected for a video
-    that turns out broken or over the limits while decoding (a container that did not declare its
-    duration is measured here)."""
+def transcode(src: str, out_dir: str, limits: VideoLimits, threads: int = 1) -> TranscodedVideo:
+    """Every rendition of ``src`` and a poster into ``out_dir``, on ``threads`` threads (the task's
+    CPUs). Raises VideoRejected for a video that turns out broken or over the limits while
+    decoding: every decoded frame's size, time and rate are checked (``FrameGuard``), so a header
+    that lies (or a container that did not declare its duration) is caught here."""
+    _keep_error_logs()
+    guard = FrameGuard(limits)
     outputs: list[_Output] = []
     early_audio: list = []
     poster: Image.Image | None = None
@@ -203,32 +256,35 @@ def transcode(src: str, out_dir: str, limits: VideoLimits) -> TranscodedVideo:
     try:
         with _open(src) as container:
             video = container.streams.video[0]
-            video.thread_type = "AUTO"
+            _limit_decoder(video, limits, threads)
             audio = container.streams.audio[0] if container.streams.audio else None
+            if audio is not None:
+                _limit_decoder(audio, limits, threads=1)
             declared = _duration_s(container, video)
             poster_at = min(POSTER_AT_S, declared / 4) if declared else 0.0
             fps = Fraction(_fps(video) or 30).limit_denominator(1001)
             for packet in container.demux(*(s for s in (video, audio) if s is not None)):
                 for frame in packet.decode():
                     if isinstance(frame, av.VideoFrame):
+                        t = guard.admit(frame.width, frame.height, frame.time)
                         if not outputs:
                             rotation = normalized_rotation(frame.rotation)
                             for r in plan_renditions(frame.width, frame.height, rotation):
                                 outputs.append(_Output(os.path.join(out_dir, f"{r.name}.mp4"), r, rotation, video,
-                                                       fps, audio is not None))
+                                                       fps, audio is not None, threads))
                             for early in early_audio:
                                 for out in outputs:
                                     out.add_audio(early)
                             early_audio.clear()
-                        t = max(frame.time or 0.0, 0.0)
-                        check_duration(t, limits, decoding=True)
-                        last_t = max(last_t, t)
+                        last_t = t
                         upright = [out.add_video(frame, t) for out in outputs][0]
                         if upright is not None:
                             if first_poster is None:
                                 first_poster = upright.to_image()
                             if poster is None and t >= poster_at:
                                 poster = upright.to_image()
+                    elif frame.time is not None and frame.time > limits.max_duration_s:
+                        check_duration(frame.time, limits, decoding=True)     # audio running on alone
                     elif outputs:
                         for out in outputs:
                             out.add_audio(frame)
@@ -244,10 +300,10 @@ def transcode(src: str, out_dir: str, limits: VideoLimits) -> TranscodedVideo:
         for out in outputs:
             out.abort()
         raise
-    except (av.FFmpegError, ValueError, EOFError) as exc:
+    except (av.FFmpegError, ValueError, EOFError, MemoryError) as exc:
         for out in outputs:
             out.abort()
-        raise _corrupt(str(exc) or type(exc).__name__) from None
+        raise _decode_failure(exc, limits) from None
     image = poster or first_poster
     if image is None:
         raise _corrupt("no frame of its video could be decoded")

@@ -7,6 +7,7 @@ contract's 415/422 while its author is still waiting for the answer.
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass
 
 # Decoders a source may use: what phones, cameras and browsers record (PyAV's wheel has them all).
@@ -14,6 +15,18 @@ from dataclasses import dataclass
 VIDEO_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1", "mpeg4"})
 AUDIO_CODECS = frozenset({"aac", "mp3", "opus", "vorbis", "alac", "ac3", "eac3", "pcm_s16le", "pcm_s16be",
                           "pcm_s24le", "pcm_f32le", "flac", "amr_nb", "amr_wb"})
+
+# FFmpeg's decoders for those codecs (its names differ from the codecs' own: libdav1d decodes AV1,
+# amrnb AMR-NB...). Given to FFmpeg as ``codec_whitelist`` before the container is opened, so no
+# other decoder can be opened at all, not even by FFmpeg's own stream probing of an extra stream.
+DECODERS = ("h264", "hevc", "vp8", "vp9", "libdav1d", "av1", "mpeg4",
+            "aac", "mp3float", "mp3", "opus", "libopus", "vorbis", "alac", "ac3", "ac3_fixed", "eac3", "flac",
+            "amrnb", "amrwb", "pcm_s16le", "pcm_s16be", "pcm_s24le", "pcm_f32le")
+
+# Frames that may crowd into one second beyond the limit (timestamps rounded to a millisecond make
+# a true 120 fps video show 121 frames in some 1 s windows).
+FPS_SLACK = 1.05
+FPS_WINDOW_S = 1.0
 
 # The renditions: each bounds the short side and the long side (portrait and landscape alike).
 HIGH, LOW = "high", "low"
@@ -90,11 +103,7 @@ def check(probed: ProbedVideo, limits: VideoLimits) -> None:
                             f"A video may have at most {limits.max_streams} streams; this one has {probed.streams}.")
     if probed.width < 2 or probed.height < 2:
         raise VideoRejected(422, "corrupt_video", "The video declares no frame size.")
-    if (max(probed.width, probed.height) > limits.max_side
-            or probed.width * probed.height > limits.max_pixels):
-        raise VideoRejected(422, "video_too_large",
-                            f"Video frames may be at most {limits.max_side} pixels a side and "
-                            f"{limits.max_pixels:,} pixels; this one is {probed.width}x{probed.height}.")
+    check_frame_size(probed.width, probed.height, limits)
     if probed.fps is not None and probed.fps > limits.max_fps:
         raise VideoRejected(422, "frame_rate_too_high",
                             f"Videos may have at most {limits.max_fps:g} frames a second; this one has "
@@ -112,6 +121,52 @@ def check_duration(seconds: float, limits: VideoLimits, *, decoding: bool = Fals
         lasts = "longer" if decoding else f"{seconds:.1f} s"
         raise VideoRejected(422, "video_too_long",
                             f"Videos may last at most {limits.max_duration_s:g} s; this one lasts {lasts}.")
+
+
+class FrameGuard:
+    """The limits, enforced again on every frame the transcoder decodes: headers can lie, frames
+    cannot. Each frame's size (a stream may change size mid-way), its timestamp against the longest
+    duration, and the frame rate over any one-second window (a file that declares 30 fps, then
+    packs frames 1 ms apart). Pure: fed sizes and times, raises VideoRejected."""
+
+    def __init__(self, limits: VideoLimits) -> None:
+        self.limits = limits
+        self.per_window = int(limits.max_fps * FPS_WINDOW_S * FPS_SLACK) + 1
+        self.recent: deque[float] = deque(maxlen=self.per_window + 1)
+        self.latest = 0.0          # the furthest timestamp seen: going back in time buys nothing
+        self.frames = 0
+        # However the timestamps go, no more frames than the longest video at the highest rate.
+        self.max_frames = int(limits.max_fps * FPS_SLACK * (limits.max_duration_s + FPS_WINDOW_S)) + 1
+
+    def admit(self, width: int, height: int, seconds: float | None) -> float:
+        """Checks one decoded video frame; returns its time (never before an earlier frame's)."""
+        check_frame_size(width, height, self.limits)
+        t = max(seconds or 0.0, self.latest)
+        check_duration(t, self.limits, decoding=True)
+        self.latest = t
+        self.frames += 1
+        self.recent.append(t)
+        if (self.frames > self.max_frames
+                or (len(self.recent) > self.per_window and t - self.recent[0] < FPS_WINDOW_S)):
+            raise VideoRejected(422, "frame_rate_too_high",
+                                f"Videos may have at most {self.limits.max_fps:g} frames a second; this one "
+                                "packs more into some second than its header says.")
+        return t
+
+
+def check_frame_size(width: int, height: int, limits: VideoLimits) -> None:
+    if max(width, height) > limits.max_side or width * height > limits.max_pixels:
+        raise VideoRejected(422, "video_too_large",
+                            f"Video frames may be at most {limits.max_side} pixels a side and "
+                            f"{limits.max_pixels:,} pixels; this one has a {width}x{height} frame.")
+
+
+def transcode_deadline_s(duration_s: float | None, limits: VideoLimits, base_s: float, per_s: float) -> float:
+    """Wall-clock seconds a transcode may take once started: a base (download, start-up, upload)
+    plus so much per second of video. A video that did not declare its duration gets the longest
+    one's; one that lied about it runs out of time, as it should."""
+    seconds = duration_s if duration_s and duration_s > 0 else limits.max_duration_s
+    return base_s + per_s * min(seconds, limits.max_duration_s)
 
 
 def _even(x: float) -> int:
