@@ -180,6 +180,10 @@ class Settings:
     # Open live streams per account, v1 WebSocket and Mastodon streams together: opening one more
     # closes the oldest (README "The live stream").
     streams_per_account: int = 20
+    # Redis' maxmemory (its policy is noeviction: sessions, tokens, event logs, quotas and the
+    # search outbox are durable even where they carry a TTL, so Redis refuses writes when full
+    # rather than dropping any). Default: a quarter of the host's memory, at least 256 MB.
+    redis_maxmemory_bytes: int = 256 * 1024 * 1024
 
     @property
     def secrets_file(self) -> Path:
@@ -228,6 +232,14 @@ def _default_cache_dir() -> Path:
     if os.geteuid() == 0:
         return Path("/var/cache/raygram")
     return Path.home() / ".cache" / "raygram"
+
+
+def _quarter_of_memory() -> int:
+    try:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError):
+        total = 0
+    return max(total // 4, 256 * 1024 * 1024)
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -362,4 +374,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mastodon_token_window_s=get_int("MASTODON_TOKEN_WINDOW_S", 3600),
         mastodon_live_tokens_per_grant=get_int("MASTODON_LIVE_TOKENS_PER_GRANT", 10),
         streams_per_account=get_int("STREAMS_PER_ACCOUNT", 20),
+        redis_maxmemory_bytes=get_int("REDIS_MAXMEMORY_BYTES", _quarter_of_memory()),
     )

@@ -34,7 +34,8 @@ _HTTP_TO_ERROR: dict[int, type[errors.RaygramError]] = {
 
 # Exceptions that mean "this backing service is unreachable", not "the request is wrong".
 _UNAVAILABLE: tuple[tuple[str, tuple[type[BaseException], ...]], ...] = (
-    ("redis", (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)),
+    # OutOfMemoryError: Redis at its maxmemory refuses writes (noeviction) until memory is freed.
+    ("redis", (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, redis.exceptions.OutOfMemoryError)),
     ("neo4j", (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired)),
     ("elasticsearch", (elastic_transport.ConnectionError, elastic_transport.ConnectionTimeout)),
     ("s3", (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ConnectTimeoutError,

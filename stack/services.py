@@ -20,7 +20,7 @@ from pathlib import Path
 from core import ray_env
 from core.config import SECRET_NAMES, Settings, read_secrets
 
-from . import installers
+from . import installers, ray_procs
 from .private_files import PRIVATE_FILE, make_private_dir, write_private
 from .proc import StackError, http_status, port_open, read_pid, run, spawn, terminate
 
@@ -150,6 +150,11 @@ class Redis(Service):
             "appendonly yes",
             "appendfsync everysec",
             "save 900 1",
+            # Full means refusing writes (a 503 naming redis), never evicting: every key here is
+            # durable or bounded by its own TTL, and a volatile-* policy would drop sessions,
+            # tokens and event logs first since they carry TTLs (README "Configuration").
+            f"maxmemory {self.settings.redis_maxmemory_bytes}",
+            "maxmemory-policy noeviction",
             'logfile ""',
             "",
         ]))
@@ -424,8 +429,9 @@ class Ray(Service):
         self._prune_sessions()
         if self.pid() is None:
             # A head whose GCS was killed leaves its raylet and workers behind for up to a minute,
-            # and `ray start` refuses to start beside them ("already running").
-            run([self.ray_bin, "stop", "--force"], what="ray stop --force", env=self._env(), log=self.log_file)
+            # and `ray start` refuses to start beside them ("already running"). Only this stack's
+            # (stack/ray_procs.py): `ray stop --force` would kill every Ray process of the user.
+            ray_procs.kill(ray_procs.stack_ray_pids(s.ray_temp_dir))
         run(ray_head_argv(s, self.ray_bin), what="ray start --head", env=self._env(), log=self.log_file,
             timeout=self.start_timeout, secrets=s.secret_values(), new_session=True)
 
