@@ -25,7 +25,7 @@ class StoreEventViews:
         body = (await self.bodies.get([post_id])).get(post_id)
         if body is None:
             return {}                       # deleted meanwhile
-        view = (await self.urls.render([body]))[0]
+        view = self.urls.render_one(body)
         ordered = sorted(allowed)
         liked = await self.liked.likers_among(post_id, ordered)
         return {viewer: {**view, "liked_by_me": is_liked} for viewer, is_liked in zip(ordered, liked)}
@@ -41,7 +41,7 @@ class StoreEventViews:
         if not present:
             return {}
         liked = await self.liked.which(viewer, [b["id"] for b in present])
-        views = await self.urls.render(present)
+        views = self.urls.render(present)
         return {int(v["id"]): {**v, "liked_by_me": is_liked} for v, is_liked in zip(views, liked)}
 
     async def notifications(self, viewer: int, ids: list[int]) -> dict[int, dict]:

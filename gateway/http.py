@@ -45,16 +45,16 @@ def no_content() -> web.Response:
 
 async def paged(request: web.Request, fetch, *, key, render) -> web.Response:
     """A contract list response: ``fetch(cursor_value, limit)`` returns up to limit + 1 rows,
-    ``key(row)`` is a row's cursor tuple, ``render(rows)`` (async) makes the items."""
+    ``key(row)`` is a row's cursor tuple, ``render(rows)`` makes the items."""
     limit = cursors.parse_limit(request.query.get("limit"))
     cursor = cursors.decode(request.query.get("cursor"))
     rows = await fetch(cursor[0] if cursor else None, limit)
     page = cursors.page(rows, limit, key=key)
-    return web.json_response({"items": await render(page["items"]), "next_cursor": page["next_cursor"]})
+    return web.json_response({"items": render(page["items"]), "next_cursor": page["next_cursor"]})
 
 
 def each(view):
     """``render`` for ``paged`` from a per-row view function."""
-    async def render(rows: list) -> list:
+    def render(rows: list) -> list:
         return [view(r) for r in rows]
     return render

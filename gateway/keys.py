@@ -42,7 +42,6 @@ FEED = web.AppKey("feed", FeedEngine)
 SEARCH_EFFECTS = web.AppKey("search_effects", OutboxSearchEffects)
 MEDIA_POOL = web.AppKey("media_pool", MediaPool)
 # Signs media URLs for the endpoint clients reach (may differ from the one the gateway uses).
-S3_PRESIGNER = web.AppKey("s3_presigner", object)
 EVENTS = web.AppKey("events", EventLog)
 LIVE = web.AppKey("live", LiveHub)
 RENDERER = web.AppKey("renderer", EventRenderer)

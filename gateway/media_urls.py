@@ -1,33 +1,35 @@
-"""Presigned media URLs for the posts a caller is allowed to see.
+"""Media URLs in the posts a caller is allowed to see.
 
 Only code paths that already checked visibility render posts, so a URL is never handed to a
-caller who may not see the post; the URL expires after ``RAYGRAM_MEDIA_URL_TTL_S``.
+caller who may not see the post. Each URL is a presigned GET of one object, the same for every
+caller during a window of ``RAYGRAM_MEDIA_URL_TTL_S`` and valid for at most two windows
+(media/signed_urls.py: the privacy model).
 """
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from media.storage import presign_get
+from media.signed_urls import MediaUrlSigner
 
 from .views import post_view
 
 
 class MediaUrls:
-    """Signs media URLs for the endpoint clients reach; each expires after ``ttl_s``."""
+    def __init__(self, signer: MediaUrlSigner) -> None:
+        self.signer = signer
 
-    def __init__(self, presigner, bucket: str, ttl_s: int) -> None:
-        self.presigner, self.bucket, self.ttl_s = presigner, bucket, ttl_s
+    def urls(self, keys: Iterable[str]) -> dict[str, str]:
+        url = self.signer.url
+        return {key: url(key) for key in keys}
 
-    async def render(self, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Post bodies as the contract's ``post``, with freshly signed URLs."""
-        items = list(items)
-        urls = {}
+    def render(self, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Post bodies as the contract's ``post``."""
+        url = self.signer.url
+        out = []
         for post in items:
-            for m in post["media"]:
-                for key in [*m["keys"], *(m.get("rendition_keys") or [])]:
-                    # Signing is local computation (no request to S3).
-                    urls[key] = await presign_get(self.presigner, self.bucket, key, self.ttl_s)
-        return [post_view(p, urls) for p in items]
+            urls = {key: url(key) for m in post["media"] for key in [*m["keys"], *(m.get("rendition_keys") or [])]}
+            out.append(post_view(post, urls))
+        return out
 
-    async def render_one(self, post: dict[str, Any]) -> dict[str, Any]:
-        return (await self.render([post]))[0]
+    def render_one(self, post: dict[str, Any]) -> dict[str, Any]:
+        return self.render([post])[0]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import os
 import secrets
@@ -20,6 +19,7 @@ from aiohttp import web
 
 from live.event_log import EventLog
 from live.hub import LiveHub
+from live.stream_slots import StreamSlots
 from live.presence import Presence
 from feed.engine import FeedEngine
 from core.redis_client import open_redis
@@ -30,6 +30,7 @@ from core.ids import MAX_WORKER, IdGenerator
 from graph.driver import open_driver
 from graph.schema import apply_schema
 from media.pool import MediaPool, WorkerLimits
+from media.signed_urls import MediaUrlSigner
 from media.storage import ensure_bucket, open_s3
 from media.sweeper import sweep_orphans
 from search.client import open_client
@@ -43,7 +44,7 @@ from search.worker import IndexWorker
 
 from .media_urls import MediaUrls
 from .metrics import watch_indexer
-from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, MEDIA_URLS, NEO4J, REDIS, S3, S3_PRESIGNER, SEARCH,
+from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, MEDIA_URLS, NEO4J, REDIS, S3, SEARCH,
                    SEARCH_EFFECTS, SESSIONS, SETTINGS, SHARDS, VIDEOS)
 from .sessions import SessionStore
 from .wiring import usecases_ctx
@@ -58,8 +59,10 @@ async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONS] = SessionStore(client, settings.session_ttl_s)
     app[EVENTS] = EventLog(client, settings.event_log_min_events)
     # Presence marks are refreshed three times per TTL: one missed refresh never drops a reader.
+    # Stream slots share the refresh: a slot lapses one presence TTL after its process stops.
     hub = LiveHub(settings.redis_url, Presence(client, settings.presence_ttl_s, settings.event_live_window_s),
-                  presence_refresh_s=settings.presence_ttl_s / 3)
+                  presence_refresh_s=settings.presence_ttl_s / 3,
+                  slots=StreamSlots(client, settings.streams_per_account, settings.presence_ttl_s))
     await hub.start()
     app[LIVE] = hub
     # Each process leases its own ID-generator worker id, so ids never collide across gateways.
@@ -143,11 +146,10 @@ async def s3_ctx(app: web.Application) -> AsyncIterator[None]:
         s3 = await stack.enter_async_context(open_s3(settings))
         await ensure_bucket(s3, settings.s3_bucket)
         app[S3] = s3
-        app[S3_PRESIGNER] = s3
-        if settings.s3_public_endpoint != settings.s3_endpoint:
-            public = dataclasses.replace(settings, s3_endpoint=settings.s3_public_endpoint)
-            app[S3_PRESIGNER] = await stack.enter_async_context(open_s3(public))
-        app[MEDIA_URLS] = MediaUrls(app[S3_PRESIGNER], settings.s3_bucket, settings.media_url_ttl_s)
+        # URLs name the endpoint clients reach, which may differ from the one the gateway uses.
+        app[MEDIA_URLS] = MediaUrls(MediaUrlSigner(
+            endpoint=settings.s3_public_endpoint, bucket=settings.s3_bucket, access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key, region=settings.s3_region, window_s=settings.media_url_ttl_s))
         yield
 
 

@@ -80,10 +80,6 @@ async def delete_keys(s3, bucket: str, keys: list[str]) -> None:
             await s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
 
 
-async def presign_get(s3, bucket: str, key: str, ttl_s: int) -> str:
-    return await s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=ttl_s)
-
-
 async def list_keys(s3, bucket: str, prefix: str = MEDIA_PREFIX):
     """Every key under ``prefix``, page by page (an async generator of key lists)."""
     paginator = s3.get_paginator("list_objects_v2")

@@ -9,7 +9,6 @@ from neo4j import AsyncDriver
 
 from graph import mastodon_reads, posts as graph_posts
 from gateway.media_urls import MediaUrls
-from media.storage import presign_get
 
 from . import entities
 from gateway.views import media_view
@@ -27,7 +26,7 @@ class Presenter:
         """Posts (graph records or hydrated bodies, as the v1 API renders them) as Statuses."""
         if not posts:
             return []
-        views = await self.urls.render(posts)
+        views = self.urls.render(posts)
         return await self.statuses_from_views(views, base)
 
     async def statuses_from_views(self, views: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
@@ -44,8 +43,7 @@ class Presenter:
     async def media(self, media: dict[str, Any], base: str) -> dict[str, Any]:
         """A staged upload as a MediaAttachment (a video's renditions too, once transcoded), viewed
         as a post's media are (gateway/views.media_view) plus the frame rate its probe found."""
-        urls = {key: await presign_get(self.urls.presigner, self.urls.bucket, key, self.urls.ttl_s)
-                for key in [*(media.get("keys") or []), *(media.get("rendition_keys") or [])]}
+        urls = self.urls.urls([*(media.get("keys") or []), *(media.get("rendition_keys") or [])])
         return entities.media_attachment({**media_view(media, urls), "fps": media.get("fps")}, base)
 
     async def notifications(self, viewer: int, records: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:

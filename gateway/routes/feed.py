@@ -24,7 +24,7 @@ async def feed(request: web.Request) -> web.Response:
     limit = cursors.parse_limit(request.query.get("limit"))
     cursor = cursors.decode(request.query.get("cursor"), arity=3)
     items, nxt = await request.app[HOME_FEED].page(viewer, order, cursor, limit)
-    return web.json_response({"items": await request.app[MEDIA_URLS].render(items),
+    return web.json_response({"items": request.app[MEDIA_URLS].render(items),
                               "next_cursor": cursors.encode(*nxt) if nxt else None})
 
 

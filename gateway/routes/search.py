@@ -24,7 +24,7 @@ async def search_posts(request: web.Request) -> web.Response:
     limit = cursors.parse_limit(request.query.get("limit"))
     cursor = cursors.decode(request.query.get("cursor"), arity=3)
     posts, nxt = await request.app[SEARCH_READS].posts(viewer_id, query, limit, cursor)
-    return web.json_response({"items": await request.app[MEDIA_URLS].render(posts), "next_cursor": nxt})
+    return web.json_response({"items": request.app[MEDIA_URLS].render(posts), "next_cursor": nxt})
 
 
 @describe(query=[schemas.Q_USERS, *schemas.PAGING], responses=schemas.responses({200: "UserPage"}, 400, 422))
@@ -46,7 +46,7 @@ async def hashtag_posts(request: web.Request) -> web.Response:
     limit = cursors.parse_limit(request.query.get("limit"))
     cursor = cursors.decode(request.query.get("cursor"))
     posts, nxt = await request.app[SEARCH_READS].hashtag(viewer_id, tag, limit, cursor)
-    return web.json_response({"items": await request.app[MEDIA_URLS].render(posts), "next_cursor": nxt})
+    return web.json_response({"items": request.app[MEDIA_URLS].render(posts), "next_cursor": nxt})
 
 
 @describe(query=[schemas.LIMIT], responses=schemas.responses({200: "Trending"}, 422))
