@@ -182,7 +182,8 @@ async def processing_videos(driver: AsyncDriver, post_id: int) -> list[dict[str,
     records, _, _ = await driver.execute_query(
         """MATCH (p:Post {id: $id})-[:HAS_MEDIA]->(m:Media)
            WHERE p.state = 'processing' AND m.type = 'video'
-           RETURN m.id AS id, m.source_key AS source_key ORDER BY m.position""", id=post_id)
+           RETURN m.id AS id, m.source_key AS source_key, m.duration_s AS duration_s, p.author_id AS author_id
+           ORDER BY m.position""", id=post_id)
     return [dict(r) for r in records]
 
 

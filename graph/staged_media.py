@@ -120,19 +120,13 @@ async def delete_stale(driver: AsyncDriver, staged_before_ms: int, limit: int = 
 
 # --- staged videos: processing -> ready | failed ----------------------------------------------
 async def processing_video(driver: AsyncDriver, media_id: int) -> dict[str, Any] | None:
-    """A staged video still to transcode ({id, source_key}), or None (done, failed or deleted)."""
+    """A staged video still to transcode ({id, source_key, duration_s, owner_id}), or None (done,
+    failed or deleted)."""
     records, _, _ = await driver.execute_query(
         """MATCH (m:Media {id: $id}) WHERE m.state = 'processing'
-           RETURN m.id AS id, m.source_key AS source_key""", id=media_id)
+           RETURN m.id AS id, m.source_key AS source_key, m.duration_s AS duration_s, m.owner_id AS owner_id""",
+        id=media_id)
     return dict(records[0]) if records else None
-
-
-async def processing_count(driver: AsyncDriver, owner_id: int) -> int:
-    """How many of an account's staged videos are being transcoded now."""
-    records, _, _ = await driver.execute_query(
-        """MATCH (m:Media) WHERE m.state = 'processing' AND m.owner_id = $owner RETURN count(m) AS n""",
-        owner=owner_id)
-    return records[0]["n"]
 
 
 async def processing_ids(driver: AsyncDriver, staged_before_ms: int, limit: int = 100) -> list[int]:

@@ -23,7 +23,7 @@ from typing import Any
 from neo4j import AsyncDriver
 
 from core.clock import now_ms
-from core.errors import PayloadTooLarge, RaygramError, RateLimited, UnsupportedMediaType, ValidationFailed
+from core.errors import PayloadTooLarge, RaygramError, UnsupportedMediaType, ValidationFailed
 from core.ids import IdGenerator
 from feed.engine import FeedEngine
 from graph import staged_media
@@ -36,7 +36,7 @@ from media.video_plan import VideoRejected
 from search.port import OutboxSearchEffects
 from stores.quotas import PostQuotas
 
-from .posts import announce
+from .posts import announce, give_back_video_slots, take_video_slots
 
 log = logging.getLogger(__name__)
 
@@ -99,25 +99,24 @@ class MediaLibrary:
 
     async def _upload_video(self, owner_id: int, path: str, description: str) -> dict[str, Any]:
         # A staged upload costs no post quota (nothing is published yet), but its transcode costs a
-        # CPU: an account may have as many in flight as one post may carry, no more.
-        busy_limit = self.videos.max_per_post
-        if await staged_media.processing_count(self.driver, owner_id) >= busy_limit:
-            raise RateLimited(f"At most {busy_limit} videos may be processing at once; try again when one is done.",
-                              retry_after=5, code="too_many_processing")
-        try:
-            # Headers only, in the pool (a hostile container is parsed away from the event loop).
-            probed = await self.pool.run(self.videos.probe, path, self.videos.limits)
-        except (VideoRejected, ImageRejected) as err:
-            raise _rejected(err) from None
+        # CPU: an account may have as many in flight as one post may carry, no more (a slot taken
+        # atomically, before the probe; the driver gives it back when the video is done).
         media_id = self.ids.next_id()
-        item, (key, _, content_type) = self.videos.source_item(media_id, 0, probed, path)
-        await storage.put_file(self.s3, self.bucket, key, path, content_type)
+        await take_video_slots(self.videos, owner_id, [media_id])
+        key = None
         try:
+            try:
+                # Headers only, in the pool (a hostile container is parsed away from the event loop).
+                probed = await self.pool.run(self.videos.probe, path, self.videos.limits)
+            except (VideoRejected, ImageRejected) as err:
+                raise _rejected(err) from None
+            item, (key, _, content_type) = self.videos.source_item(media_id, 0, probed, path)
+            await storage.put_file(self.s3, self.bucket, key, path, content_type)
             media = await staged_media.stage(self.driver, owner_id=owner_id, now_ms=now_ms(), media={
                 **{k: v for k, v in item.items() if k != "position"}, "alt": description, "state": "processing",
                 "fps": round(probed.fps, 3) if probed.fps else None})
         except BaseException:
-            await asyncio.shield(self._delete([key]))
+            await asyncio.shield(self._undo_video(owner_id, media_id, key))
             raise
         self.videos.staged(media_id)
         return media
@@ -152,6 +151,11 @@ class MediaLibrary:
     async def forget_stale(self) -> int:
         """Delete staged uploads older than a day (their objects go with the next orphan sweep)."""
         return await staged_media.delete_stale(self.driver, now_ms() - STAGED_TTL_MS)
+
+    async def _undo_video(self, owner_id: int, media_id: int, key: str | None) -> None:
+        if key is not None:
+            await self._delete([key])
+        await give_back_video_slots(self.videos, owner_id, [media_id])
 
     async def _release(self, reservation) -> None:
         try:

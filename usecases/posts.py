@@ -25,7 +25,7 @@ from neo4j import AsyncDriver
 
 from feed.engine import FeedEngine
 from core.clock import now_ms
-from core.errors import PayloadTooLarge, RaygramError, UnsupportedMediaType, ValidationFailed
+from core.errors import PayloadTooLarge, RaygramError, RateLimited, UnsupportedMediaType, ValidationFailed
 from core.ids import IdGenerator
 from graph import posts
 from media import storage
@@ -58,6 +58,22 @@ def _read_head(path: str) -> bytes:
         return fh.read(SNIFF_BYTES)
 
 
+async def take_video_slots(videos: Any, account_id: int, media_ids: list[int]) -> None:
+    """The account's transcoding slots for these videos (usecases/video_slots.py), or 429."""
+    if not await videos.slots.take(account_id, media_ids):
+        cap = videos.slots.cap
+        raise RateLimited(f"At most {cap} videos may be processing at once; try again when one is done.",
+                          retry_after=5, code="too_many_processing")
+
+
+async def give_back_video_slots(videos: Any, account_id: int, media_ids: list[int]) -> None:
+    """An upload refused or undone before its transcode was handed to a driver."""
+    try:
+        await videos.slots.give_back(account_id, media_ids)
+    except Exception as exc:
+        log.warning("video slots of %s not given back (they lapse): %s", account_id, exc)
+
+
 async def announce(feed: FeedEngine, search: OutboxSearchEffects, post: dict[str, Any]) -> None:
     """What a post's publication does once it is committed and ready: fan-out (timelines and live
     events) and search. A photo post right after its commit; a video post when its transcodes end."""
@@ -84,13 +100,22 @@ class Posts:
             raise ValidationFailed(f"A caption may have at most {MAX_HASHTAGS} hashtags.", code="too_many_hashtags")
         reservation = await self.quotas.reserve(author_id, now_ms())
         stored: list[str] = []
+        media_ids = [self.ids.next_id() for _ in media_paths]
+        slots: list[int] = []
         try:
-            probed = await self._probe_videos(media_paths)
+            positions = await self._video_positions(media_paths)
+            # The account's cap on videos transcoding at once, taken atomically before any probe;
+            # the driver gives the slots back when the post is ready or failed.
+            if positions:
+                wanted = [media_ids[i] for i in positions]
+                await take_video_slots(self.videos, author_id, wanted)
+                slots = wanted
+            probed = await self._probe_videos(media_paths, positions)
             photos = [i for i in range(len(media_paths)) if i not in probed]
             processed = dict(zip(photos, await self._process_all([media_paths[i] for i in photos], workdir, photos)))
             media, uploads = [], []
             for position in range(len(media_paths)):
-                media_id = self.ids.next_id()
+                media_id = media_ids[position]
                 if position in probed:
                     item, upload = self.videos.source_item(media_id, position, probed[position],
                                                            media_paths[position])
@@ -122,6 +147,8 @@ class Posts:
                                            state="processing" if probed else None)
         except BaseException:
             await asyncio.shield(self._undo(reservation, stored))
+            if slots:
+                await asyncio.shield(give_back_video_slots(self.videos, author_id, slots))
             raise
         if probed:
             # Announced when its videos are transcoded (or failed, with the quota given back).
@@ -141,10 +168,8 @@ class Posts:
         except Exception:
             log.warning("post %s deleted but its %d objects not yet; the orphan sweeper will", post_id, len(keys))
 
-    async def _probe_videos(self, media_paths: list[str]) -> dict[int, ProbedVideo]:
-        """Each video's headers checked against the limits (in the media pool: a hostile container
-        is parsed away from the event loop, under the pool's memory and CPU limits), before any
-        photo is decoded; position -> what the probe found."""
+    async def _video_positions(self, media_paths: list[str]) -> list[int]:
+        """Which parts are videos (from their bytes), within what a post may carry."""
         heads = [await asyncio.to_thread(_read_head, path) for path in media_paths]
         positions = [i for i, head in enumerate(heads) if sniff_video(head) is not None]
         if positions and self.videos is None:
@@ -153,6 +178,12 @@ class Posts:
         if positions and len(positions) > self.videos.max_per_post:
             raise ValidationFailed(f"A post may have at most {self.videos.max_per_post} videos.",
                                    code="too_many_videos")
+        return positions
+
+    async def _probe_videos(self, media_paths: list[str], positions: list[int]) -> dict[int, ProbedVideo]:
+        """Each video's headers checked against the limits (in the media pool: a hostile container
+        is parsed away from the event loop, under the pool's memory and CPU limits), before any
+        photo is decoded; position -> what the probe found."""
         probed = {}
         for i in positions:
             try:

@@ -14,6 +14,14 @@ lease lapses and any gateway's sweep (at start-up, then every ``video_sweep_s``)
 over and submits its tasks again; they are idempotent on their output keys, and only one
 ``mark_ready`` can move a post out of "processing", so a post is announced once.
 
+Limits on the work itself: each transcode has a wall-clock deadline (``transcode_deadline_s``:
+a base plus so much per second of video), counted from when its task starts on a worker (time
+queued in Ray is not the video's fault); at the deadline the driver cancels the task with force
+(its worker and the transcoding child die) and the video fails ``video_too_slow``, with its
+objects deleted once the task is gone. An account has at most ``video_max_per_post`` videos
+transcoding at once (usecases/video_slots.py: taken atomically where a video is accepted, held
+while driven, given back when it is ready or failed).
+
 A video uploaded before its post (the Mastodon API's ``POST /api/v2/media``,
 usecases/media_library.py) is driven the same way, with the same task, lease and sweep: its
 staged Media node is the pending record (graph/staged_media.py), and it is ready (postable) or
@@ -22,10 +30,12 @@ failed on its own; nothing is announced, as no post exists yet.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from typing import Any, Awaitable, Callable
 
+import ray
 import ray.exceptions
 from neo4j import AsyncDriver
 from redis.asyncio import Redis
@@ -40,9 +50,12 @@ from media import storage, transcode_task
 from media.detect import MOV, MP4, WEBM
 from media.process import ImageLimits
 from media.video import probe
-from media.video_plan import HIGH, LOW, ProbedVideo, VideoLimits
+from media.video_plan import HIGH, LOW, ProbedVideo, VideoLimits, transcode_deadline_s
 from stores.post_bodies import PostBodies
 from stores.quotas import PostQuotas
+
+from .transcode_clock import AttemptClock
+from .video_slots import VideoSlots
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +74,11 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[
 return 0
 """
 
+# How often the driver looks whether a task has started (the deadline counts from then), and how
+# long it waits for a cancelled task's worker to be gone before deleting what it may have written.
+START_POLL_S = 0.5
+CANCEL_SETTLE_S = 15.0
+
 Submit = Callable[..., Any]
 # What one drive is for: a processing post, or a staged (not yet posted) video.
 POST, STAGED = "post", "staged"
@@ -77,6 +95,9 @@ class VideoPosts:
         self.image_limits = ImageLimits.from_settings(settings)
         self.max_per_post = settings.video_max_per_post
         self.probe = probe                      # run by Posts in the media pool
+        # A slot lapses unless refreshed: long enough for a sweep to take over a dead gateway's video.
+        self.slots = VideoSlots(redis, settings.video_max_per_post,
+                                ttl_ms=int(3 * settings.video_lease_s * 1000 + settings.video_sweep_s * 1000))
         self._driving: dict[tuple[str, int], asyncio.Task] = {}
 
     # --- publishing -----------------------------------------------------------------------------
@@ -167,28 +188,58 @@ class VideoPosts:
         videos = await posts.processing_videos(self.driver, post_id)
         if not videos:
             return          # ready, failed or deleted meanwhile
-        refs = [self.submit(self.settings, v["id"], v["source_key"], self.limits, self.image_limits)
-                for v in videos]
-        results = await asyncio.gather(*(self._outcome(ref, v["id"]) for ref, v in zip(refs, videos)))
-        failed = next((r for r in results if not r["ok"]), None)
-        if failed is not None:
-            await self._fail(post_id, failed["code"], failed["message"])
-            return
-        post = await posts.mark_ready(self.driver, post_id, results)
-        if post is None:
-            # Deleted while transcoding (its delete removed the source): the outputs go too.
-            await self._delete([k for r in results for k in r["poster_keys"] + r["rendition_keys"]])
-            return
-        await self.bodies.forget(post_id)
-        await self._delete([v["source_key"] for v in videos])
-        await self.announce(post)
+        owner, ids = videos[0]["author_id"], [v["id"] for v in videos]
+        async with self._holding(owner, ids):
+            results = await asyncio.gather(*(self._transcode(v) for v in videos))
+            failed = next((r for r in results if not r["ok"]), None)
+            if failed is not None:
+                await self._fail(post_id, failed["code"], failed["message"])
+            elif (post := await posts.mark_ready(self.driver, post_id, results)) is None:
+                # Deleted while transcoding (its delete removed the source): the outputs go too.
+                await self._delete([k for r in results for k in r["poster_keys"] + r["rendition_keys"]])
+            else:
+                await self.bodies.forget(post_id)
+                await self._delete([v["source_key"] for v in videos])
+                await self.announce(post)
+            await self.slots.give_back(owner, ids)
+
+    @contextlib.asynccontextmanager
+    async def _holding(self, owner: int, media_ids: list[int]):
+        """The account's transcoding slots for these videos, kept from lapsing while driven."""
+        await self.slots.hold(owner, media_ids)
+
+        async def keep() -> None:
+            while True:
+                await asyncio.sleep(self.slots.ttl_ms / 4000)
+                try:
+                    await self.slots.hold(owner, media_ids)
+                except Exception as exc:
+                    log.warning("video slots of %s not refreshed: %s", owner, exc)
+
+        keeper = asyncio.create_task(keep())
+        try:
+            yield
+        finally:
+            keeper.cancel()
+
+    async def _transcode(self, video: dict[str, Any]) -> dict[str, Any]:
+        """One video's task, submitted and awaited within its deadline."""
+        media_id = video["id"]
+        deadline_s = transcode_deadline_s(video.get("duration_s"), self.limits, self.settings.video_deadline_s,
+                                          self.settings.video_deadline_per_s)
+        begun = await self._attempts(media_id)
+        ref = self.submit(self.settings, media_id, video["source_key"], self.limits, self.image_limits, deadline_s)
+        return await self._outcome(ref, media_id, deadline_s, begun)
 
     async def _complete_staged(self, media_id: int) -> None:
         video = await staged_media.processing_video(self.driver, media_id)
         if video is None:
             return          # ready, failed or deleted meanwhile
-        result = await self._outcome(self.submit(self.settings, media_id, video["source_key"], self.limits,
-                                                 self.image_limits), media_id)
+        async with self._holding(video["owner_id"], [media_id]):
+            await self._settle_staged(media_id, video, await self._transcode(video))
+            await self.slots.give_back(video["owner_id"], [media_id])
+
+    async def _settle_staged(self, media_id: int, video: dict[str, Any], result: dict[str, Any]) -> None:
         if not result["ok"]:
             info = await staged_media.mark_failed(self.driver, media_id, result["code"], result["message"])
             if info is not None:
@@ -201,13 +252,48 @@ class VideoPosts:
             return
         await self._delete([video["source_key"]])
 
-    async def _outcome(self, ref, media_id: int) -> dict[str, Any]:
+    async def _attempts(self, media_id: int) -> int | None:
+        """How many attempts at this video's task have begun (each task counts its own start)."""
         try:
-            return await ref
+            return int(await self.redis.hget(redis_keys.video_attempts(media_id), "attempts") or 0)
+        except Exception as exc:
+            log.warning("video attempts of media %s not read: %s", media_id, exc)
+            return None
+
+    async def _outcome(self, ref, media_id: int, deadline_s: float, begun: int | None) -> dict[str, Any]:
+        """The task's result, or a failure once an attempt ran past ``deadline_s`` (the task is then
+        cancelled with force, and gone, before this returns: nothing it wrote can land after the
+        caller deletes its outputs)."""
+        loop = asyncio.get_running_loop()
+        clock = AttemptClock(deadline_s, begun)
+        waiter = asyncio.ensure_future(_result(ref))
+        try:
+            while True:
+                done, _ = await asyncio.wait({waiter}, timeout=clock.wait_s(loop.time(), START_POLL_S))
+                if done:
+                    return waiter.result()
+                if clock.expired(await self._attempts(media_id), loop.time()):
+                    await self._cancel(ref, waiter, media_id)
+                    return {"ok": False, "media_id": media_id, "code": "video_too_slow",
+                            "message": f"Transcoding this video took longer than {deadline_s:g} s."}
         except _TASK_FAILED as exc:
             log.warning("transcode of media %s failed for good: %s", media_id, type(exc).__name__)
             return {"ok": False, "media_id": media_id, "code": "transcode_failed",
                     "message": "The video could not be transcoded."}
+        finally:
+            if not waiter.done():
+                waiter.cancel()
+
+    async def _cancel(self, ref, waiter: asyncio.Future, media_id: int) -> None:
+        log.warning("transcode of media %s ran past its deadline: cancelled", media_id)
+        try:
+            await asyncio.to_thread(ray.cancel, ref, force=True)
+        except Exception as exc:
+            log.warning("transcode of media %s not cancelled: %s", media_id, exc)
+        # Wait for the worker to be gone (the ref then fails) so no upload of it lands later.
+        await asyncio.wait({waiter}, timeout=CANCEL_SETTLE_S)
+        if waiter.done() and not waiter.cancelled():
+            waiter.exception()          # retrieved: a cancelled task's error is expected
 
     async def _fail(self, post_id: int, code: str, message: str) -> None:
         info = await posts.mark_failed(self.driver, post_id, code, message)
@@ -255,3 +341,7 @@ class VideoPosts:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _result(ref) -> dict[str, Any]:
+    return await ref
