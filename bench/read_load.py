@@ -171,8 +171,8 @@ def _wrk(base: str, pairs: list[tuple[str, str]], seconds: int, connections: int
     if "Latency Distribution" not in out:
         raise RuntimeError(f"wrk said:\n{out}")
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errs = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     errors = (int(bad.group(1)) if bad else 0) + (sum(int(g) for g in errs.groups()) if errs else 0)
@@ -185,7 +185,17 @@ def _ensure_wrk() -> None:
                        env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
 
 
-async def main(seconds: int, connections: int, workers: int, floor_workers: int) -> None:
+def _profile(pid: int, name: str, seconds: int, out_dir: str) -> subprocess.Popen:
+    """py-spy over the gateway (and its worker processes) while the load runs: collapsed stacks."""
+    out = Path(out_dir) / (name.replace(" ", "_") + ".txt")
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen([spy, "record", "-p", str(pid), "--subprocesses", "-d", str(max(1, seconds - 1)),
+                             "-f", "raw", "-o", str(out), "-r", "200"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def main(seconds: int, connections: int, workers: int, floor_workers: int, only: list[str],
+               profile_dir: str | None) -> None:
     _ensure_wrk()
     settings = load_settings()
     port, mastodon_port, floor_port = free_port(), free_port(), free_port()
@@ -211,8 +221,13 @@ async def main(seconds: int, connections: int, workers: int, floor_workers: int)
             print(f"{'read':<16}{'bytes':>7}  {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'err':>5}   "
                   f"{'floor req/s':>11} {'p50':>6} {'p99':>6}   ratio")
             for name, (base, pairs) in targets.items():
+                if only and name not in only:
+                    continue
                 _wrk(base, pairs, 2, connections, workdir)                 # warm-up
+                spy = _profile(gw.proc.pid, name, seconds, profile_dir) if profile_dir else None
                 ours = _wrk(base, pairs, seconds, connections, workdir)
+                if spy is not None:
+                    spy.wait()
                 bare = _wrk(floor_url, pairs, seconds, connections, workdir)
                 print(f"{name:<16}{sizes[name]:>7}  {ours.rps:>8.1f} {ours.p50_ms:>8.1f} {ours.p99_ms:>8.1f} "
                       f"{ours.errors:>5}   {bare.rps:>11.1f} {bare.p50_ms:>6.1f} {bare.p99_ms:>6.1f}   "
@@ -227,5 +242,7 @@ if __name__ == "__main__":
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--workers", type=int, default=0, help="gateway worker processes (0: one per core)")
     parser.add_argument("--floor-workers", type=int, default=1, help="processes of the bare aiohttp floor")
+    parser.add_argument("--only", action="append", default=[], help="run only this read (repeatable)")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the gateway during each read, into DIR")
     args = parser.parse_args()
-    asyncio.run(main(args.seconds, args.connections, args.workers, args.floor_workers))
+    asyncio.run(main(args.seconds, args.connections, args.workers, args.floor_workers, args.only, args.profile))

@@ -26,6 +26,8 @@ class Settings:
 
     host: str
     port: int
+    # Gateway worker processes on the same addresses (gateway/workers.py); 0: one per core.
+    gateway_workers: int
 
     redis_port: int
     redis_url: str
@@ -270,6 +272,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         cache_dir=cache_dir,
         host=host,
         port=get_int("PORT", 8080),
+        gateway_workers=get_int("GATEWAY_WORKERS", 0),
         redis_port=redis_port,
         redis_url=get("REDIS_URL", f"redis://127.0.0.1:{redis_port}/0"),
         neo4j_bolt_port=bolt_port,

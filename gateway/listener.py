@@ -51,7 +51,8 @@ class Listener:
     async def _bind_until_held(self) -> None:
         said = False
         while True:
-            site = web.TCPSite(self._runner, self.host, self.port)
+            # reuse_port: every gateway worker process binds this address (gateway/workers.py).
+            site = web.TCPSite(self._runner, self.host, self.port, reuse_port=True)
             try:
                 await site.start()
             except OSError as exc:

@@ -25,7 +25,9 @@ class GatewayProcess:
     def __init__(self, settings: Settings, port: int, env: dict[str, str] | None = None) -> None:
         self.settings, self.port = settings, port
         # The stack's gateway holds the Mastodon listener's port; extra gateways serve v1 only.
-        self.env = {**os.environ, "RAYGRAM_PORT": str(port), "RAYGRAM_MASTODON_PORT": "0", **(env or {})}
+        # One worker process unless asked: tests and benchmarks start several of these.
+        self.env = {**os.environ, "RAYGRAM_PORT": str(port), "RAYGRAM_MASTODON_PORT": "0", "RAYGRAM_GATEWAY_WORKERS": "1",
+                    **(env or {})}
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = settings.var_dir / "log" / f"bench-gateway-{port}.log"
