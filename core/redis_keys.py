@@ -146,6 +146,20 @@ def presence(bucket: int) -> str:
     return f"{PREFIX}presence:{bucket}"
 
 
+def stream_slots(user_id: int) -> str:
+    """Sorted set of an account's open live streams (v1 and Mastodon, every gateway process):
+    member = stream id, score = when it opened (ms). Invariant: a member whose ``stream_alive``
+    key is gone is dead (its process crashed, or it was evicted) and is dropped at the next claim."""
+    return f"{PREFIX}stream-slots:{user_id}"
+
+
+def stream_alive(stream_id: str) -> str:
+    """Present while the stream holding this id is open: its process refreshes the TTL; deleted
+    when the stream is evicted (the process notices on its next refresh, if the eviction message
+    on the live channel was missed)."""
+    return f"{PREFIX}stream-alive:{stream_id}"
+
+
 def live_once(kind: str, object_id: int) -> str:
     """Accounts an event about this object was already delivered live to (retried fan-outs)."""
     return f"{PREFIX}live-once:{kind}:{object_id}"
@@ -221,3 +235,10 @@ def video_slots(account_id: int) -> str:
     """Sorted set of the videos an account has transcoding (media id -> when its slot lapses unless
     its driver refreshes it): the per-account cap, taken atomically (usecases/video_slots.py)."""
     return f"{PREFIX}video-slots:{account_id}"
+
+
+def hidden_authors(user_id: int) -> str:
+    """Set of the account ids whose posts a reader never sees in feeds, the live stream, search or
+    hashtag pages: those they block, those who block them, those they mute. Invariant: kept in step
+    with the graph's BLOCKS and MUTES edges by usecases/safety.py, right after each graph write."""
+    return f"{PREFIX}hidden-authors:{user_id}"

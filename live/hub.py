@@ -9,12 +9,18 @@ Each socket has a bounded queue. A reader too slow to drain it is cut off with c
 A logout publishes a revocation on the same channel as the account's events (see
 ``protocol.revocation``): pub/sub keeps a channel's order, so the revocation reaches every process before
 any event published after the logout, and the socket of that session takes nothing more.
+
+Each socket also holds one of its account's stream slots (``stream_slots``), refreshed with the
+presence marks: an account opening more streams than its cap evicts its oldest, wherever it
+is, through an eviction on the same channel (or, if that message is missed, the slot found gone
+at the next refresh): the socket's ``evicted`` event is set, and its handler closes it.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import secrets
 from collections import defaultdict
 
 import redis.asyncio as aioredis
@@ -23,7 +29,8 @@ from core import redis_keys
 from core.clock import now_ms
 
 from .presence import Presence
-from .protocol import parse_channel_message
+from .protocol import EVICTED, parse_channel_message
+from .stream_slots import StreamSlots
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +48,17 @@ class Subscriber:
         self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(queue_max)
         self.overflowed = asyncio.Event()
         self.ended = asyncio.Event()      # the session is gone: deliver nothing more
+        self.stream_id = secrets.token_hex(12)
+        self.evicted = asyncio.Event()    # the account opened too many streams; this one was the oldest
 
     def end(self) -> None:
         self.ended.set()
 
+    def evict(self) -> None:
+        self.evicted.set()
+
     def offer(self, event_id: int, payload: str) -> None:
-        if self.overflowed.is_set() or self.ended.is_set():
+        if self.overflowed.is_set() or self.ended.is_set() or self.evicted.is_set():
             return
         try:
             self.queue.put_nowait((event_id, payload))
@@ -58,8 +70,10 @@ class LiveHub:
     """``presence``: where this process marks the accounts whose sockets it holds (on open, every
     ``presence_refresh_s`` while open, and on close), so the shards know who is listening."""
 
-    def __init__(self, redis_url: str, presence: Presence | None = None, presence_refresh_s: float = 20.0) -> None:
+    def __init__(self, redis_url: str, presence: Presence | None = None, presence_refresh_s: float = 20.0,
+                 slots: StreamSlots | None = None) -> None:
         self._presence = presence
+        self._slots = slots
         self._presence_refresh_s = presence_refresh_s
         self._keeper: asyncio.Task | None = None
         self._redis = aioredis.from_url(redis_url)
@@ -74,7 +88,7 @@ class LiveHub:
     async def start(self) -> None:
         await self._pubsub.subscribe(_IDLE_CHANNEL)
         self._task = asyncio.create_task(self._listen())
-        if self._presence is not None:
+        if self._presence is not None or self._slots is not None:
             self._keeper = asyncio.create_task(self._keep_presence())
 
     async def close(self) -> None:
@@ -91,7 +105,10 @@ class LiveHub:
         return sum(len(s) for s in self._subscribers.values())
 
     async def attach(self, sub: Subscriber) -> None:
-        """Returns once events for the subscriber's account are certain to reach it."""
+        """Returns once events for the subscriber's account are certain to reach it (and its
+        stream counted against the account's cap, the oldest beyond it told to close)."""
+        if self._slots is not None:
+            await self._slots.claim(sub.user_id, sub.stream_id, now_ms())
         first = not self._subscribers[sub.user_id]
         self._subscribers[sub.user_id].add(sub)
         channel = redis_keys.live_channel(sub.user_id)
@@ -110,6 +127,9 @@ class LiveHub:
             await self._presence.seen([sub.user_id], now_ms())
 
     async def detach(self, sub: Subscriber) -> None:
+        if self._slots is not None:
+            with contextlib.suppress(Exception):      # else it lapses with its TTL
+                await self._slots.release(sub.user_id, sub.stream_id)
         subs = self._subscribers.get(sub.user_id)
         if subs is None:
             return
@@ -133,12 +153,21 @@ class LiveHub:
         while True:
             await asyncio.sleep(self._presence_refresh_s)
             try:
+                if self._slots is not None:
+                    await self._refresh_slots()
+                if self._presence is None:
+                    continue
                 await self._presence.seen(list(self._subscribers), now_ms())
                 rounds += 1
                 if rounds % _STALE_SWEEP_EVERY == 0:
                     await self._presence.forget_stale(now_ms())
             except Exception:
                 log.warning("presence refresh failed; retrying", exc_info=True)
+
+    async def _refresh_slots(self) -> None:
+        subs = {(sub.user_id, sub.stream_id): sub for group in self._subscribers.values() for sub in group}
+        for slot in await self._slots.refresh(list(subs)):
+            subs[slot].evict()          # evicted while its eviction message was missed
 
     async def _listen(self) -> None:
         prefix = redis_keys.live_channel(0)[:-1].encode()
@@ -167,6 +196,11 @@ class LiveHub:
                 log.warning("ignoring a malformed live message on %r", message["channel"])
                 continue
             subs = list(self._subscribers.get(msg.user_id, ()))
+            if msg.control == EVICTED:
+                for sub in subs:
+                    if sub.stream_id == msg.payload:
+                        sub.evict()
+                continue
             if msg.event_id is None:            # a revocation: end that session's sockets
                 for sub in subs:
                     if sub.session == msg.payload:

@@ -8,7 +8,9 @@ An event exists in three forms:
   reader at that moment (the way Zulip finalises payloads per client at delivery).
 - **published** (pub/sub, to every gateway process holding the account's sockets; channels are
   shared by many accounts): ``"<account> <event id> <logged payload>"``, or the revocation
-  ``"<account> revoked <session digest>"`` that ends one session's sockets. The event log's Lua
+  ``"<account> revoked <session digest>"`` that ends one session's sockets, or the eviction
+  ``"<account> evicted <stream id>"`` that closes one stream (the account opened more than its
+  cap, live/stream_slots.py). The event log's Lua
   script writes the first form with the same layout.
 - **framed** (the WebSocket text frame a client reads): ``{"id", "type", "data"}``, plus the
   ``resync`` and ``pong`` frames, and the close codes below.
@@ -26,8 +28,13 @@ POST_FAILED = "post.failed"     # to the author: their video post could not be p
 
 SLOW_CONSUMER = 4008   # close code: the client fell behind; resume with last_event_id
 SESSION_ENDED = 4001   # close code: the session was revoked (logout) or expired
+# Close code: the account opened more streams than its cap and this was the oldest. Not
+# SLOW_CONSUMER's 4008, which tells a client to resume at once: this one should not fight back.
+TOO_MANY_STREAMS = 4009
+TOO_MANY_STREAMS_REASON = "too many streams on this account: the oldest was closed"
 
 REVOKED = "revoked"    # in place of an event id on the channel
+EVICTED = "evicted"
 
 
 @dataclass(frozen=True)
@@ -87,18 +94,24 @@ def revocation(user_id: int, session: str) -> str:
     return f"{user_id} {REVOKED} {session}"
 
 
+def eviction(user_id: int, stream_id: str) -> str:
+    """The channel message that closes one stream (by its id), wherever it is held."""
+    return f"{user_id} {EVICTED} {stream_id}"
+
+
 @dataclass(frozen=True)
 class ChannelMessage:
     user_id: int
-    event_id: int | None        # None: a revocation
-    payload: str                # the logged payload, or the revoked session's digest
+    event_id: int | None        # None: a control message (``control`` says which)
+    payload: str                # the logged payload, the revoked session's digest, or the evicted stream's id
+    control: str = ""           # REVOKED or EVICTED
 
 
 def parse_channel_message(raw: bytes) -> ChannelMessage:
-    """Raises ValueError for anything that is not one of the two forms."""
+    """Raises ValueError for anything that is not one of the three forms."""
     user, event, rest = raw.decode().split(" ", 2)
-    if event == REVOKED:
-        return ChannelMessage(int(user), None, rest)
+    if event in (REVOKED, EVICTED):
+        return ChannelMessage(int(user), None, rest, event)
     return ChannelMessage(int(user), int(event), rest)
 
 

@@ -14,6 +14,11 @@ from typing import Any
 from live import protocol
 
 HEARTBEAT = ":thump\n\n"
+USER, USER_NOTIFICATION = "user", "user:notification"
+STREAMS = (USER, USER_NOTIFICATION)
+# Close code of a WebSocket whose Last-Event-ID the log no longer reaches back to (a private-use
+# code: Mastodon has none for it).
+RESYNC_CLOSE = 4010
 _NAMES = {protocol.FEED_POST: "update", protocol.FEED_DELETE: "delete", protocol.NOTIFICATION: "notification"}
 
 
@@ -30,6 +35,34 @@ def translate(frame: str) -> tuple[int, str, str] | None:
     else:
         payload = json.dumps(data, separators=(",", ":"))
     return int(body["id"]), name, payload
+
+
+def carries(stream: str, name: str) -> bool:
+    """Does ``stream`` carry events named ``name``? ``user:notification`` only notifications."""
+    return stream == USER or (stream == USER_NOTIFICATION and name == "notification")
+
+
+def gap(last: int, first_logged: int | None) -> tuple[int, int] | None:
+    """(missed after, resumes at) when the log's first event after ``last`` is not ``last + 1``:
+    events in between are gone."""
+    if first_logged is not None and first_logged > last + 1:
+        return last, first_logged
+    return None
+
+
+def resync_reason(missed_after: int, resumes_at: int) -> str:
+    return f"resync: events after {missed_after} are gone; refetch, then resume after {resumes_at - 1}"
+
+
+def sse_resync(missed_after: int, resumes_at: int) -> str:
+    """The end of an SSE stream that cannot resume: a comment saying why, and an ``id`` that
+    moves the client's Last-Event-ID to just before the oldest logged event (an EventSource
+    sets it even from a block without data), so its reconnect does not meet the gap again."""
+    return f":{resync_reason(missed_after, resumes_at)}\nid: {resumes_at - 1}\n\n"
+
+
+def sse_error(message: str) -> str:
+    return f"event: error\ndata: {json.dumps({'error': message})}\n\n"
 
 
 def sse(event_id: int, name: str, payload: str) -> str:

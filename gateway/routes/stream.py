@@ -15,7 +15,7 @@ from aiohttp import ClientConnectionResetError, WSCloseCode, WSMsgType, web
 
 from live import protocol
 from live.hub import Subscriber
-from live.protocol import SESSION_ENDED, SLOW_CONSUMER
+from live.protocol import SESSION_ENDED, SLOW_CONSUMER, TOO_MANY_STREAMS, TOO_MANY_STREAMS_REASON
 from core import json_body
 from core.errors import BadRequest, ValidationFailed
 from core.tasks import cancel_all
@@ -107,6 +107,11 @@ async def stream(request: web.Request) -> web.StreamResponse:
         await sub.overflowed.wait()
         return SLOW_CONSUMER, b"too slow: reconnect with last_event_id"
 
+    async def watch_evicted() -> tuple[int, bytes]:
+        # The account opened more streams than its cap (on any gateway process); this was the oldest.
+        await sub.evicted.wait()
+        return TOO_MANY_STREAMS, TOO_MANY_STREAMS_REASON.encode()
+
     async def watch_session() -> tuple[int, bytes]:
         # Revocation (logout) arrives at once through the hub; expiry is timed from the session's
         # own TTL; the periodic look also covers a revocation whose message was missed (a Redis
@@ -125,7 +130,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
         sub.end()
         return SESSION_ENDED, b"session ended"
 
-    watchers = [asyncio.create_task(watch_overflow()), asyncio.create_task(watch_session())]
+    watchers = [asyncio.create_task(watch_overflow()), asyncio.create_task(watch_session()),
+                asyncio.create_task(watch_evicted())]
     tasks = [asyncio.create_task(forward()), *watchers]
     close_with: tuple[int, bytes] | None = None
     try:
