@@ -78,6 +78,14 @@ async def user_by_id_as_seen(driver: AsyncDriver, user_id: int) -> dict[str, Any
     return records[0]["user"] if records else None
 
 
+async def authors_since(driver: AsyncDriver, since_ms: int) -> int:
+    """Accounts that posted at ``since_ms`` or later (a range of the post_created_at index:
+    proportional to recent posts, not to all of them)."""
+    records, _, _ = await driver.execute_query(
+        "MATCH (p:Post) WHERE p.created_at >= $since RETURN count(DISTINCT p.author_id) AS n", since=since_ms)
+    return int(records[0]["n"]) if records else 0
+
+
 async def stats(driver: AsyncDriver) -> dict[str, int]:
     records, _, _ = await driver.execute_query(
         "CALL () { MATCH (u:User) RETURN count(u) AS users } CALL () { MATCH (p:Post) RETURN count(p) AS posts } "

@@ -36,7 +36,7 @@ from . import entities, ratelimit
 from .auth import grant_of, token_of
 from .keys import EVENT_VIEWS, IDEMPOTENCY, MARKERS, MEDIA_LIBRARY, OAUTH, OAUTH_TOKENS, PRESENTER
 from .present import Presenter
-from . import routes_accounts, routes_oauth, routes_statuses, routes_misc, streaming
+from . import nodeinfo, routes_accounts, routes_oauth, routes_statuses, routes_misc, streaming
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +149,7 @@ def build(main: web.Application, settings: Settings | None = None) -> web.Applic
     routes_statuses.setup(app)
     routes_misc.setup(app)
     streaming.setup(app)
+    nodeinfo.setup(app)
     app.cleanup_ctx.append(_stale_media_ctx)
     return app
 

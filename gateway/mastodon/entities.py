@@ -121,7 +121,8 @@ def content_html(text: str, base: str) -> str:
 
 
 def tag(name: str, base: str, following: bool = False) -> dict[str, Any]:
-    return {"name": name, "url": f"{base}/tags/{quote(name)}", "history": [], "following": following}
+    # Raygram keeps no hashtag records: the (case-folded) name is the id.
+    return {"id": name, "name": name, "url": f"{base}/tags/{quote(name)}", "history": [], "following": following}
 
 
 def _dimensions(width: int, height: int) -> dict[str, Any]:
