@@ -42,3 +42,11 @@ def test_frames_carry_id_type_and_data():
     assert json.loads(protocol.frame(5, "feed.delete", {"post_id": "9"})) == \
         {"id": "5", "type": "feed.delete", "data": {"post_id": "9"}}
     assert json.loads(protocol.resync_frame(3, 10)) == {"type": "resync", "data": {"missed_after": "3", "resumes_at": "10"}}
+
+
+def test_an_eviction_names_the_stream_to_close():
+    msg = protocol.parse_channel_message(protocol.eviction(12, "ab12").encode())
+    assert (msg.user_id, msg.event_id, msg.payload, msg.control) == (12, None, "ab12", protocol.EVICTED)
+    revoked = protocol.parse_channel_message(protocol.revocation(12, "d1g").encode())
+    assert (revoked.event_id, revoked.control) == (None, protocol.REVOKED)
+    assert protocol.TOO_MANY_STREAMS not in (protocol.SLOW_CONSUMER, protocol.SESSION_ENDED)

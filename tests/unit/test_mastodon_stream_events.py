@@ -1,0 +1,23 @@
+"""Mastodon streams (pure): which stream carries which event, the gap that ends a resume, and
+how the end is written."""
+from __future__ import annotations
+
+from gateway.mastodon import stream_events as se
+
+
+def test_user_notification_carries_notifications_only():
+    assert se.carries(se.USER, "update") and se.carries(se.USER, "notification") and se.carries(se.USER, "delete")
+    assert se.carries(se.USER_NOTIFICATION, "notification")
+    assert not se.carries(se.USER_NOTIFICATION, "update") and not se.carries(se.USER_NOTIFICATION, "delete")
+
+
+def test_a_gap_is_a_first_logged_event_past_the_next_id():
+    assert se.gap(10, 11) is None and se.gap(10, None) is None
+    assert se.gap(10, 15) == (10, 15)
+
+
+def test_the_sse_resync_moves_last_event_id_before_the_oldest_kept_event():
+    text = se.sse_resync(10, 15)
+    assert text.startswith(":resync: events after 10 are gone") and text.endswith("\nid: 14\n\n")
+    assert "data:" not in text          # nothing dispatched to the app, only the id moves
+    assert se.sse_error("x") == 'event: error\ndata: {"error": "x"}\n\n'
