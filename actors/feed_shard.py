@@ -160,6 +160,10 @@ class FeedShard:
         pulled = await self._celebrity_entries(self.celebrities.get(user_id, set()), before, limit)
         return merge_newest(limit, pushed, pulled)
 
+    async def read_many(self, reads: list[tuple[int, int | None, int]]) -> list[list[Entry]]:
+        """``read`` for several readers of this shard in one call (actors/shard_reads.py)."""
+        return list(await asyncio.gather(*(self.read(user_id, before, limit) for user_id, before, limit in reads)))
+
     async def _timeline(self, user_id: int) -> Timeline:
         timeline = self.timelines.get(user_id)
         if timeline is not None:

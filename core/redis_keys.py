@@ -83,6 +83,12 @@ def post_body(post_id: int) -> str:
     return f"{PREFIX}post-body:{post_id}"
 
 
+def affinities(viewer_id: int) -> str:
+    """Hash of author id -> "mutual:likes given" for one reader's ranked feed. A cache that may
+    lag the graph by its TTL (stores/affinities.py): closeness only nudges an order."""
+    return f"{PREFIX}affinity:{viewer_id}"
+
+
 def liked_posts(user_id: int) -> str:
     """Set of post ids a user likes. Invariant: written by every like and unlike, so that feed
     hydration can answer liked_by_me without Neo4j."""

@@ -21,6 +21,7 @@ from core.clock import now_ms
 from core.config import Settings
 from graph.feed_queries import follower_count, pull_page
 
+from actors.shard_reads import ShardReads
 from actors.shards import ShardLink
 from .sharding import group_by_shard
 from .timeline import Entry
@@ -38,6 +39,7 @@ class FeedEngine:
         self.redis = redis
         self.driver = driver
         self._background: set[asyncio.Task] = set()
+        self.reads = ShardReads()
 
     @property
     def strategy(self) -> str:
@@ -112,4 +114,4 @@ class FeedEngine:
     async def read(self, user_id: int, before: int | None, limit: int) -> list[Entry]:
         if self.strategy == "pull":
             return await pull_page(self.driver, user_id, before, limit)
-        return await (await self.link.for_user(user_id)).read.remote(user_id, before, limit)
+        return await self.reads.read(await self.link.for_user(user_id), (user_id, before, limit))

@@ -3,12 +3,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from core import cursors, json_body
 from core.errors import BadRequest, PayloadTooLarge
 
 from .keys import SETTINGS
+
+
+def json_response(data: Any, *, status: int = 200, headers=None) -> web.Response:
+    """``web.json_response`` encoded by orjson: several times faster for a 40 KB feed page, which
+    the stdlib encoder spent a tenth of the request's CPU on (bench/read_load.py)."""
+    return web.Response(body=orjson.dumps(data), status=status, headers=headers, content_type="application/json")
 
 
 async def read_body(request: web.Request, max_bytes: int) -> bytes:
@@ -50,7 +57,7 @@ async def paged(request: web.Request, fetch, *, key, render) -> web.Response:
     cursor = cursors.decode(request.query.get("cursor"))
     rows = await fetch(cursor[0] if cursor else None, limit)
     page = cursors.page(rows, limit, key=key)
-    return web.json_response({"items": render(page["items"]), "next_cursor": page["next_cursor"]})
+    return json_response({"items": render(page["items"]), "next_cursor": page["next_cursor"]})
 
 
 def each(view):

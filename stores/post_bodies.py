@@ -6,9 +6,9 @@ privacy) forgets it here, so a read never shows a stale body for longer than tha
 """
 from __future__ import annotations
 
-import json
 from typing import Any
 
+import orjson
 from neo4j import AsyncDriver
 from redis.asyncio import Redis
 
@@ -35,13 +35,13 @@ class PostBodies:
             if raw is None:
                 missing.append(post_id)
             else:
-                bodies[post_id] = json.loads(raw)
+                bodies[post_id] = orjson.loads(raw)
         if missing:
             fetched = await posts.get_bodies(self.driver, missing)
             if fetched:
                 async with self.redis.pipeline(transaction=False) as pipe:
                     for post_id, body in fetched.items():
-                        pipe.set(redis_keys.post_body(post_id), json.dumps(body), ex=self.ttl_s)
+                        pipe.set(redis_keys.post_body(post_id), orjson.dumps(body), ex=self.ttl_s)
                     await pipe.execute()
             bodies.update(fetched)
         return bodies

@@ -10,15 +10,14 @@ A cursor is ``(RECENT, before post id, 0)`` or ``(RANKED, snapshot id, offset)``
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from neo4j import AsyncDriver
-
-from feed.engine import FeedEngine
 from core.clock import now_ms
 from core.errors import BadRequest
+from feed.engine import FeedEngine
 from feed.ranking import Candidate, affinity, rank
-from graph import posts
+from stores.affinities import Affinities
 from stores.feed_snapshots import FeedSnapshots
 
 from .hydration import Hydrator
@@ -33,9 +32,9 @@ Page = tuple[list[dict[str, Any]], tuple[int, int, int] | None]   # posts, and t
 
 
 class HomeFeed:
-    def __init__(self, feed: FeedEngine, hydrator: Hydrator, driver: AsyncDriver, snapshots: FeedSnapshots,
+    def __init__(self, feed: FeedEngine, hydrator: Hydrator, affinities: Affinities, snapshots: FeedSnapshots,
                  ranked_window: int) -> None:
-        self.feed, self.hydrator, self.driver, self.snapshots = feed, hydrator, driver, snapshots
+        self.feed, self.hydrator, self.affinities, self.snapshots = feed, hydrator, affinities, snapshots
         self.ranked_window = ranked_window
 
     async def page(self, viewer: int, order: str, cursor: tuple[int, int, int] | None, limit: int) -> Page:
@@ -60,20 +59,32 @@ class HomeFeed:
     async def _start_ranked(self, viewer: int, limit: int) -> Page:
         window = self.ranked_window
         entries = await self.feed.read(viewer, None, window)
-        hydrated = {p["id"]: p for p in await self.hydrator.hydrate([p for p, _ in entries], viewer)}
-        authors = sorted({a for _, a in entries})
-        close = await posts.affinities(self.driver, viewer, authors) if authors else {}
+        # Ranked on the cached bodies' counts and the cached affinities; only the page returned is
+        # hydrated for the viewer (liked flags, who may see what).
+        bodies, close = await asyncio.gather(self.hydrator.bodies.get([p for p, _ in entries]),
+                                             self.affinities.of(viewer, sorted({a for _, a in entries})))
         candidates = [
-            Candidate(p["id"], p["author"]["id"], p["created_at"], p["like_count"], p["comment_count"],
-                      affinity(*close.get(p["author"]["id"], (False, 0))))
-            for p in hydrated.values()
+            Candidate(b["id"], b["author"]["id"], b["created_at"], b["like_count"], b["comment_count"],
+                      affinity(*close.get(b["author"]["id"], (False, 0))))
+            for b in bodies.values()
         ]
         order = rank(candidates, now_ms())
         floor = entries[-1][0] if len(entries) >= window else None
-        page = [hydrated[i] for i in order[:limit]]
-        if len(order) > limit:
-            return page, (RANKED, await self.snapshots.save(viewer, order, floor), limit)
+        page, used = await self._fill(order, viewer, limit)
+        if used < len(order):
+            return page, (RANKED, await self.snapshots.save(viewer, order, floor), used)
         return page, ((RECENT, floor, 0) if floor else None)
+
+    async def _fill(self, order: list[int], viewer: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+        """Up to ``limit`` posts the viewer may see, hydrated from the head of ``order``, and how
+        much of ``order`` that used (hidden posts are skipped, so it can be more than ``limit``)."""
+        page: list[dict[str, Any]] = []
+        used = 0
+        while len(page) < limit and used < len(order):
+            chunk = order[used:used + limit - len(page)]
+            used += len(chunk)
+            page += await self.hydrator.hydrate(chunk, viewer)
+        return page, used
 
     async def _continue_ranked(self, viewer: int, snapshot: int, offset: int, limit: int) -> Page:
         if not 0 <= offset <= MAX_SNAPSHOT_OFFSET:

@@ -8,6 +8,7 @@ from core.errors import ValidationFailed
 from usecases.home_feed import ORDERS
 
 from .. import schemas
+from ..http import json_response
 from ..auth import current_user_id
 from ..keys import HOME_FEED, MEDIA_URLS
 from ..openapi import describe
@@ -24,7 +25,7 @@ async def feed(request: web.Request) -> web.Response:
     limit = cursors.parse_limit(request.query.get("limit"))
     cursor = cursors.decode(request.query.get("cursor"), arity=3)
     items, nxt = await request.app[HOME_FEED].page(viewer, order, cursor, limit)
-    return web.json_response({"items": request.app[MEDIA_URLS].render(items),
+    return json_response({"items": request.app[MEDIA_URLS].render(items),
                               "next_cursor": cursors.encode(*nxt) if nxt else None})
 
 

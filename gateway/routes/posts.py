@@ -11,7 +11,7 @@ from usecases.posts import new_workdir
 
 from .. import schemas
 from ..auth import current_user_id
-from ..http import no_content, paged
+from ..http import json_response, no_content, paged
 from ..keys import MEDIA_URLS, NEO4J, POSTS, SETTINGS
 from ..openapi import describe
 from ..uploads import receive
@@ -37,7 +37,7 @@ async def create_post(request: web.Request) -> web.Response:
         post = await request.app[POSTS].publish(author, caption=upload.caption, media_paths=upload.media_paths,
                                                 alts=upload.alts, workdir=workdir)
     status = 202 if post.get("state") == "processing" else 201
-    return web.json_response(request.app[MEDIA_URLS].render_one(post), status=status)
+    return json_response(request.app[MEDIA_URLS].render_one(post), status=status)
 
 
 @describe(responses=schemas.responses({200: "Post"}, 404))
@@ -47,7 +47,7 @@ async def get_post(request: web.Request) -> web.Response:
     post = await posts.get_visible(request.app[NEO4J], post_id_param(request), viewer)
     if post is None:
         raise NotFound("No such post.", code="post_not_found")
-    return web.json_response(request.app[MEDIA_URLS].render_one(post))
+    return json_response(request.app[MEDIA_URLS].render_one(post))
 
 
 @describe(responses=schemas.responses({204: None}, 403, 404))

@@ -9,6 +9,7 @@ from core import cursors
 from search import queries
 
 from .. import schemas
+from ..http import json_response
 from ..auth import current_user_id
 from ..keys import MEDIA_URLS, SEARCH_READS
 from ..openapi import describe
@@ -24,7 +25,7 @@ async def search_posts(request: web.Request) -> web.Response:
     limit = cursors.parse_limit(request.query.get("limit"))
     cursor = cursors.decode(request.query.get("cursor"), arity=3)
     posts, nxt = await request.app[SEARCH_READS].posts(viewer_id, query, limit, cursor)
-    return web.json_response({"items": request.app[MEDIA_URLS].render(posts), "next_cursor": nxt})
+    return json_response({"items": request.app[MEDIA_URLS].render(posts), "next_cursor": nxt})
 
 
 @describe(query=[schemas.Q_USERS, *schemas.PAGING], responses=schemas.responses({200: "UserPage"}, 400, 422))
@@ -35,7 +36,7 @@ async def search_users(request: web.Request) -> web.Response:
     limit = cursors.parse_limit(request.query.get("limit"))
     cursor = cursors.decode(request.query.get("cursor"), arity=2)
     users, nxt = await request.app[SEARCH_READS].users(viewer_id, prefix, limit, cursor)
-    return web.json_response({"items": [user_view(u) for u in users], "next_cursor": nxt})
+    return json_response({"items": [user_view(u) for u in users], "next_cursor": nxt})
 
 
 @describe(query=schemas.PAGING, responses=schemas.responses({200: "PostPage"}, 400, 422))
@@ -46,7 +47,7 @@ async def hashtag_posts(request: web.Request) -> web.Response:
     limit = cursors.parse_limit(request.query.get("limit"))
     cursor = cursors.decode(request.query.get("cursor"))
     posts, nxt = await request.app[SEARCH_READS].hashtag(viewer_id, tag, limit, cursor)
-    return web.json_response({"items": request.app[MEDIA_URLS].render(posts), "next_cursor": nxt})
+    return json_response({"items": request.app[MEDIA_URLS].render(posts), "next_cursor": nxt})
 
 
 @describe(query=[schemas.LIMIT], responses=schemas.responses({200: "Trending"}, 422))
@@ -55,7 +56,7 @@ async def trending(request: web.Request) -> web.Response:
     baseline predicts; `posts` counts public posts in the window."""
     await current_user_id(request)
     limit = cursors.parse_limit(request.query.get("limit"))
-    return web.json_response(await request.app[SEARCH_READS].trending(limit))
+    return json_response(await request.app[SEARCH_READS].trending(limit))
 
 
 def setup(app: web.Application) -> None:
