@@ -90,15 +90,20 @@ def parse_scopes(raw: str | None, *, default: str = "read") -> list[str]:
     return out
 
 
+# What Mastodon's legacy "follow" scope stands for.
+_FOLLOW_COVERS = frozenset({"read:follows", "write:follows", "read:blocks", "write:blocks", "read:mutes",
+                            "write:mutes"})
+
+
 def allows(granted: list[str] | tuple[str, ...], needed: str) -> bool:
     """Does a grant cover ``needed`` (a top scope like "read" or a granular one like
-    "write:follows")? "follow" also covers follows, as it does in Mastodon."""
+    "write:follows")? "follow" also covers follows, blocks and mutes, as it does in Mastodon."""
     if needed in granted:
         return True
     top = needed.split(":", 1)[0]
     if ":" in needed and top in granted:
         return True
-    if needed in ("read:follows", "write:follows") and "follow" in granted:
+    if needed in _FOLLOW_COVERS and "follow" in granted:
         return True
     return False
 

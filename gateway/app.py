@@ -7,7 +7,7 @@ from core.config import Settings, load_settings
 
 from . import health, metrics, openapi
 from .routes import accounts, engagement, feed, notifications, posts, search, social, stream
-from .routes import avatars, web as web_client
+from .routes import avatars, safety, web as web_client
 from .keys import SETTINGS
 from .middleware import error_middleware
 from .resources import CONTEXTS
@@ -29,6 +29,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     accounts.setup(app)
     avatars.setup(app)
     social.setup(app)
+    safety.setup(app)
     posts.setup(app)
     feed.setup(app)
     engagement.setup(app)

@@ -22,6 +22,7 @@ from usecases.engagement import Engagement
 from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator
 from usecases.posts import Posts
+from usecases.safety import Safety
 from usecases.search_reads import SearchReads
 from usecases.social import Social
 from usecases.video_posts import VideoPosts
@@ -50,6 +51,7 @@ MEDIA_URLS = web.AppKey("media_urls", MediaUrls)
 ACCOUNTS = web.AppKey("accounts", Accounts)
 AVATARS = web.AppKey("avatars", Avatars)
 SOCIAL = web.AppKey("social", Social)
+SAFETY = web.AppKey("safety", Safety)
 POSTS = web.AppKey("posts", Posts)
 VIDEOS = web.AppKey("videos", VideoPosts)
 ENGAGEMENT = web.AppKey("engagement", Engagement)

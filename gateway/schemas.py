@@ -171,7 +171,9 @@ COMPONENTS: dict[str, Schema] = {
         "message": {"type": "string", "minLength": 1, "description": "human sentence"},
     })}),
     "Relationship": _object({"following": {"type": "boolean"}, "requested": {"type": "boolean"},
-                             "followed_by": {"type": "boolean"}}),
+                             "followed_by": {"type": "boolean"},
+                             # Extensions (README, "Blocks, mutes, removing a follower"): the caller's own.
+                             "blocking": {"type": "boolean"}, "muting": {"type": "boolean"}}),
     "User": _object({
         "id": ID_OUT, "username": USERNAME_OUT, "display_name": {"type": "string", "minLength": 1},
         "bio": {"type": "string"}, "private": {"type": "boolean"}, "followers_count": COUNT,
@@ -263,7 +265,7 @@ COMPONENTS: dict[str, Schema] = {
 ERROR_MEANINGS = {
     400: "malformed request (invalid JSON, body nested too deep, invalid cursor, broken multipart)",
     401: "no or invalid bearer token (or wrong credentials at login)",
-    403: "not allowed (e.g. a private account's lists, someone else's post)",
+    403: "not allowed (e.g. a private account's lists, someone else's post, following an account one blocks)",
     404: "unknown (or not visible to the caller)",
     409: "conflict (e.g. username taken)",
     413: "request body too large",

@@ -28,7 +28,8 @@ def user_view(user: dict[str, Any]) -> dict[str, Any]:
     }
     if "relationship" in user:
         rel = user["relationship"]
-        out["relationship"] = {k: bool(rel.get(k)) for k in ("following", "requested", "followed_by")}
+        out["relationship"] = {k: bool(rel.get(k)) for k in ("following", "requested", "followed_by", "blocking",
+                                                             "muting")}
     return out
 
 

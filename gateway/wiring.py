@@ -14,6 +14,7 @@ from core import redis_keys
 from live.render import EventRenderer
 from media.process import ImageLimits
 from stores.feed_snapshots import FeedSnapshots
+from stores.hidden_authors import HiddenAuthors
 from stores.liked_posts import LikedPosts
 from stores.login_limits import LoginLimits
 from stores.post_bodies import PostBodies
@@ -27,13 +28,14 @@ from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator
 from usecases.notify import Notifier
 from usecases.posts import Posts, announce
+from usecases.safety import Safety
 from usecases.search_reads import SearchReads
 from usecases.social import Social
 from usecases.video_posts import VideoPosts
 
 from .event_views import StoreEventViews
 from .keys import (ACCOUNTS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
-                   REDIS, RENDERER, S3, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
+                   REDIS, RENDERER, S3, SAFETY, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
 
 
 async def usecases_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -45,7 +47,7 @@ async def usecases_ctx(app: web.Application) -> AsyncIterator[None]:
 def build(app: web.Application) -> None:
     settings, redis, driver, ids = app[SETTINGS], app[REDIS], app[NEO4J], app[IDS]
     feed, search = app[FEED], app[SEARCH_EFFECTS]
-    bodies, liked = PostBodies(redis, driver), LikedPosts(redis)
+    bodies, liked, hidden = PostBodies(redis, driver), LikedPosts(redis), HiddenAuthors(redis)
     notifier = Notifier(driver, ids, app[EVENTS])
     social = Social(driver, ids, feed, search, notifier)
     signups = AttemptLimit(redis, redis_keys.signup_attempts, settings.signups_per_address, settings.signup_window_s,
@@ -60,9 +62,10 @@ def build(app: web.Application) -> None:
     app[AVATARS] = Avatars(driver, ids, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
                            settings.s3_bucket, bodies)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)
-    hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked)
+    app[SAFETY] = Safety(driver, ids, feed, search, hidden)
+    hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked, hidden)
     # Live events are rendered per reader at delivery, from the same stores the API reads.
-    app[RENDERER] = EventRenderer(StoreEventViews(driver, bodies, liked, app[MEDIA_URLS]))
+    app[RENDERER] = EventRenderer(StoreEventViews(driver, bodies, liked, app[MEDIA_URLS], hidden))
     app[HOME_FEED] = HomeFeed(feed, hydrator, driver, FeedSnapshots(redis), settings.feed_ranked_window)
     app[SEARCH_READS] = SearchReads(app[SEARCH], driver, hydrator, TrendingCache(redis, settings.trending_cache_s),
                                     index_prefix=settings.es_index_prefix,

@@ -73,13 +73,22 @@ async def ensure_visible(driver: AsyncDriver, viewer_id: int, post_id: int) -> i
     return records[0]["author"]
 
 
-async def likers_page(driver: AsyncDriver, post_id: int, before: int | None, limit: int) -> list[dict[str, Any]]:
+# The ids of the accounts in a block with viewer `$viewer` (either way), as `blocked`: whose likes
+# and comments the viewer is not shown. Filtered before the page's LIMIT, so pages stay full.
+_BLOCKED_WITH_VIEWER = """OPTIONAL MATCH (:User {id: $viewer})-[:BLOCKS]-(x:User)
+    WITH collect(x.id) AS blocked"""
+
+
+async def likers_page(driver: AsyncDriver, post_id: int, before: int | None, limit: int,
+                      viewer_id: int = -1) -> list[dict[str, Any]]:
+    """Who liked the post, newest first, but those in a block with the viewer."""
     from .users import USER_FIELDS
     records, _, _ = await driver.execute_query(
-        f"""MATCH (u:User)-[r:LIKED]->(:Post) WHERE r.post_id = $post AND r.id < $before
+        f"""{_BLOCKED_WITH_VIEWER}
+            MATCH (u:User)-[r:LIKED]->(:Post) WHERE r.post_id = $post AND r.id < $before AND NOT r.user_id IN blocked
             WITH u, r ORDER BY r.post_id DESC, r.id DESC LIMIT $limit
             RETURN {USER_FIELDS} AS user, r.id AS edge_id""",
-        post=post_id, before=before if before is not None else 2**63 - 1, limit=limit + 1)
+        post=post_id, before=before if before is not None else 2**63 - 1, limit=limit + 1, viewer=viewer_id)
     return [dict(r["user"], _edge_id=r["edge_id"]) for r in records]
 
 
@@ -101,13 +110,16 @@ async def add_comment(driver: AsyncDriver, viewer_id: int, post_id: int, *, comm
     return records[0]["comment"], records[0]["author"]
 
 
-async def comments_page(driver: AsyncDriver, post_id: int, after: int | None, limit: int) -> list[dict[str, Any]]:
+async def comments_page(driver: AsyncDriver, post_id: int, after: int | None, limit: int,
+                        viewer_id: int = -1) -> list[dict[str, Any]]:
+    """The post's comments, oldest first, but those of accounts in a block with the viewer."""
     records, _, _ = await driver.execute_query(
-        f"""MATCH (c:Comment) WHERE c.post_id = $post AND c.id > $after
+        f"""{_BLOCKED_WITH_VIEWER}
+            MATCH (c:Comment) WHERE c.post_id = $post AND c.id > $after AND NOT c.author_id IN blocked
             WITH c ORDER BY c.post_id, c.id LIMIT $limit
             MATCH (w:User)-[:WROTE]->(c)
             RETURN {COMMENT_FIELDS} AS comment ORDER BY comment.id""",
-        post=post_id, after=after if after is not None else -1, limit=limit + 1)
+        post=post_id, after=after if after is not None else -1, limit=limit + 1, viewer=viewer_id)
     return [r["comment"] for r in records]
 
 

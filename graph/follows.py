@@ -16,7 +16,7 @@ from typing import Any
 
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
-from core.errors import NotFound, ValidationFailed
+from core.errors import Forbidden, NotFound, ValidationFailed
 
 from .users import RELATIONSHIP_FIELDS, USER_FIELDS
 
@@ -41,7 +41,9 @@ async def _target(tx: AsyncManagedTransaction, a: int, username: str) -> dict[st
         WITH a MATCH (b:User {username: $username})
         RETURN b.id AS id, b.private AS private,
                EXISTS { (a)-[:FOLLOWS]->(b) } AS following,
-               EXISTS { (a)-[:REQUESTED]->(b) } AS requested""", a=a, username=username)
+               EXISTS { (a)-[:REQUESTED]->(b) } AS requested,
+               EXISTS { (a)-[:BLOCKS]->(b) } AS blocking, EXISTS { (b)-[:BLOCKS]->(a) } AS blocked_by""",
+        a=a, username=username)
     record = await result.single()
     if record is None:
         raise NotFound("No such user.", code="user_not_found")
@@ -53,6 +55,10 @@ async def follow(driver: AsyncDriver, follower_id: int, username: str, *, edge_i
         b = await _target(tx, follower_id, username)
         if b["id"] == follower_id:
             raise ValidationFailed("You cannot follow yourself.", code="cannot_follow_self")
+        if b["blocked_by"]:
+            raise NotFound("No such user.", code="user_not_found")     # the blocked see nothing of them
+        if b["blocking"]:
+            raise Forbidden("You block this account; unblock it first.", code="blocking")
         if b["following"]:
             return FollowChange(b["id"], FOLLOWING, changed=False, was_following=True)
         if b["requested"]:
@@ -122,9 +128,10 @@ async def can_see_connections(driver: AsyncDriver, owner_username: str, viewer_i
     records, _, _ = await driver.execute_query(
         """MATCH (u:User {username: $username})
            OPTIONAL MATCH (v:User {id: $viewer})
-           RETURN u.id AS id, (NOT u.private OR u.id = $viewer OR EXISTS { (v)-[:FOLLOWS]->(u) }) AS allowed""",
+           RETURN u.id AS id, (NOT u.private OR u.id = $viewer OR EXISTS { (v)-[:FOLLOWS]->(u) }) AS allowed,
+                  EXISTS { (u)-[:BLOCKS]-(v) } AS blocked""",
         username=owner_username, viewer=viewer_id)
-    if not records:
+    if not records or records[0]["blocked"]:
         raise NotFound("No such user.", code="user_not_found")
     return records[0]["id"] if records[0]["allowed"] else None
 
@@ -136,14 +143,20 @@ _PAGE_PATTERNS = {
     ("FOLLOWS", "followee"): "(u:User)-[r:FOLLOWS]->(:User)",
     ("FOLLOWS", "follower"): "(:User)-[r:FOLLOWS]->(u:User)",
     ("REQUESTED", "followee"): "(u:User)-[r:REQUESTED]->(:User)",
+    ("BLOCKS", "blocker"): "(:User)-[r:BLOCKS]->(u:User)",
+    ("MUTES", "muter"): "(:User)-[r:MUTES]->(u:User)",
 }
+# Accounts in a block with the viewer are left out of others' follower and following lists.
+_NOT_BLOCKED = {"FOLLOWS": "AND NOT u.id IN blocked", "REQUESTED": "", "BLOCKS": "", "MUTES": ""}
 
 
 async def edge_page(driver: AsyncDriver, edge: str, side: str, owner_id: int, viewer_id: int,
                     before: int | None, limit: int) -> list[dict[str, Any]]:
     """Up to ``limit`` users (plus one, to tell whether more exist), each with ``_edge_id``."""
     records, _, _ = await driver.execute_query(
-        f"""MATCH {_PAGE_PATTERNS[(edge, side)]} WHERE r.{side} = $owner AND r.id < $before
+        f"""OPTIONAL MATCH (:User {{id: $viewer}})-[:BLOCKS]-(x:User)
+        WITH collect(x.id) AS blocked
+        MATCH {_PAGE_PATTERNS[(edge, side)]} WHERE r.{side} = $owner AND r.id < $before {_NOT_BLOCKED[edge]}
         WITH u, r ORDER BY r.{side} DESC, r.id DESC LIMIT $limit
         MATCH (v:User {{id: $viewer}})
         RETURN {USER_FIELDS} AS user, r.id AS edge_id,

@@ -26,9 +26,12 @@ async def relationships(driver: AsyncDriver, viewer_id: int, user_ids: list[int]
     records, _, _ = await driver.execute_query(
         """MATCH (v:User {id: $viewer}) UNWIND $ids AS uid MATCH (u:User {id: uid})
            RETURN uid, EXISTS { (v)-[:FOLLOWS]->(u) } AS following, EXISTS { (v)-[:REQUESTED]->(u) } AS requested,
-                  EXISTS { (u)-[:FOLLOWS]->(v) } AS followed_by, EXISTS { (u)-[:REQUESTED]->(v) } AS requested_by""",
+                  EXISTS { (u)-[:FOLLOWS]->(v) } AS followed_by, EXISTS { (u)-[:REQUESTED]->(v) } AS requested_by,
+                  EXISTS { (v)-[:BLOCKS]->(u) } AS blocking, EXISTS { (u)-[:BLOCKS]->(v) } AS blocked_by,
+                  EXISTS { (v)-[:MUTES]->(u) } AS muting""",
         viewer=viewer_id, ids=user_ids)
-    return {r["uid"]: {k: r[k] for k in ("following", "requested", "followed_by", "requested_by")} for r in records}
+    return {r["uid"]: {k: r[k] for k in ("following", "requested", "followed_by", "requested_by", "blocking",
+                                         "blocked_by", "muting")} for r in records}
 
 
 async def visible_comments(driver: AsyncDriver, viewer_id: int, comment_ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -39,7 +42,7 @@ async def visible_comments(driver: AsyncDriver, viewer_id: int, comment_ids: lis
         f"""MATCH (v:User {{id: $viewer}})
             UNWIND $ids AS cid
             MATCH (w:User)-[:WROTE]->(c:Comment {{id: cid}})-[:ON]->(p:Post)<-[:POSTED]-(u:User)
-            WHERE {VISIBLE}
+            WHERE {VISIBLE} AND NOT EXISTS {{ (w)-[:BLOCKS]-(v) }}
             RETURN {COMMENT_FIELDS} AS comment, u.id AS post_author, coalesce(u.private, false) AS private""",
         viewer=viewer_id, ids=comment_ids)
     return {r["comment"]["id"]: dict(r["comment"], post_author_id=r["post_author"], private=r["private"])

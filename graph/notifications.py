@@ -18,12 +18,14 @@ NOTIFICATION_FIELDS = """n { .id, .type, .post_id, .comment_id, .created_at,
 
 async def create(driver: AsyncDriver, *, notification_id: int, recipient_id: int, kind: str, actor_id: int,
                  post_id: int | None, comment_id: int | None, dedupe_key: str, now_ms: int) -> dict[str, Any] | None:
-    """The new notification, or None if an identical one exists (or actor == recipient)."""
+    """The new notification, or None if an identical one exists, actor == recipient, or there is
+    a block between the two (either way: no notifications)."""
     if actor_id == recipient_id:
         return None
     try:
         records, _, _ = await driver.execute_query(
             f"""MATCH (r:User {{id: $recipient}}), (a:User {{id: $actor}})
+                WHERE NOT EXISTS {{ (r)-[:BLOCKS]-(a) }}
                 CREATE (n:Notification {{id: $id, recipient_id: $recipient, type: $kind, actor_id: $actor,
                                          post_id: $post, comment_id: $comment, created_at: $now,
                                          dedupe_key: $dedupe}})

@@ -29,8 +29,9 @@ POST_FIELDS = """p {
     media: [(p)-[:HAS_MEDIA]->(m:Media) | """ + MEDIA_FIELDS + """]
 }"""
 
-# May viewer `v` see author `u`'s posts? Public, themself, or an approved follower.
-VISIBLE = "(NOT u.private OR u = v OR EXISTS { (v)-[:FOLLOWS]->(u) })"
+# May viewer `v` see author `u`'s posts? Public, themself, or an approved follower; never with a
+# block between the two, either way (graph/blocks.py).
+VISIBLE = "((NOT u.private OR u = v OR EXISTS { (v)-[:FOLLOWS]->(u) }) AND NOT EXISTS { (u)-[:BLOCKS]-(v) })"
 # Is post `p` published (not a video still processing, or failed)? Feeds, search and every
 # reader but the author see only these.
 READY = "(p.state IS NULL OR p.state = 'ready')"
@@ -97,9 +98,11 @@ async def ids_by_authors(driver: AsyncDriver, author_ids: list[int]) -> list[int
 
 
 async def author_visibility(driver: AsyncDriver, username: str, viewer_id: int) -> tuple[int, bool]:
-    """(author id, may the viewer see their posts); NotFound for an unknown username."""
+    """(author id, may the viewer see their posts); NotFound for an unknown username, and for
+    one in a block with the viewer (either way)."""
     records, _, _ = await driver.execute_query(
         f"""MATCH (u:User {{username: $username}}), (v:User {{id: $viewer}})
+            WHERE NOT EXISTS {{ (u)-[:BLOCKS]-(v) }}
             RETURN u.id AS id, {VISIBLE} AS visible""", username=username, viewer=viewer_id)
     if not records:
         raise NotFound("No such user.", code="user_not_found")

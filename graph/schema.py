@@ -30,6 +30,9 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE INDEX follows_followee IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.followee, r.id)",
     "CREATE INDEX follows_follower IF NOT EXISTS FOR ()-[r:FOLLOWS]-() ON (r.follower, r.id)",
     "CREATE INDEX requested_followee IF NOT EXISTS FOR ()-[r:REQUESTED]-() ON (r.followee, r.id)",
+    # One's blocks and mutes, newest first (graph/blocks.py).
+    "CREATE INDEX blocks_blocker IF NOT EXISTS FOR ()-[r:BLOCKS]-() ON (r.blocker, r.id)",
+    "CREATE INDEX mutes_muter IF NOT EXISTS FOR ()-[r:MUTES]-() ON (r.muter, r.id)",
     # Who liked a post, newest first; a post's comments, oldest first.
     "CREATE INDEX liked_post IF NOT EXISTS FOR ()-[r:LIKED]-() ON (r.post_id, r.id)",
     "CREATE INDEX comment_post IF NOT EXISTS FOR (c:Comment) ON (c.post_id, c.id)",

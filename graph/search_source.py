@@ -79,11 +79,12 @@ async def private_followees(driver: AsyncDriver, viewer_id: int) -> list[int]:
 
 
 async def users_as_seen_by(driver: AsyncDriver, user_ids: list[int], viewer_id: int) -> list[dict[str, Any]]:
-    """Users in the given order, each with the viewer's relationship to them (unless it is the viewer)."""
+    """Users in the given order, each with the viewer's relationship to them (unless it is the
+    viewer); those in a block with the viewer (either way) are left out."""
     records, _, _ = await driver.execute_query(
         f"""MATCH (v:User {{id: $viewer}})
             UNWIND range(0, size($ids) - 1) AS i
-            MATCH (u:User {{id: $ids[i]}})
+            MATCH (u:User {{id: $ids[i]}}) WHERE NOT EXISTS {{ (u)-[:BLOCKS]-(v) }}
             RETURN i, {USER_FIELDS} AS user,
                    CASE WHEN u = v THEN null ELSE {RELATIONSHIP_FIELDS} END AS relationship
             ORDER BY i""", ids=user_ids, viewer=viewer_id)

@@ -32,7 +32,9 @@ USER_FIELDS = """u {
 RELATIONSHIP_FIELDS = """{
     following: EXISTS { (v)-[:FOLLOWS]->(u) },
     requested: EXISTS { (v)-[:REQUESTED]->(u) },
-    followed_by: EXISTS { (u)-[:FOLLOWS]->(v) }
+    followed_by: EXISTS { (u)-[:FOLLOWS]->(v) },
+    blocking: EXISTS { (v)-[:BLOCKS]->(u) },
+    muting: EXISTS { (v)-[:MUTES]->(u) }
 }"""
 
 
@@ -62,9 +64,11 @@ async def get_by_id(driver: AsyncDriver, user_id: int) -> dict[str, Any] | None:
 
 
 async def get_by_username(driver: AsyncDriver, username: str, viewer_id: int) -> dict[str, Any] | None:
-    """A user as ``viewer_id`` sees them (with ``relationship`` unless it is the viewer)."""
+    """A user as ``viewer_id`` sees them (with ``relationship`` unless it is the viewer); None
+    when there is a block between the two, either way (neither sees the other's profile)."""
     records, _, _ = await driver.execute_query(
         f"""MATCH (u:User {{username: $username}}), (v:User {{id: $viewer}})
+            WHERE NOT EXISTS {{ (u)-[:BLOCKS]-(v) }}
             RETURN {USER_FIELDS} AS user,
                    CASE WHEN u = v THEN null ELSE {RELATIONSHIP_FIELDS} END AS relationship""",
         username=username, viewer=viewer_id)

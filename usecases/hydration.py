@@ -12,13 +12,14 @@ from typing import Any
 from neo4j import AsyncDriver
 
 from graph import posts
+from stores.hidden_authors import HiddenAuthors
 from stores.liked_posts import LikedPosts
 from stores.post_bodies import PostBodies
 
 
 class Hydrator:
-    def __init__(self, driver: AsyncDriver, bodies: PostBodies, liked: LikedPosts) -> None:
-        self.driver, self.bodies, self.liked = driver, bodies, liked
+    def __init__(self, driver: AsyncDriver, bodies: PostBodies, liked: LikedPosts, hidden_authors: HiddenAuthors) -> None:
+        self.driver, self.bodies, self.liked, self.hidden_authors = driver, bodies, liked, hidden_authors
 
     async def hydrate(self, post_ids: list[int], viewer: int, *, live_privacy: bool = False) -> list[dict[str, Any]]:
         """The posts that exist and the viewer may see, in the order of ``post_ids``.
@@ -33,6 +34,8 @@ class Hydrator:
         suspects = {bodies[i]["author"]["id"] for i in present
                     if live_privacy or bodies[i]["author"].get("private")} - {viewer}
         hidden = await posts.hidden_among(self.driver, viewer, sorted(suspects)) if suspects else set()
+        # Blocked (either way) and muted authors: out of every feed page, replay, search and hashtag page.
+        hidden |= await self.hidden_authors.among(viewer, {bodies[i]["author"]["id"] for i in present})
         liked = await self.liked.which(viewer, present)
         out = []
         for post_id, is_liked in zip(present, liked):

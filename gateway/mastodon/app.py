@@ -22,6 +22,7 @@ from gateway.listener import Listener
 from gateway.middleware import error_middleware
 from media.process import ImageLimits
 from gateway.event_views import StoreEventViews
+from stores.hidden_authors import HiddenAuthors
 from stores.liked_posts import LikedPosts
 from stores.mastodon_state import IdempotencyKeys, Markers
 from stores.oauth_apps import OAuthApps
@@ -45,7 +46,7 @@ log = logging.getLogger(__name__)
 SHARED_KEYS = (shared.SETTINGS, shared.REDIS, shared.NEO4J, shared.SEARCH, shared.S3, shared.IDS, shared.FEED,
                shared.SEARCH_EFFECTS, shared.MEDIA_POOL, shared.EVENTS, shared.LIVE, shared.MEDIA_URLS,
                shared.ACCOUNTS, shared.SOCIAL, shared.POSTS, shared.ENGAGEMENT, shared.HYDRATOR, shared.HOME_FEED,
-               shared.SEARCH_READS, shared.SESSIONS, shared.AVATARS)
+               shared.SEARCH_READS, shared.SESSIONS, shared.AVATARS, shared.SAFETY)
 # Registrations of OAuth clients per address per hour.
 APP_REGISTRATIONS_PER_HOUR = 100
 STALE_SWEEP_S = 3600
@@ -143,7 +144,8 @@ def build(main: web.Application, settings: Settings | None = None) -> web.Applic
                                       videos=main[shared.VIDEOS])
     app[PRESENTER] = Presenter(driver, main[shared.MEDIA_URLS])
     app[IDEMPOTENCY], app[MARKERS] = IdempotencyKeys(redis), Markers(redis)
-    app[EVENT_VIEWS] = StoreEventViews(driver, PostBodies(redis, driver), LikedPosts(redis), main[shared.MEDIA_URLS])
+    app[EVENT_VIEWS] = StoreEventViews(driver, PostBodies(redis, driver), LikedPosts(redis), main[shared.MEDIA_URLS],
+                                       HiddenAuthors(redis))
     routes_oauth.setup(app)
     routes_accounts.setup(app)
     routes_statuses.setup(app)

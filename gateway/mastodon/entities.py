@@ -84,8 +84,9 @@ def validation_error(message: str, code: str) -> dict[str, Any]:
 
 def relationship(user_id: int, rel: dict[str, Any]) -> dict[str, Any]:
     return {"id": str(user_id), "following": bool(rel.get("following")), "showing_reblogs": bool(rel.get("following")),
-            "notifying": False, "languages": None, "followed_by": bool(rel.get("followed_by")), "blocking": False,
-            "blocked_by": False, "muting": False, "muting_notifications": False,
+            "notifying": False, "languages": None, "followed_by": bool(rel.get("followed_by")),
+            "blocking": bool(rel.get("blocking")), "blocked_by": bool(rel.get("blocked_by")),
+            "muting": bool(rel.get("muting")), "muting_notifications": False,
             "requested": bool(rel.get("requested")), "requested_by": bool(rel.get("requested_by")),
             "domain_blocking": False, "endorsed": False, "note": ""}
 

@@ -10,7 +10,7 @@ from core.errors import NotFound, ValidationFailed
 from core.ids import parse_id
 from gateway.avatar_upload import receive_profile_form
 from gateway.routes.avatars import get_avatar
-from gateway.keys import ACCOUNTS, AVATARS, NEO4J, SEARCH_READS, SETTINGS, SOCIAL
+from gateway.keys import ACCOUNTS, AVATARS, NEO4J, SAFETY, SEARCH_READS, SETTINGS, SOCIAL
 from graph import follows, mastodon_reads, posts as graph_posts, users
 from usecases.posts import new_workdir
 
@@ -81,8 +81,13 @@ async def delete_header(request: web.Request) -> web.Response:
 
 
 async def get_account(request: web.Request) -> web.Response:
-    await user_id(request, "read:accounts")
-    return web.json_response(entities.account(await _user(request, path_id(request)), base_url(request)))
+    viewer = await user_id(request, "read:accounts")
+    user = await _user(request, path_id(request))
+    if user["id"] != viewer:
+        rel = (await mastodon_reads.relationships(request.app[NEO4J], viewer, [user["id"]])).get(user["id"], {})
+        if rel.get("blocking") or rel.get("blocked_by"):
+            raise NotFound("Record not found")      # neither side of a block sees the other's profile
+    return web.json_response(entities.account(user, base_url(request)))
 
 
 async def lookup(request: web.Request) -> web.Response:
@@ -175,6 +180,52 @@ async def unfollow(request: web.Request) -> web.Response:
     return await _relationship(request, viewer, target["id"])
 
 
+async def _safety(request: web.Request, action: str) -> web.Response:
+    """Block, unblock, mute, unmute or remove_from_followers the account; the relationship after."""
+    viewer = await user_id(request, "write:blocks" if "block" in action else
+                           "write:mutes" if "mute" in action else "write:follows")
+    target = await _user(request, path_id(request))
+    await getattr(request.app[SAFETY], action)(viewer, target["username"])
+    return await _relationship(request, viewer, target["id"])
+
+
+async def block(request: web.Request) -> web.Response:
+    return await _safety(request, "block")
+
+
+async def unblock(request: web.Request) -> web.Response:
+    return await _safety(request, "unblock")
+
+
+async def mute(request: web.Request) -> web.Response:
+    # Mastodon's `notifications` and `duration` are not Raygram's: a mute hides posts, until undone.
+    return await _safety(request, "mute")
+
+
+async def unmute(request: web.Request) -> web.Response:
+    return await _safety(request, "unmute")
+
+
+async def remove_from_followers(request: web.Request) -> web.Response:
+    return await _safety(request, "remove_follower")
+
+
+async def _own_list(request: web.Request, scope: str, page_of) -> web.Response:
+    viewer = await user_id(request, scope)
+    page = paging.parse(request.query, max_limit=80)
+    rows = (await page_of(viewer, page.max_id, page.limit))[:page.limit]
+    base = base_url(request)
+    return page_response(request, [entities.account(u, base) for u in rows], [str(u["_edge_id"]) for u in rows])
+
+
+async def blocks(request: web.Request) -> web.Response:
+    return await _own_list(request, "read:blocks", request.app[SAFETY].blocks_page)
+
+
+async def mutes(request: web.Request) -> web.Response:
+    return await _own_list(request, "read:mutes", request.app[SAFETY].mutes_page)
+
+
 async def follow_requests(request: web.Request) -> web.Response:
     viewer = await user_id(request, "read:follows")
     page = paging.parse(request.query)
@@ -216,6 +267,13 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/v1/accounts/{id}/following", following)
     r.add_post("/api/v1/accounts/{id}/follow", follow)
     r.add_post("/api/v1/accounts/{id}/unfollow", unfollow)
+    r.add_post("/api/v1/accounts/{id}/block", block)
+    r.add_post("/api/v1/accounts/{id}/unblock", unblock)
+    r.add_post("/api/v1/accounts/{id}/mute", mute)
+    r.add_post("/api/v1/accounts/{id}/unmute", unmute)
+    r.add_post("/api/v1/accounts/{id}/remove_from_followers", remove_from_followers)
+    r.add_get("/api/v1/blocks", blocks)
+    r.add_get("/api/v1/mutes", mutes)
     r.add_get("/api/v1/follow_requests", follow_requests)
     r.add_post("/api/v1/follow_requests/{id}/authorize", authorize_request)
     r.add_post("/api/v1/follow_requests/{id}/reject", reject_request)

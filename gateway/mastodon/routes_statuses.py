@@ -145,7 +145,7 @@ async def favourited_by(request: web.Request) -> web.Response:
     driver = request.app[NEO4J]
     await engagement.ensure_visible(driver, viewer, post_id)
     page = paging.parse(request.query)
-    rows = (await engagement.likers_page(driver, post_id, page.max_id, page.limit))[:page.limit]
+    rows = (await engagement.likers_page(driver, post_id, page.max_id, page.limit, viewer))[:page.limit]
     base = base_url(request)
     return page_response(request, [entities.account(u, base) for u in rows], [str(u["_edge_id"]) for u in rows])
 

@@ -47,7 +47,7 @@ async def likes(request: web.Request) -> web.Response:
     post_id = post_id_param(request)
     driver = request.app[NEO4J]
     await engagement.ensure_visible(driver, viewer, post_id)
-    return await paged(request, lambda before, limit: engagement.likers_page(driver, post_id, before, limit),
+    return await paged(request, lambda before, limit: engagement.likers_page(driver, post_id, before, limit, viewer),
                        key=lambda r: (r["_edge_id"],), render=each(user_view))
 
 
@@ -69,7 +69,7 @@ async def comments(request: web.Request) -> web.Response:
     post_id = post_id_param(request)
     driver = request.app[NEO4J]
     await engagement.ensure_visible(driver, viewer, post_id)
-    return await paged(request, lambda after, limit: engagement.comments_page(driver, post_id, after, limit),
+    return await paged(request, lambda after, limit: engagement.comments_page(driver, post_id, after, limit, viewer),
                        key=lambda c: (c["id"],), render=each(comment_view))
 
 

@@ -33,9 +33,10 @@ async def get_user(request: web.Request) -> web.Response:
     return web.json_response(user_view(user))
 
 
-@describe(responses=schemas.responses({200: "FollowState"}, 404, 422))
+@describe(responses=schemas.responses({200: "FollowState"}, 403, 404, 422))
 async def follow(request: web.Request) -> web.Response:
-    """Follow a user; for a private account this becomes a follow request. Idempotent."""
+    """Follow a user; for a private account this becomes a follow request. Idempotent. 403
+    ``blocking`` for an account the caller blocks; 404 for one that blocks the caller."""
     viewer = await current_user_id(request)
     state = await request.app[SOCIAL].follow(viewer, username_param(request))
     return web.json_response({"state": state})

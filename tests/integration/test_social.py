@@ -10,10 +10,10 @@ async def test_following_a_public_account_is_immediate(client, world):
 
     seen_by_ada = await world.profile(ada, bob.username)
     assert seen_by_ada["followers_count"] == 1
-    assert seen_by_ada["relationship"] == {"following": True, "requested": False, "followed_by": False}
+    assert seen_by_ada["relationship"] == {"following": True, "requested": False, "followed_by": False, "blocking": False, "muting": False}
     seen_by_bob = await world.profile(bob, ada.username)
     assert seen_by_bob["following_count"] == 1
-    assert seen_by_bob["relationship"] == {"following": False, "requested": False, "followed_by": True}
+    assert seen_by_bob["relationship"] == {"following": False, "requested": False, "followed_by": True, "blocking": False, "muting": False}
     own = await world.profile(ada, ada.username)
     assert "relationship" not in own
 
@@ -62,7 +62,7 @@ async def test_a_private_account_approves_its_followers(client, world):
     resp = await client.post(f"/api/v1/me/follow-requests/{ada.username}/accept", headers=carol.auth)
     assert resp.status == 204
     profile = await world.profile(ada, carol.username)
-    assert profile["relationship"] == {"following": True, "requested": False, "followed_by": False}
+    assert profile["relationship"] == {"following": True, "requested": False, "followed_by": False, "blocking": False, "muting": False}
     assert profile["followers_count"] == 1
     assert await world.all_pages("/api/v1/me/follow-requests", carol) == []
 
@@ -73,7 +73,7 @@ async def test_a_rejected_request_leaves_no_edge(client, world):
     resp = await client.post(f"/api/v1/me/follow-requests/{ada.username}/reject", headers=carol.auth)
     assert resp.status == 204
     rel = (await world.profile(ada, carol.username))["relationship"]
-    assert rel == {"following": False, "requested": False, "followed_by": False}
+    assert rel == {"following": False, "requested": False, "followed_by": False, "blocking": False, "muting": False}
     again = await client.post(f"/api/v1/me/follow-requests/{ada.username}/accept", headers=carol.auth)
     assert again.status == 404
 
