@@ -1,0 +1,87 @@
+"""Blocks, mutes, removing a follower, bookmarks and edits through Mastodon.py (from PyPI, never
+patched) against the Mastodon-compatible API, over the same use cases as the v1 API."""
+from __future__ import annotations
+
+import asyncio
+import io
+
+import pytest
+from mastodon import Mastodon
+from mastodon.errors import MastodonNotFoundError
+
+from tests import images
+
+from .mastodon_world import mastodon_url  # noqa: F401  (fixture)
+from .world import eventually
+
+pytestmark = pytest.mark.integration
+
+
+def _login(url: str, username: str, password: str) -> Mastodon:
+    client_id, secret = Mastodon.create_app("raygram-safety", api_base_url=url, scopes=["read", "write", "follow"])
+    api = Mastodon(client_id=client_id, client_secret=secret, api_base_url=url)
+    api.log_in(username, password, allow_http=True, scopes=["read", "write", "follow"])
+    return api
+
+
+async def _post(api: Mastodon, text: str):
+    media = await asyncio.to_thread(api.media_post, io.BytesIO(images.jpeg(16, 16)), "image/jpeg")
+    return await asyncio.to_thread(api.status_post, text, media_ids=[media])
+
+
+async def _home_ids(api: Mastodon) -> list:
+    return [s.id for s in await asyncio.to_thread(api.timeline_home)]
+
+
+async def test_mastodon_py_blocks_mutes_and_removes_followers(world, mastodon_url):
+    ada_v1, bob_v1, carol_v1 = await world.signup("mbada"), await world.signup("mbbob"), await world.signup("mbcarol")
+    ada, bob, carol = [await asyncio.to_thread(_login, mastodon_url, a.username, a.password)
+                       for a in (ada_v1, bob_v1, carol_v1)]
+    bob_id, carol_id, ada_id = int(bob_v1.id), int(carol_v1.id), int(ada_v1.id)
+    assert (await asyncio.to_thread(ada.account_follow, bob_id)).following
+    assert (await asyncio.to_thread(bob.account_follow, ada_id)).following
+    await asyncio.to_thread(ada.account_follow, carol_id)
+    first = await _post(bob, "before the block")
+    assert first.id in await eventually(lambda: _home_ids(ada))
+
+    # Block: follows end both ways, the relationship says so from both sides, the list has bob.
+    rel = await asyncio.to_thread(ada.account_block, bob_id)
+    assert rel.blocking and not rel.following and not rel.followed_by
+    theirs = (await asyncio.to_thread(bob.account_relationships, ada_id))[0]
+    assert theirs.blocked_by and not theirs.following
+    assert [int(a.id) for a in await asyncio.to_thread(ada.blocks)] == [bob_id]
+    assert first.id not in await _home_ids(ada)
+    with pytest.raises(MastodonNotFoundError):
+        await asyncio.to_thread(bob.account, ada_id)
+    with pytest.raises(MastodonNotFoundError):
+        await asyncio.to_thread(bob.status, (await _post(ada, "not for bob")).id)
+    after = await _post(bob, "after the block")
+    marker = await _post(carol, "carol")
+    home = await eventually(lambda: _until(ada, marker.id))
+    assert after.id not in home and first.id not in home
+    rel = await asyncio.to_thread(ada.account_unblock, bob_id)
+    assert not rel.blocking and not rel.following
+    assert await asyncio.to_thread(ada.blocks) == []
+
+    # Mute: carol's posts leave ada's home; carol notices nothing; unmute brings them back.
+    rel = await asyncio.to_thread(ada.account_mute, carol_id)
+    assert rel.muting and rel.following
+    assert [int(a.id) for a in await asyncio.to_thread(ada.mutes)] == [carol_id]
+    assert marker.id not in await _home_ids(ada)
+    theirs = (await asyncio.to_thread(carol.account_relationships, ada_id))[0]
+    assert not theirs.muting and not theirs.blocked_by and theirs.followed_by
+    rel = await asyncio.to_thread(ada.account_unmute, carol_id)
+    assert not rel.muting
+    assert await asyncio.to_thread(ada.mutes) == []
+    assert marker.id in await _home_ids(ada)
+
+    # Remove a follower: carol follows ada, ada removes her; carol may follow again.
+    await asyncio.to_thread(carol.account_follow, ada_id)
+    rel = await asyncio.to_thread(ada.account_remove_from_followers, carol_id)
+    assert not rel.followed_by
+    assert not (await asyncio.to_thread(carol.account_relationships, ada_id))[0].following
+
+
+async def _until(api: Mastodon, status_id) -> list | None:
+    home = await _home_ids(api)
+    return home if status_id in home else None
