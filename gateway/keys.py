@@ -23,6 +23,7 @@ from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator
 from usecases.posts import Posts
 from usecases.safety import Safety
+from usecases.saved_posts import SavedPosts
 from usecases.search_reads import SearchReads
 from usecases.social import Social
 from usecases.video_posts import VideoPosts
@@ -52,6 +53,7 @@ ACCOUNTS = web.AppKey("accounts", Accounts)
 AVATARS = web.AppKey("avatars", Avatars)
 SOCIAL = web.AppKey("social", Social)
 SAFETY = web.AppKey("safety", Safety)
+SAVED = web.AppKey("saved", SavedPosts)
 POSTS = web.AppKey("posts", Posts)
 VIDEOS = web.AppKey("videos", VideoPosts)
 ENGAGEMENT = web.AppKey("engagement", Engagement)

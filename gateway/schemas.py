@@ -218,6 +218,7 @@ COMPONENTS: dict[str, Schema] = {
     "Session": _object({"user": ref("User"), "token": {"type": "string", "minLength": 16}}),
     "FollowState": _object({"state": {"type": "string", "enum": ["following", "requested"]}}),
     "LikeState": _object({"liked": {"type": "boolean"}, "like_count": COUNT}),
+    "SaveState": _object({"saved": {"type": "boolean"}}),
     "UserPage": page_of("User"),
     "PostPage": page_of("Post"),
     "CommentPage": page_of("Comment"),

@@ -13,6 +13,7 @@ from aiohttp import web
 from core import redis_keys
 from live.render import EventRenderer
 from media.process import ImageLimits
+from stores.affinities import Affinities
 from stores.feed_snapshots import FeedSnapshots
 from stores.hidden_authors import HiddenAuthors
 from stores.liked_posts import LikedPosts
@@ -66,7 +67,8 @@ def build(app: web.Application) -> None:
     hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked, hidden)
     # Live events are rendered per reader at delivery, from the same stores the API reads.
     app[RENDERER] = EventRenderer(StoreEventViews(driver, bodies, liked, app[MEDIA_URLS], hidden))
-    app[HOME_FEED] = HomeFeed(feed, hydrator, driver, FeedSnapshots(redis), settings.feed_ranked_window)
+    app[HOME_FEED] = HomeFeed(feed, hydrator, Affinities(redis, driver), FeedSnapshots(redis),
+                                  settings.feed_ranked_window)
     app[SEARCH_READS] = SearchReads(app[SEARCH], driver, hydrator, TrendingCache(redis, settings.trending_cache_s),
                                     index_prefix=settings.es_index_prefix,
                                     trending_window_s=settings.trending_window_s,

@@ -33,6 +33,8 @@ STATEMENTS: tuple[str, ...] = (
     # One's blocks and mutes, newest first (graph/blocks.py).
     "CREATE INDEX blocks_blocker IF NOT EXISTS FOR ()-[r:BLOCKS]-() ON (r.blocker, r.id)",
     "CREATE INDEX mutes_muter IF NOT EXISTS FOR ()-[r:MUTES]-() ON (r.muter, r.id)",
+    # One's saved posts, newest saved first (graph/saved.py).
+    "CREATE INDEX saved_user IF NOT EXISTS FOR ()-[r:SAVED]-() ON (r.user_id, r.id)",
     # Who liked a post, newest first; a post's comments, oldest first.
     "CREATE INDEX liked_post IF NOT EXISTS FOR ()-[r:LIKED]-() ON (r.post_id, r.id)",
     "CREATE INDEX comment_post IF NOT EXISTS FOR (c:Comment) ON (c.post_id, c.id)",

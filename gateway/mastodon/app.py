@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 SHARED_KEYS = (shared.SETTINGS, shared.REDIS, shared.NEO4J, shared.SEARCH, shared.S3, shared.IDS, shared.FEED,
                shared.SEARCH_EFFECTS, shared.MEDIA_POOL, shared.EVENTS, shared.LIVE, shared.MEDIA_URLS,
                shared.ACCOUNTS, shared.SOCIAL, shared.POSTS, shared.ENGAGEMENT, shared.HYDRATOR, shared.HOME_FEED,
-               shared.SEARCH_READS, shared.SESSIONS, shared.AVATARS, shared.SAFETY)
+               shared.SEARCH_READS, shared.SESSIONS, shared.AVATARS, shared.SAFETY, shared.SAVED)
 # Registrations of OAuth clients per address per hour.
 APP_REGISTRATIONS_PER_HOUR = 100
 STALE_SWEEP_S = 3600

@@ -187,14 +187,15 @@ def media_attachment(media: dict[str, Any], base: str) -> dict[str, Any]:
     }
 
 
-def status(post: dict[str, Any], author: dict[str, Any], base: str) -> dict[str, Any]:
+def status(post: dict[str, Any], author: dict[str, Any], base: str, *, bookmarked: bool = False) -> dict[str, Any]:
     """A post (a v1 post view: gateway/views.post_view) as a Status; ``author`` is its Account."""
     caption = post.get("caption") or ""
     return _status(
         status_id=post["id"], author=author, base=base, text=caption, created_at=post.get("created_at"),
         private=bool(author.get("locked")), media=[media_attachment(m, base) for m in post.get("media", [])],
         tags=[tag(t, base) for t in post.get("hashtags", [])], favourites=post.get("like_count", 0),
-        replies=post.get("comment_count", 0), favourited=bool(post.get("liked_by_me")), reply_to=None)
+        replies=post.get("comment_count", 0), favourited=bool(post.get("liked_by_me")), reply_to=None,
+        bookmarked=bookmarked)
 
 
 def comment_status(comment: dict[str, Any], author: dict[str, Any], post_author_id: int, private: bool,
@@ -210,7 +211,7 @@ def comment_status(comment: dict[str, Any], author: dict[str, Any], post_author_
 
 
 def _status(*, status_id, author, base, text, created_at, private, media, tags, favourites, replies, favourited,
-            reply_to) -> dict[str, Any]:
+            reply_to, bookmarked: bool = False) -> dict[str, Any]:
     sid = str(status_id)
     url = f"{author['url']}/{sid}"
     return {
@@ -244,7 +245,7 @@ def _status(*, status_id, author, base, text, created_at, private, media, tags, 
         "favourited": favourited,
         "reblogged": False,
         "muted": False,
-        "bookmarked": False,
+        "bookmarked": bookmarked,
         "pinned": False,
         "filtered": [],
     }

@@ -7,7 +7,7 @@ from typing import Any
 
 from neo4j import AsyncDriver
 
-from graph import mastodon_reads, posts as graph_posts
+from graph import mastodon_reads, posts as graph_posts, saved
 from gateway.media_urls import MediaUrls
 
 from . import entities
@@ -22,17 +22,21 @@ class Presenter:
         users = await mastodon_reads.users_by_ids(self.driver, user_ids)
         return {uid: entities.account(u, base) for uid, u in users.items()}
 
-    async def statuses(self, posts: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
-        """Posts (graph records or hydrated bodies, as the v1 API renders them) as Statuses."""
+    async def statuses(self, posts: list[dict[str, Any]], base: str, viewer: int | None = None) -> list[dict[str, Any]]:
+        """Posts (graph records or hydrated bodies, as the v1 API renders them) as Statuses;
+        with ``viewer``, ``bookmarked`` says whether the viewer saved each."""
         if not posts:
             return []
         views = self.urls.render(posts)
-        return await self.statuses_from_views(views, base)
+        return await self.statuses_from_views(views, base, viewer)
 
-    async def statuses_from_views(self, views: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
+    async def statuses_from_views(self, views: list[dict[str, Any]], base: str,
+                                  viewer: int | None = None) -> list[dict[str, Any]]:
         authors = await self.accounts([int(v["author"]["id"]) for v in views], base)
-        return [entities.status(v, authors[int(v["author"]["id"])], base) for v in views
-                if int(v["author"]["id"]) in authors]
+        marked = (await saved.saved_among(self.driver, viewer, [int(v["id"]) for v in views])
+                  if viewer is not None and views else set())
+        return [entities.status(v, authors[int(v["author"]["id"])], base, bookmarked=int(v["id"]) in marked)
+                for v in views if int(v["author"]["id"]) in authors]
 
     async def comments(self, comments: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
         """Comments (with post_author_id and private, graph/mastodon_reads.visible_comments) as replies."""

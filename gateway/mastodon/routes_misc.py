@@ -155,6 +155,6 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/v1/preferences", preferences)
     r.add_get("/api/v1/custom_emojis", public_empty_list)
     for path in ("/api/v1/filters", "/api/v2/filters", "/api/v1/lists", "/api/v1/announcements",
-                 "/api/v1/followed_tags", "/api/v1/bookmarks",
+                 "/api/v1/followed_tags",
                  "/api/v1/conversations", "/api/v1/scheduled_statuses"):
         r.add_get(path, empty_list)

@@ -12,7 +12,7 @@ from core import validation
 from core.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from core.ids import parse_id
 from gateway import uploads
-from gateway.keys import ENGAGEMENT, HOME_FEED, NEO4J, POSTS, SEARCH_READS, SETTINGS
+from gateway.keys import ENGAGEMENT, HOME_FEED, NEO4J, POSTS, SAVED, SEARCH_READS, SETTINGS
 from graph import engagement, mastodon_reads, posts as graph_posts, staged_media
 from usecases.home_feed import RECENT
 from usecases.posts import new_workdir
@@ -43,15 +43,16 @@ async def _find(request: web.Request, viewer: int, status_id: int) -> tuple[dict
     return None, comment
 
 
-async def _render(request: web.Request, post: dict | None, comment: dict | None) -> dict[str, Any]:
+async def _render(request: web.Request, post: dict | None, comment: dict | None,
+                  viewer: int | None = None) -> dict[str, Any]:
     presenter, base = request.app[PRESENTER], base_url(request)
     if post is not None:
-        return (await presenter.statuses([post], base))[0]
+        return (await presenter.statuses([post], base, viewer))[0]
     return (await presenter.comments([comment], base))[0]
 
 
 async def _status(request: web.Request, viewer: int, status_id: int) -> dict[str, Any]:
-    return await _render(request, *await _find(request, viewer, status_id))
+    return await _render(request, *await _find(request, viewer, status_id), viewer)
 
 
 async def create_status(request: web.Request) -> web.Response:
@@ -137,6 +138,30 @@ async def unfavourite(request: web.Request) -> web.Response:
     post_id = await _post_only(request, viewer)
     await request.app[ENGAGEMENT].unlike(viewer, post_id)
     return web.json_response(await _status(request, viewer, post_id))
+
+
+async def _bookmark(request: web.Request, save: bool) -> web.Response:
+    viewer = await user_id(request, "write:bookmarks")
+    post_id = await _post_only(request, viewer)
+    await (request.app[SAVED].save if save else request.app[SAVED].unsave)(viewer, post_id)
+    return web.json_response(await _status(request, viewer, post_id))
+
+
+async def bookmark(request: web.Request) -> web.Response:
+    return await _bookmark(request, True)
+
+
+async def unbookmark(request: web.Request) -> web.Response:
+    return await _bookmark(request, False)
+
+
+async def bookmarks(request: web.Request) -> web.Response:
+    """The caller's saved posts, newest saved first, paged by save (Link headers)."""
+    viewer = await user_id(request, "read:bookmarks")
+    page = paging.parse(request.query, max_limit=40)
+    rows = await request.app[SAVED].page_with_saves(viewer, page.max_id, page.limit)
+    statuses = await request.app[PRESENTER].statuses([post for _, post in rows], base_url(request), viewer)
+    return page_response(request, statuses, [str(save_id) for save_id, _ in rows])
 
 
 async def favourited_by(request: web.Request) -> web.Response:
@@ -272,7 +297,7 @@ async def home(request: web.Request) -> web.Response:
         items, _ = await feed.page(viewer, "recent", cursor, page.limit)
     wanted = paging.window([p["id"] for p in items], page)
     chosen = [p for p in items if p["id"] in set(wanted)]
-    return page_response(request, await request.app[PRESENTER].statuses(chosen, base_url(request)))
+    return page_response(request, await request.app[PRESENTER].statuses(chosen, base_url(request), viewer))
 
 
 async def tag_timeline(request: web.Request) -> web.Response:
@@ -306,6 +331,9 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/v1/statuses/{id}/favourite", favourite)
     r.add_post("/api/v1/statuses/{id}/unfavourite", unfavourite)
     r.add_get("/api/v1/statuses/{id}/favourited_by", favourited_by)
+    r.add_post("/api/v1/statuses/{id}/bookmark", bookmark)
+    r.add_post("/api/v1/statuses/{id}/unbookmark", unbookmark)
+    r.add_get("/api/v1/bookmarks", bookmarks)
     r.add_post("/api/v1/media", upload_media_v1)
     r.add_post("/api/v2/media", upload_media)
     r.add_get("/api/v1/media/{id}", get_media)

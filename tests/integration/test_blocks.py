@@ -268,3 +268,25 @@ async def test_removing_a_follower(client, world):
     assert post["id"] not in await feed_ids(world, bob)
     assert await status_of(client, "DELETE", f"/api/v1/me/followers/{world.name('ghost')}", ada) == 404
     assert await world.follow(bob, ada) == "following"                 # not a block: they may follow again
+
+
+async def test_saved_posts_are_private_newest_saved_first_and_drop_what_is_gone(client, world):
+    ada, bob, carol = await world.signup("ada"), await world.signup("bob"), await world.signup("carol", private=True)
+    posts = [await world.post(bob, [TINY]) for _ in range(3)]
+    hidden = await world.post(carol, [TINY])
+    assert await status_of(client, "PUT", f"/api/v1/posts/{hidden['id']}/save", ada) == 404   # not visible to her
+    for post in (posts[1], posts[0], posts[2]):
+        resp = await client.put(f"/api/v1/posts/{post['id']}/save", headers=ada.auth)
+        assert resp.status == 200 and await resp.json() == {"saved": True}
+    assert await status_of(client, "PUT", f"/api/v1/posts/{posts[0]['id']}/save", ada) == 200   # idempotent
+    saved = await world.all_pages("/api/v1/me/saved", ada, limit=1)
+    assert ids(saved) == [posts[2]["id"], posts[0]["id"], posts[1]["id"]]
+    assert await world.all_pages("/api/v1/me/saved", bob) == []                              # private to ada
+
+    resp = await client.delete(f"/api/v1/posts/{posts[0]['id']}/save", headers=ada.auth)
+    assert resp.status == 200 and await resp.json() == {"saved": False}
+    assert await status_of(client, "DELETE", f"/api/v1/posts/{posts[0]['id']}/save", ada) == 200
+    assert await status_of(client, "DELETE", f"/api/v1/posts/{posts[2]['id']}", bob) == 204
+    assert ids(await world.all_pages("/api/v1/me/saved", ada)) == [posts[1]["id"]]
+    await block(client, bob, ada)
+    assert await world.all_pages("/api/v1/me/saved", ada) == []

@@ -85,3 +85,22 @@ async def test_mastodon_py_blocks_mutes_and_removes_followers(world, mastodon_ur
 async def _until(api: Mastodon, status_id) -> list | None:
     home = await _home_ids(api)
     return home if status_id in home else None
+
+
+async def test_mastodon_py_bookmarks(world, mastodon_url):
+    ada_v1, bob_v1 = await world.signup("mkada"), await world.signup("mkbob")
+    ada, bob = [await asyncio.to_thread(_login, mastodon_url, a.username, a.password) for a in (ada_v1, bob_v1)]
+    first, second = await _post(bob, "one"), await _post(bob, "two")
+    assert not (await asyncio.to_thread(ada.status, first.id)).bookmarked
+    marked = await asyncio.to_thread(ada.status_bookmark, second.id)
+    assert marked.bookmarked and marked.id == second.id
+    assert (await asyncio.to_thread(ada.status_bookmark, first.id)).bookmarked
+    assert (await asyncio.to_thread(ada.status, first.id)).bookmarked
+    assert not (await asyncio.to_thread(bob.status, first.id)).bookmarked              # ada's own
+    page = await asyncio.to_thread(ada.bookmarks, limit=1)
+    assert [s.id for s in page] == [first.id]
+    rest = await asyncio.to_thread(ada.fetch_next, page)
+    assert [s.id for s in rest] == [second.id] and rest[0].bookmarked
+    assert not (await asyncio.to_thread(ada.status_unbookmark, first.id)).bookmarked
+    assert [s.id for s in await asyncio.to_thread(ada.bookmarks)] == [second.id]
+    assert await asyncio.to_thread(bob.bookmarks) == []
