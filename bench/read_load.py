@@ -179,6 +179,40 @@ def _wrk(base: str, pairs: list[tuple[str, str]], seconds: int, connections: int
     return Load(rps, p50, p99, errors)
 
 
+def _cpu_by_process() -> dict[str, float]:
+    """CPU seconds used so far by every process on the host, by command name (Ray's C++ threads and
+    Redis included, which a Python profiler does not see)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        name = _process_kind(stat[stat.index("(") + 1:stat.rindex(")")], cmdline)
+        out[name] = out.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def _process_kind(comm: str, cmdline: str) -> str:
+    if "raygram serve" in cmdline or "spawn_main" in cmdline and "multiprocessing" in cmdline:
+        return "gateway"
+    for kind in ("floor_server", "media.transcode_child", "pytest"):
+        if kind in cmdline:
+            return kind
+    return comm
+
+
+def _cpu_line(before: dict[str, float], after: dict[str, float], requests: float) -> str:
+    used = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in after}
+    top = sorted(((v, k) for k, v in used.items() if v > 0.05), reverse=True)[:7]
+    return "    CPU ms/request: " + ", ".join(f"{k} {1000 * v / requests:.2f}" for v, k in top)
+
+
 def _ensure_wrk() -> None:
     if shutil.which("wrk") is None:
         subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True,
@@ -225,13 +259,16 @@ async def main(seconds: int, connections: int, workers: int, floor_workers: int,
                     continue
                 _wrk(base, pairs, 2, connections, workdir)                 # warm-up
                 spy = _profile(gw.proc.pid, name, seconds, profile_dir) if profile_dir else None
+                cpu_before = _cpu_by_process()
                 ours = _wrk(base, pairs, seconds, connections, workdir)
+                cpu_after = _cpu_by_process()
                 if spy is not None:
                     spy.wait()
                 bare = _wrk(floor_url, pairs, seconds, connections, workdir)
                 print(f"{name:<16}{sizes[name]:>7}  {ours.rps:>8.1f} {ours.p50_ms:>8.1f} {ours.p99_ms:>8.1f} "
                       f"{ours.errors:>5}   {bare.rps:>11.1f} {bare.p50_ms:>6.1f} {bare.p99_ms:>6.1f}   "
                       f"{ours.rps / bare.rps:.3f}x", flush=True)
+                print(_cpu_line(cpu_before, cpu_after, ours.rps * seconds), flush=True)
         finally:
             terminate(floor.pid, timeout=5)
 
