@@ -133,7 +133,8 @@ async def test_a_replay_after_the_urls_expired_renders_fresh_ones(isolated_clien
     async with client.ws_connect("/api/v1/stream", headers=bob.auth) as ws:
         post = await world.post(ada, [TINY])
         live = await next_event(ws)
-    await asyncio.sleep(3)                                 # the live frame's URLs are dead now
+    # A URL lives until the end of the window after the one it was signed in: at most 2 x 2 s.
+    await asyncio.sleep(4.5)                               # the live frame's URLs are dead now
     async with aiohttp.ClientSession() as http:
         async with http.get(live["data"]["media"][0]["urls"]["thumb"]) as resp:
             assert resp.status == 403, "the first URL should have expired"
