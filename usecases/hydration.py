@@ -22,6 +22,13 @@ class Hydrator:
     def __init__(self, driver: AsyncDriver, bodies: PostBodies, liked: LikedPosts, hidden_authors: HiddenAuthors) -> None:
         self.driver, self.bodies, self.liked, self.hidden_authors = driver, bodies, liked, hidden_authors
 
+    async def one(self, post_id: int, viewer: int) -> dict[str, Any] | None:
+        """A post page: from the caches when the post is ready and shown to the viewer; otherwise
+        (not ready yet, failed, a muted author's, hidden, gone) the graph decides, so the author
+        sees their processing post and a muted author's post stays reachable by its link."""
+        found = await self.hydrate([post_id], viewer)
+        return found[0] if found else await posts.get_visible(self.driver, post_id, viewer)
+
     async def hydrate(self, post_ids: list[int], viewer: int, *, live_privacy: bool = False) -> list[dict[str, Any]]:
         """The posts that exist and the viewer may see, in the order of ``post_ids``.
 

@@ -12,7 +12,7 @@ from usecases.posts import new_workdir
 from .. import schemas
 from ..auth import current_user_id
 from ..http import json_response, no_content, paged
-from ..keys import MEDIA_URLS, NEO4J, POSTS, SETTINGS
+from ..keys import HYDRATOR, MEDIA_URLS, NEO4J, POSTS, SETTINGS
 from ..openapi import describe
 from ..uploads import receive
 from .social import username_param
@@ -44,7 +44,7 @@ async def create_post(request: web.Request) -> web.Response:
 async def get_post(request: web.Request) -> web.Response:
     """A post, if the caller may see it (404 otherwise)."""
     viewer = await current_user_id(request)
-    post = await posts.get_visible(request.app[NEO4J], post_id_param(request), viewer)
+    post = await request.app[HYDRATOR].one(post_id_param(request), viewer)
     if post is None:
         raise NotFound("No such post.", code="post_not_found")
     return json_response(request.app[MEDIA_URLS].render_one(post))
