@@ -94,6 +94,31 @@ include-operation-id = "follow"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
 
 [[operations]]
+# The same for blocking, muting or removing oneself (issue 23): 422 cannot_block_self, cannot_mute_self, cannot_remove_self.
+include-operation-id = "block"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
+
+[[operations]]
+# The same for blocking, muting or removing oneself (issue 23): 422 cannot_block_self, cannot_mute_self, cannot_remove_self.
+include-operation-id = "unblock"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
+
+[[operations]]
+# The same for blocking, muting or removing oneself (issue 23): 422 cannot_block_self, cannot_mute_self, cannot_remove_self.
+include-operation-id = "mute"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
+
+[[operations]]
+# The same for blocking, muting or removing oneself (issue 23): 422 cannot_block_self, cannot_mute_self, cannot_remove_self.
+include-operation-id = "unmute"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
+
+[[operations]]
+# The same for blocking, muting or removing oneself (issue 23): 422 cannot_block_self, cannot_mute_self, cannot_remove_self.
+include-operation-id = "remove_follower"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]
+
+[[operations]]
 # schemathesis reads /like and /likes as one resource (singular and plural), but DELETE .../like only
 # takes the caller's like back: the list of those who like the post is still there.
 include-operation-id = "likes"
