@@ -30,13 +30,14 @@ from usecases.hydration import Hydrator
 from usecases.notify import Notifier
 from usecases.posts import Posts, announce
 from usecases.safety import Safety
+from usecases.saved_posts import SavedPosts
 from usecases.search_reads import SearchReads
 from usecases.social import Social
 from usecases.video_posts import VideoPosts
 
 from .event_views import StoreEventViews
 from .keys import (ACCOUNTS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
-                   REDIS, RENDERER, S3, SAFETY, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
+                   REDIS, RENDERER, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
 
 
 async def usecases_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -65,6 +66,7 @@ def build(app: web.Application) -> None:
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)
     app[SAFETY] = Safety(driver, ids, feed, search, hidden)
     hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked, hidden)
+    app[SAVED] = SavedPosts(driver, ids, hydrator)
     # Live events are rendered per reader at delivery, from the same stores the API reads.
     app[RENDERER] = EventRenderer(StoreEventViews(driver, bodies, liked, app[MEDIA_URLS], hidden))
     app[HOME_FEED] = HomeFeed(feed, hydrator, Affinities(redis, driver), FeedSnapshots(redis),
