@@ -56,7 +56,10 @@ class World:
 
 async def _world(v1: str, mastodon: str) -> World:
     tag = secrets.token_hex(3)
-    async with aiohttp.ClientSession(v1) as http:
+    # The bench's gateway trusts the loopback proxy, so this run's set-up speaks for an address of
+    # its own: it spends no sign-up or app budget of 127.0.0.1 that tests on this host rely on.
+    address = {"X-Forwarded-For": f"bench-{tag}"}
+    async with aiohttp.ClientSession(v1, headers=address) as http:
         async def signup(name: str) -> dict:
             async with http.post("/api/v1/accounts", json={"username": f"{name}_{tag}", "password": PASSWORD}) as r:
                 assert r.status == 201, await r.text()
@@ -84,7 +87,7 @@ async def _world(v1: str, mastodon: str) -> World:
             for post_id in rng.sample(post_ids, 3):           # some likes: liked_by_me and counts vary
                 async with http.put(f"/api/v1/posts/{post_id}/like", headers=auth) as resp:
                     assert resp.status in (200, 201, 204), await resp.text()
-    async with aiohttp.ClientSession(mastodon) as http:
+    async with aiohttp.ClientSession(mastodon, headers=address) as http:
         async with http.post("/api/v1/apps", data={"client_name": "bench", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob",
                                                    "scopes": "read"}) as r:
             app = await r.json()
@@ -235,7 +238,8 @@ async def main(seconds: int, connections: int, workers: int, floor_workers: int,
     port, mastodon_port, floor_port = free_port(), free_port(), free_port()
     env = {"RAYGRAM_MASTODON_PORT": str(mastodon_port), "RAYGRAM_SIGNUPS_PER_ADDRESS": "100000",
            "RAYGRAM_MASTODON_REQUESTS_PER_WINDOW": "100000000",
-           "RAYGRAM_MASTODON_TOKENS_PER_ADDRESS": "100000", "RAYGRAM_GATEWAY_WORKERS": str(workers)}
+           "RAYGRAM_MASTODON_TOKENS_PER_ADDRESS": "100000", "RAYGRAM_GATEWAY_WORKERS": str(workers),
+           "RAYGRAM_TRUSTED_PROXIES": "127.0.0.1"}
     with GatewayProcess(settings, port, env=env) as gw, tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         mastodon = f"http://127.0.0.1:{mastodon_port}"
