@@ -58,6 +58,17 @@ async def closed_loop(name: str, op: Callable[[int], Awaitable[None]], *, concur
     return Result(name, latencies, time.perf_counter() - start, errors)
 
 
+async def post_photo(http: aiohttp.ClientSession, token: str, caption: str) -> dict:
+    """A 320x240 photo post through the v1 API (``http`` bound to the gateway's base URL)."""
+    from tests import images
+    form = aiohttp.FormData(default_to_multipart=True)
+    form.add_field("media", images.jpeg(320, 240), filename="p.jpg", content_type="image/jpeg")
+    form.add_field("caption", caption)
+    async with http.post("/api/v1/posts", data=form, headers={"Authorization": f"Bearer {token}"}) as r:
+        assert r.status in (201, 202), await r.text()
+        return await r.json()
+
+
 def fmt_ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else "n/a"
 

@@ -16,10 +16,9 @@ import secrets
 
 import aiohttp
 
-from bench.common import closed_loop, fmt_ratio, session
+from bench.common import closed_loop, fmt_ratio, post_photo, session
 from core.config import load_settings
 from stack.gateway_process import GatewayProcess, free_port
-from tests import images
 
 AUTHORS = 10
 POSTS_EACH = 3
@@ -39,13 +38,8 @@ async def _world(v1: str, mastodon: str) -> tuple[str, str]:
         reader = await signup("reader")
         for a in range(AUTHORS):
             author = await signup(f"author{a}")
-            auth = {"Authorization": f"Bearer {author['token']}"}
             for i in range(POSTS_EACH):
-                form = aiohttp.FormData(default_to_multipart=True)
-                form.add_field("media", images.jpeg(320, 240), filename="p.jpg", content_type="image/jpeg")
-                form.add_field("caption", f"bench {a}.{i} #bench{tag}")
-                async with http.post("/api/v1/posts", data=form, headers=auth) as r:
-                    assert r.status in (201, 202), await r.text()
+                await post_photo(http, author["token"], f"bench {a}.{i} #bench{tag}")
             async with http.put(f"/api/v1/users/author{a}_{tag}/follow",
                                 headers={"Authorization": f"Bearer {reader['token']}"}) as r:
                 assert r.status in (200, 201, 204), await r.text()

@@ -36,10 +36,10 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.common import post_photo
 from core.config import load_settings
 from stack.gateway_process import GatewayProcess, free_port
 from stack.proc import http_status, terminate, wait_until
-from tests import images
 
 AUTHORS, POSTS_EACH, READERS, FOLLOWS, PAGE = 20, 5, 50, 10, 20
 PASSWORD = "bench password"
@@ -68,14 +68,8 @@ async def _world(v1: str, mastodon: str) -> World:
         authors = [await signup(f"author{a}") for a in range(AUTHORS)]
         post_ids = []
         for a, author in enumerate(authors):
-            auth = {"Authorization": f"Bearer {author['token']}"}
             for i in range(POSTS_EACH):
-                form = aiohttp.FormData(default_to_multipart=True)
-                form.add_field("media", images.jpeg(320, 240), filename="p.jpg", content_type="image/jpeg")
-                form.add_field("caption", f"bench {a}.{i} #bench{tag} #photo")
-                async with http.post("/api/v1/posts", data=form, headers=auth) as r:
-                    assert r.status in (201, 202), await r.text()
-                    post_ids.append((await r.json())["id"])
+                post_ids.append((await post_photo(http, author["token"], f"bench {a}.{i} #bench{tag} #photo"))["id"])
         readers = [await signup(f"reader{r}") for r in range(READERS)]
         rng = random.Random(7)
         for r, reader in enumerate(readers):
