@@ -38,22 +38,19 @@ INACTIVE_EVICT_MS = 14 * 24 * 3600 * 1000
 NEVER_CELEBRITY = 2**31 - 1
 
 
-def _code_version() -> str:
-    """A digest of the code a shard actor runs. Detached actors outlive deployments and keep the
-    code they were created with; naming them by this digest makes new code get new actors, and
-    the next gateway start stops the old ones (shards.retire_stale_shards). Their state is a
-    cache, rebuilt on demand."""
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha1()
-    # Everything an actor may import from this repository.
-    for package in ("actors", "feed", "live", "graph", "core"):
-        for path in sorted((root / package).glob("*.py")):
-            digest.update(path.name.encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:10]
+def code_version(root: Path) -> str:
+    """A digest of this module, the actor's own code. Detached actors outlive deployments and keep
+    the code they were created with; naming them by this digest makes a changed actor (its
+    methods, which gateways call, and its state) get new actors, and the next gateway start stops
+    the old ones (shards.retire_stale_shards). Their state is a cache, rebuilt on demand.
+
+    Only this module: a change to what the actor merely imports (a graph query, a key builder)
+    reaches new actors when Ray restarts old ones, and must not drop every in-memory timeline at
+    the next deploy (issue 22). Such a change must keep working with the running actors' code."""
+    return hashlib.sha1((root / "actors" / "feed_shard.py").read_bytes()).hexdigest()[:10]
 
 
-SHARD_PROTOCOL = _code_version()
+SHARD_PROTOCOL = code_version(Path(__file__).resolve().parents[1])
 NAME_PREFIX = "feed-shard-"
 
 
