@@ -100,6 +100,15 @@ def caption(raw: str) -> str:
     return _clean_text(raw, "caption", CAPTION_MAX, allow_empty=True)
 
 
+def caption_patch(body: Any) -> str:
+    """The new caption of ``PATCH /api/v1/posts/{id}``: ``{"caption": ...}``, checked as at upload."""
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    if "caption" not in body:
+        raise ValidationFailed("caption is required.", code="invalid_caption")
+    return caption(body["caption"])
+
+
 def alt_text(raw: str) -> str:
     return _clean_text(raw, "alt", ALT_MAX, allow_empty=True).replace("\n", " ")
 

@@ -202,6 +202,8 @@ COMPONENTS: dict[str, Schema] = {
         "id": ID_OUT, "author": ref("UserSummary"), "caption": {"type": "string"},
         "hashtags": {"type": "array", "items": {"type": "string", "minLength": 1}, "maxItems": MAX_HASHTAGS},
         "created_at": TIME, "like_count": COUNT, "comment_count": COUNT, "liked_by_me": {"type": "boolean"},
+        # Extension (README, "Editing a caption"): null until the caption is edited.
+        "edited_at": {"anyOf": [TIME, {"type": "null"}]},
         "media": {"type": "array", "items": ref("Media"), "minItems": 1, "maxItems": 10},
         "state": {"type": "string", "enum": ["processing", "ready", "failed"]},
         "failure": {"anyOf": [{"type": "null"}, _object({"code": {"type": "string", "minLength": 1},
@@ -242,6 +244,7 @@ COMPONENTS: dict[str, Schema] = {
     "Credentials": _object({"username": {"type": "string"}, "password": {"type": "string"}}, closed=False),
     "ProfilePatch": _object({}, {"display_name": DISPLAY_NAME, "bio": BIO, "private": {"type": "boolean"}}),
     "NewComment": _object({"text": COMMENT_TEXT}, closed=False),
+    "CaptionPatch": _object({"caption": CAPTION}, closed=False),
     "MarkRead": _object({"up_to": {"anyOf": [ID, {"type": "integer", "minimum": 0, "maximum": INT64_MAX}]}},
                         closed=False),
     # A form field sent once is one value, sent again it is a list: both spellings are valid. A text

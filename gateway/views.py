@@ -72,6 +72,8 @@ def post_view(post: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
         "caption": post.get("caption") or "",
         "hashtags": list(post.get("hashtags") or []),
         "created_at": rfc3339(post.get("created_at")),
+        # When the caption was last edited (an extension: README, "Editing a caption"); null until then.
+        "edited_at": rfc3339(post.get("edited_at")),
         "like_count": post.get("like_count", 0),
         "comment_count": post.get("comment_count", 0),
         "liked_by_me": bool(post.get("liked_by_me")),

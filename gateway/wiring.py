@@ -11,6 +11,7 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from core import redis_keys
+from live.presence import Presence
 from live.render import EventRenderer
 from media.process import ImageLimits
 from stores.affinities import Affinities
@@ -60,7 +61,9 @@ def build(app: web.Application) -> None:
     videos = app[VIDEOS] = VideoPosts(driver, redis, app[S3], settings, quotas, bodies,
                                       lambda post: announce(feed, search, post), app[EVENTS])
     app[POSTS] = Posts(driver, ids, quotas, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
-                       settings.s3_bucket, feed, search, bodies, videos=videos)
+                       settings.s3_bucket, feed, search, bodies, videos=videos, events=app[EVENTS],
+                       presence=Presence(redis, settings.presence_ttl_s, settings.event_live_window_s),
+                       followers_page=settings.feed_fanout_page)
     app[AVATARS] = Avatars(driver, ids, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
                            settings.s3_bucket, bodies)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)

@@ -21,7 +21,7 @@ MEDIA_FIELDS = """m { .id, .position, .width, .height, .content_type, .alt, .key
 
 # `p` (the post), `u` (its author) and `v` (the viewer) must be bound.
 POST_FIELDS = """p {
-    .id, .caption, .hashtags, .created_at, .state, .failure_code, .failure_message,
+    .id, .caption, .hashtags, .created_at, .edited_at, .state, .failure_code, .failure_message,
     author: u { .id, .username, .display_name, avatar: u.avatar_keys[0] },
     like_count: COUNT { (p)<-[:LIKED]-() },
     comment_count: COUNT { (p)<-[:ON]-(:Comment) },
@@ -134,6 +134,59 @@ async def delete_post(driver: AsyncDriver, post_id: int, actor_id: int) -> list[
         return await session.execute_write(work)
 
 
+# Earlier captions kept for a post's edit history (Mastodon's StatusEdit list); the oldest beyond
+# this many are dropped, so a post's node stays small however often it is edited.
+MAX_CAPTION_HISTORY = 50
+
+
+async def edit_caption(driver: AsyncDriver, post_id: int, actor_id: int, *, caption: str, hashtags: list[str],
+                       now_ms: int) -> dict[str, Any]:
+    """Replace a post's caption and hashtags (its author only), keeping the previous caption and
+    the moment it began (creation or its own edit) in ``caption_history``/``caption_history_at``;
+    the post as its author sees it. NotFound when the actor may not see it, Forbidden when they
+    are not its author."""
+    async def work(tx: AsyncManagedTransaction) -> dict[str, Any]:
+        result = await tx.run(
+            f"""MATCH (u:User)-[:POSTED]->(p:Post {{id: $id}}), (v:User {{id: $actor}})
+                WHERE {VISIBLE} AND {READY_OR_OWN}
+                RETURN u.id AS author""", id=post_id, actor=actor_id)
+        record = await result.single()
+        if record is None:
+            raise NotFound("No such post.", code="post_not_found")
+        if record["author"] != actor_id:
+            raise Forbidden("Only the author can edit a post.", code="not_author")
+        result = await tx.run(
+            f"""MATCH (u:User)-[:POSTED]->(p:Post {{id: $id}})
+                WITH u, p, coalesce(p.caption_history, []) + [coalesce(p.caption, '')] AS history,
+                     coalesce(p.caption_history_at, []) + [coalesce(p.edited_at, p.created_at)] AS history_at
+                SET p.caption = $caption, p.hashtags = $hashtags, p.edited_at = $now,
+                    p.caption_history = history[-$keep..], p.caption_history_at = history_at[-$keep..]
+                WITH u, p, u AS v
+                RETURN {POST_FIELDS} AS post""",
+            id=post_id, caption=caption, hashtags=hashtags, now=now_ms, keep=MAX_CAPTION_HISTORY)
+        return _clean((await result.single())["post"])
+
+    async with driver.session() as session:
+        return await session.execute_write(work)
+
+
+async def caption_history(driver: AsyncDriver, post_id: int, viewer_id: int) -> dict[str, Any] | None:
+    """A visible post's captions oldest first, each with when it began: ``{"versions": [(caption,
+    at_ms)...], "post": post}`` (the last version is the current caption); None if not visible."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (u:User)-[:POSTED]->(p:Post {{id: $id}}), (v:User {{id: $viewer}})
+            WHERE {VISIBLE} AND {READY_OR_OWN}
+            RETURN {POST_FIELDS} AS post, coalesce(p.caption_history, []) AS history,
+                   coalesce(p.caption_history_at, []) AS history_at""", id=post_id, viewer=viewer_id)
+    if not records:
+        return None
+    record = records[0]
+    post = _clean(record["post"])
+    versions = list(zip(record["history"], record["history_at"]))
+    versions.append((post.get("caption") or "", post.get("edited_at") or post["created_at"]))
+    return {"post": post, "versions": versions}
+
+
 async def known_media_ids(driver: AsyncDriver, media_ids: list[int]) -> set[int]:
     records, _, _ = await driver.execute_query(
         "UNWIND $ids AS id MATCH (m:Media {id: id}) RETURN m.id AS id", ids=media_ids)
@@ -154,7 +207,7 @@ async def affinities(driver: AsyncDriver, viewer_id: int, author_ids: list[int])
 
 # A post as every viewer sees it (no viewer-specific fields): what the feed's hydration caches.
 POST_BODY_FIELDS = """p {
-    .id, .caption, .hashtags, .created_at, .state,
+    .id, .caption, .hashtags, .created_at, .edited_at, .state,
     author: u { .id, .username, .display_name, .private, avatar: u.avatar_keys[0] },
     like_count: COUNT { (p)<-[:LIKED]-() },
     comment_count: COUNT { (p)<-[:ON]-(:Comment) },

@@ -3,7 +3,7 @@
 An event exists in three forms:
 - **logged** (the account's Redis Stream, replayed on resume): a *reference*, never rendered
   output: ``{"type": "feed.post", "ref": {"post_id", "author_id"}}``, ``{"type": "feed.delete",
-  "ref": {"post_id"}}``, ``{"type": "notification", "ref": {"notification_id"}}``. What a reader
+  "ref": {"post_id"}}``, ``feed.update`` (a caption edited: the same reference as ``feed.post``), ``{"type": "notification", "ref": {"notification_id"}}``. What a reader
   may see, and the media URLs that expire, are decided when the event is delivered, for that
   reader at that moment (the way Zulip finalises payloads per client at delivery).
 - **published** (pub/sub, to every gateway process holding the account's sockets; channels are
@@ -23,6 +23,7 @@ from typing import Any
 
 FEED_POST = "feed.post"
 FEED_DELETE = "feed.delete"
+FEED_UPDATE = "feed.update"     # a post's caption was edited: rendered per reader like feed.post
 NOTIFICATION = "notification"
 POST_FAILED = "post.failed"     # to the author: their video post could not be processed
 
@@ -50,6 +51,10 @@ class EventRef:
 
 def feed_post(post_id: int, author_id: int) -> EventRef:
     return EventRef(FEED_POST, post_id=post_id, author_id=author_id)
+
+
+def feed_update(post_id: int, author_id: int) -> EventRef:
+    return EventRef(FEED_UPDATE, post_id=post_id, author_id=author_id)
 
 
 def feed_delete(post_id: int) -> EventRef:

@@ -1,7 +1,7 @@
 """Events finalised for one reader at delivery: the logged reference becomes the frame that
 reader may see now, with media URLs signed now.
 
-A ``feed.post`` reaches a reader who still follows the author (or is the author) and only while
+A ``feed.post`` (or ``feed.update``, an edited caption) reaches a reader who still follows the author (or is the author) and only while
 the post exists; otherwise nothing is sent (a deleted post's own ``feed.delete`` follows it in
 the log). A notification that no longer exists is skipped too. Work is batched: a live post that
 reaches many sockets of one gateway process is rendered once per post for all of them (one graph
@@ -17,6 +17,9 @@ from . import protocol
 from .protocol import EventRef
 
 log = logging.getLogger(__name__)
+
+# Events that carry a post rendered for the reader at delivery (a new post, an edited caption).
+_POST_KINDS = (protocol.FEED_POST, protocol.FEED_UPDATE)
 
 # How long the first socket to see a live post waits for the others before rendering for all.
 COALESCE_S = 0.005
@@ -45,7 +48,7 @@ class EventRenderer:
     async def live(self, viewer: int, event_id: int, payload: str) -> str | None:
         """One live event for one socket; None: nothing for this reader."""
         ref = protocol.decode(payload)
-        if ref.data is None and ref.kind == protocol.FEED_POST:
+        if ref.data is None and ref.kind in _POST_KINDS:
             view = await self._coalesced_post(viewer, ref.post_id, ref.author_id)
             return protocol.frame(event_id, ref.kind, view) if view is not None else None
         return (await self._render(viewer, [(event_id, ref)]) or [None])[0]
@@ -55,7 +58,7 @@ class EventRenderer:
         return await self._render(viewer, [(event_id, protocol.decode(payload)) for event_id, payload in events])
 
     async def _render(self, viewer: int, refs: list[tuple[int, EventRef]]) -> list[str]:
-        posts = [(r.post_id, r.author_id) for _, r in refs if r.data is None and r.kind == protocol.FEED_POST]
+        posts = [(r.post_id, r.author_id) for _, r in refs if r.data is None and r.kind in _POST_KINDS]
         notes = [r.notification_id for _, r in refs if r.data is None and r.kind == protocol.NOTIFICATION]
         post_views = await self.views.feed_posts(viewer, posts) if posts else {}
         note_views = await self.views.notifications(viewer, notes) if notes else {}
@@ -98,7 +101,7 @@ class EventRenderer:
 def _data(ref: EventRef, posts: dict[int, dict], notes: dict[int, dict]) -> Any:
     if ref.data is not None:
         return ref.data
-    if ref.kind == protocol.FEED_POST:
+    if ref.kind in _POST_KINDS:
         return posts.get(ref.post_id)
     if ref.kind == protocol.NOTIFICATION:
         return notes.get(ref.notification_id)

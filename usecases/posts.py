@@ -6,6 +6,11 @@ is the post visible: bytes and metadata are both durable. Any failure before the
 quota back and deletes what was stored; whatever a crash leaves behind has no Media node and is
 removed by the orphan sweeper. After the commit: fan-out (timelines and live events) and search.
 
+Edit (a caption): validated and its hashtags parsed as at creation; the graph keeps the caption
+it replaces (the edit history); then the cached body is forgotten, the search outbox told, and
+the author and their followers holding live streams get a ``feed.update`` reference (rendered for
+each at delivery, like ``feed.post``).
+
 Delete: the post leaves Neo4j first (nobody is handed a URL to bytes about to vanish), then its
 cached body, timelines and the search index, then its objects leave S3.
 
@@ -28,6 +33,8 @@ from core.clock import now_ms
 from core.errors import PayloadTooLarge, RaygramError, RateLimited, UnsupportedMediaType, ValidationFailed
 from core.ids import IdGenerator
 from graph import posts
+from graph.feed_queries import follower_pages
+from live import protocol
 from media import storage
 from media.detect import SNIFF_BYTES, sniff_video
 from media.hashtags import MAX_HASHTAGS, parse_hashtags
@@ -84,8 +91,11 @@ async def announce(feed: FeedEngine, search: OutboxSearchEffects, post: dict[str
 class Posts:
     def __init__(self, driver: AsyncDriver, ids: IdGenerator, quotas: PostQuotas, pool: MediaPool,
                  limits: ImageLimits, s3: Any, bucket: str, feed: FeedEngine, search: OutboxSearchEffects,
-                 bodies: PostBodies, videos: Any = None) -> None:
+                 bodies: PostBodies, videos: Any = None, events: Any = None, presence: Any = None,
+                 followers_page: int = 5000) -> None:
         self.driver, self.ids, self.quotas = driver, ids, quotas
+        # live.event_log.EventLog and live.presence.Presence: where feed.update events go.
+        self.events, self.presence, self.followers_page = events, presence, followers_page
         self.pool, self.limits, self.s3, self.bucket = pool, limits, s3, bucket
         self.feed, self.search, self.bodies = feed, search, bodies
         # usecases.video_posts.VideoPosts: videos are accepted only where it is wired.
@@ -156,6 +166,36 @@ class Posts:
         else:
             await announce(self.feed, self.search, post)
         return post
+
+    async def edit_caption(self, post_id: int, actor_id: int, caption: str) -> dict[str, Any]:
+        """A new caption for a post (its author only); the post as its author now sees it.
+        ``caption`` is already validated as at creation (core/validation.caption)."""
+        hashtags = parse_hashtags(caption)
+        if len(hashtags) > MAX_HASHTAGS:
+            raise ValidationFailed(f"A caption may have at most {MAX_HASHTAGS} hashtags.", code="too_many_hashtags")
+        post = await posts.edit_caption(self.driver, post_id, actor_id, caption=caption, hashtags=hashtags,
+                                        now_ms=now_ms())
+        await self.bodies.forget(post_id)
+        await self.search.post_changed(post_id)
+        if post.get("state") in (None, "ready"):
+            await self._announce_update(post_id, actor_id)
+        return post
+
+    async def _announce_update(self, post_id: int, author_id: int) -> None:
+        """``feed.update`` to the author and to their followers seen on a live stream within the
+        event window (presence), a page of followers at a time. Best effort: the edit is
+        committed, and a reader who misses the event sees the new caption on their next read."""
+        if self.events is None or self.presence is None:
+            return
+        ref = protocol.feed_update(post_id, author_id)
+        try:
+            await self.events.append(author_id, ref)
+            async for page in follower_pages(self.driver, author_id, self.followers_page):
+                present = await self.presence.recent_among(page, now_ms())
+                if present:
+                    await self.events.append_each(sorted(present), ref)
+        except Exception as exc:
+            log.warning("feed.update of post %s not delivered to every stream: %s", post_id, exc)
 
     async def delete(self, post_id: int, actor_id: int) -> None:
         """Delete a post and its media (its author only)."""

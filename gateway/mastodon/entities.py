@@ -195,7 +195,15 @@ def status(post: dict[str, Any], author: dict[str, Any], base: str, *, bookmarke
         private=bool(author.get("locked")), media=[media_attachment(m, base) for m in post.get("media", [])],
         tags=[tag(t, base) for t in post.get("hashtags", [])], favourites=post.get("like_count", 0),
         replies=post.get("comment_count", 0), favourited=bool(post.get("liked_by_me")), reply_to=None,
-        bookmarked=bookmarked)
+        bookmarked=bookmarked, edited_at=post.get("edited_at"))
+
+
+def status_edit(status_json: dict[str, Any], text: str, created_at: str | None, base: str) -> dict[str, Any]:
+    """One version of a status (a StatusEdit): the caption it had from ``created_at`` on, with
+    the status's account and media (a caption edit leaves the media as they are)."""
+    return {"content": content_html(text, base), "spoiler_text": "", "sensitive": False,
+            "created_at": created_at or status_json["created_at"], "account": status_json["account"],
+            "poll": None, "media_attachments": status_json["media_attachments"], "emojis": []}
 
 
 def comment_status(comment: dict[str, Any], author: dict[str, Any], post_author_id: int, private: bool,
@@ -211,7 +219,7 @@ def comment_status(comment: dict[str, Any], author: dict[str, Any], post_author_
 
 
 def _status(*, status_id, author, base, text, created_at, private, media, tags, favourites, replies, favourited,
-            reply_to, bookmarked: bool = False) -> dict[str, Any]:
+            reply_to, bookmarked: bool = False, edited_at: str | None = None) -> dict[str, Any]:
     sid = str(status_id)
     url = f"{author['url']}/{sid}"
     return {
@@ -219,7 +227,7 @@ def _status(*, status_id, author, base, text, created_at, private, media, tags, 
         "uri": f"{author['uri']}/statuses/{sid}",
         "url": url,
         "created_at": created_at or "1970-01-01T00:00:00.000Z",
-        "edited_at": None,
+        "edited_at": edited_at,
         "account": author,
         "content": content_html(text, base),
         "text": text,

@@ -12,6 +12,7 @@ from core import validation
 from core.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from core.ids import parse_id
 from gateway import uploads
+from gateway.views import rfc3339
 from gateway.keys import ENGAGEMENT, HOME_FEED, NEO4J, POSTS, SAVED, SEARCH_READS, SETTINGS
 from graph import engagement, mastodon_reads, posts as graph_posts, staged_media
 from usecases.home_feed import RECENT
@@ -103,6 +104,35 @@ async def delete_status(request: web.Request) -> web.Response:
     else:
         await request.app[ENGAGEMENT].delete_comment(viewer, comment["post_id"], comment["id"])
     return web.json_response(body)
+
+
+async def update_status(request: web.Request) -> web.Response:
+    """Editing a status changes a post's caption (its media stay as they are); a reply cannot be
+    edited here (422)."""
+    viewer = await user_id(request, "write:statuses")
+    values = await params(request)
+    post, _ = await _find(request, viewer, path_id(request))
+    if post is None:
+        raise ValidationFailed("Only posts can be edited; this is a reply.", code="not_a_post")
+    if "status" not in values:
+        raise ValidationFailed("status is required.", code="invalid_caption")
+    edited = await request.app[POSTS].edit_caption(post["id"], viewer, validation.caption(values.get("status") or ""))
+    return web.json_response(await _render(request, edited, None, viewer))
+
+
+async def status_history(request: web.Request) -> web.Response:
+    """The StatusEdit list, oldest first: every caption a post has had, the current one last."""
+    viewer = await user_id(request, "read:statuses")
+    status_id = path_id(request)
+    found = await graph_posts.caption_history(request.app[NEO4J], status_id, viewer)
+    if found is None:
+        _, comment = await _find(request, viewer, status_id)
+        current = await _render(request, None, comment)
+        return web.json_response([entities.status_edit(current, current["text"], current["created_at"],
+                                                        base_url(request))])
+    current = await _render(request, found["post"], None)
+    return web.json_response([entities.status_edit(current, caption, rfc3339(at), base_url(request))
+                              for caption, at in found["versions"]])
 
 
 async def context(request: web.Request) -> web.Response:
@@ -327,6 +357,8 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/v1/statuses", create_status)
     r.add_get("/api/v1/statuses/{id}", get_status)
     r.add_delete("/api/v1/statuses/{id}", delete_status)
+    r.add_put("/api/v1/statuses/{id}", update_status)
+    r.add_get("/api/v1/statuses/{id}/history", status_history)
     r.add_get("/api/v1/statuses/{id}/context", context)
     r.add_post("/api/v1/statuses/{id}/favourite", favourite)
     r.add_post("/api/v1/statuses/{id}/unfavourite", unfavourite)

@@ -1,7 +1,7 @@
 """Live events in Mastodon's streaming shapes (pure).
 
 The renderer (live/render.py) finalises each logged event for its reader as a frame
-``{"id", "type", "data"}``; here a frame becomes Mastodon's event: ``update`` (a Status),
+``{"id", "type", "data"}``; here a frame becomes Mastodon's event: ``update`` (a Status), ``status.update`` (an edited Status),
 ``delete`` (a status id) or ``notification`` (a Notification), written as a server-sent event
 whose ``id`` is the event's id in the account's log (what a client resumes from with
 ``Last-Event-ID``), or as a WebSocket message.
@@ -19,7 +19,8 @@ STREAMS = (USER, USER_NOTIFICATION)
 # Close code of a WebSocket whose Last-Event-ID the log no longer reaches back to (a private-use
 # code: Mastodon has none for it).
 RESYNC_CLOSE = 4010
-_NAMES = {protocol.FEED_POST: "update", protocol.FEED_DELETE: "delete", protocol.NOTIFICATION: "notification"}
+_NAMES = {protocol.FEED_POST: "update", protocol.FEED_UPDATE: "status.update", protocol.FEED_DELETE: "delete",
+          protocol.NOTIFICATION: "notification"}
 
 
 def translate(frame: str) -> tuple[int, str, str] | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from core import validation
 from core.errors import Forbidden, NotFound
 from core.ids import parse_id
 from graph import posts
@@ -11,7 +12,7 @@ from usecases.posts import new_workdir
 
 from .. import schemas
 from ..auth import current_user_id
-from ..http import json_response, no_content, paged
+from ..http import json_response, no_content, paged, read_json
 from ..keys import HYDRATOR, MEDIA_URLS, NEO4J, POSTS, SETTINGS
 from ..openapi import describe
 from ..uploads import receive
@@ -50,6 +51,18 @@ async def get_post(request: web.Request) -> web.Response:
     return json_response(request.app[MEDIA_URLS].render_one(post))
 
 
+@describe(requestBody=schemas.json_body("CaptionPatch"),
+          responses=schemas.responses({200: "Post"}, 400, 403, 404, 422))
+async def edit_post(request: web.Request) -> web.Response:
+    """Edit a post's caption (author only): hashtags recomputed, edited_at set, followers' live
+    streams get a feed.update event."""
+    actor = await current_user_id(request)
+    post_id = post_id_param(request)
+    caption = validation.caption_patch(await read_json(request))
+    post = await request.app[POSTS].edit_caption(post_id, actor, caption)
+    return json_response(request.app[MEDIA_URLS].render_one(post))
+
+
 @describe(responses=schemas.responses({204: None}, 403, 404))
 async def delete_post(request: web.Request) -> web.Response:
     """Delete a post and its media (author only)."""
@@ -73,5 +86,6 @@ async def user_posts(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     app.router.add_post("/api/v1/posts", create_post)
     app.router.add_get("/api/v1/posts/{post_id}", get_post)
+    app.router.add_patch("/api/v1/posts/{post_id}", edit_post)
     app.router.add_delete("/api/v1/posts/{post_id}", delete_post)
     app.router.add_get("/api/v1/users/{username}/posts", user_posts)

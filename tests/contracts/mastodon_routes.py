@@ -45,6 +45,8 @@ NOT_ENTITIES: dict[tuple[str, str], str] = {
     # favourite's, checked through Mastodon.py instead.
     ("POST", "/api/v1/statuses/{id}/bookmark"): "a Status (test_mastodon_safety.py, Mastodon.py)",
     ("POST", "/api/v1/statuses/{id}/unbookmark"): "a Status (test_mastodon_safety.py, Mastodon.py)",
+    ("PUT", "/api/v1/statuses/{id}"): "a Status (test_mastodon_safety.py, Mastodon.py status_update)",
+    ("GET", "/api/v1/statuses/{id}/history"): "a StatusEdit list (test_mastodon_safety.py, Mastodon.py status_history)",
     ("GET", "/api/v1/streaming/health"): "text OK",
     ("GET", "/api/v1/streaming/user"): "server-sent events (test_mastodon_streaming.py)",
     ("GET", "/api/v1/streaming/user/notification"): "server-sent events (test_stream_limits.py)",

@@ -110,3 +110,27 @@ async def test_mastodon_py_bookmarks(world, mastodon_url):
     assert not (await asyncio.to_thread(ada.status_unbookmark, first.id)).bookmarked
     assert [s.id for s in await asyncio.to_thread(ada.bookmarks)] == [second.id]
     assert await asyncio.to_thread(bob.bookmarks) == []
+
+
+async def test_mastodon_py_edits_a_status_and_reads_its_history(world, mastodon_url):
+    ada_v1, bob_v1 = await world.signup("meada"), await world.signup("mebob")
+    ada, bob = [await asyncio.to_thread(_login, mastodon_url, a.username, a.password) for a in (ada_v1, bob_v1)]
+    status = await _post(ada, "first #draft")
+    assert status.edited_at is None
+    edited = await asyncio.to_thread(ada.status_update, status.id, "second #final")
+    assert edited.id == status.id and edited.edited_at is not None
+    assert "second" in edited.content and [t.name for t in edited.tags] == ["final"]
+    assert len(edited.media_attachments) == 1                 # a caption edit keeps the photo
+    await asyncio.to_thread(ada.status_update, status.id, "third")
+    history = await asyncio.to_thread(bob.status_history, status.id)
+    assert len(history) == 3
+    assert [word in h.content for word, h in zip(("first", "second", "third"), history)] == [True, True, True]
+    assert 'href' in history[0].content and "draft" in history[0].content     # the hashtag linked
+    assert history[0].created_at == status.created_at and history[-1].created_at >= history[1].created_at
+    assert all(h.account.id == status.account.id and len(h.media_attachments) == 1 for h in history)
+    seen = await asyncio.to_thread(bob.status, status.id)
+    assert "third" in seen.content and seen.edited_at is not None
+    # Only the author edits (Mastodon answers 403 as well).
+    with pytest.raises(Exception) as refused:
+        await asyncio.to_thread(bob.status_update, status.id, "not mine")
+    assert "403" in str(refused.value) or "Forbidden" in type(refused.value).__name__

@@ -61,3 +61,12 @@ def test_user_view_renders_ids_as_strings_and_times_in_rfc3339():
     assert view["id"] == "42" and view["display_name"] == "ada"
     assert view["created_at"] == "2024-01-01T00:00:00.123Z" == rfc3339(1_704_067_200_123)
     assert "relationship" not in view
+
+
+def test_a_caption_patch_is_checked_as_a_caption_at_upload():
+    assert validation.caption_patch({"caption": "  hi #there "}) == "hi #there"
+    assert validation.caption_patch({"caption": ""}) == ""
+    for body, error in (([], BadRequest), ({}, ValidationFailed), ({"caption": 3}, ValidationFailed),
+                        ({"caption": "x" * 2201}, ValidationFailed), ({"caption": "a\x00b"}, ValidationFailed)):
+        with pytest.raises(error):
+            validation.caption_patch(body)

@@ -50,3 +50,9 @@ def test_an_eviction_names_the_stream_to_close():
     revoked = protocol.parse_channel_message(protocol.revocation(12, "d1g").encode())
     assert (revoked.event_id, revoked.control) == (None, protocol.REVOKED)
     assert protocol.TOO_MANY_STREAMS not in (protocol.SLOW_CONSUMER, protocol.SESSION_ENDED)
+
+
+def test_a_caption_edit_is_logged_as_a_reference_like_a_new_post():
+    ref = protocol.feed_update(42, 7)
+    assert json.loads(protocol.encode(ref)) == {"type": "feed.update", "ref": {"post_id": "42", "author_id": "7"}}
+    assert protocol.decode(protocol.encode(ref)) == ref

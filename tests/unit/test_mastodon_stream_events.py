@@ -21,3 +21,10 @@ def test_the_sse_resync_moves_last_event_id_before_the_oldest_kept_event():
     assert text.startswith(":resync: events after 10 are gone") and text.endswith("\nid: 14\n\n")
     assert "data:" not in text          # nothing dispatched to the app, only the id moves
     assert se.sse_error("x") == 'event: error\ndata: {"error": "x"}\n\n'
+
+
+def test_an_edited_post_is_mastodons_status_update():
+    frame = '{"id": "7", "type": "feed.update", "data": {"id": "42", "caption": "new"}}'
+    event_id, name, payload = se.translate(frame)
+    assert (event_id, name) == (7, "status.update") and '"caption":"new"' in payload
+    assert se.carries(se.USER, name) and not se.carries(se.USER_NOTIFICATION, name)
