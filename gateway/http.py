@@ -18,6 +18,11 @@ def json_response(data: Any, *, status: int = 200, headers=None) -> web.Response
     return web.Response(body=orjson.dumps(data), status=status, headers=headers, content_type="application/json")
 
 
+async def resume_field(resume, viewer: int) -> dict[str, str]:
+    """A first page's ``last_event_id``: open the live stream with it to miss nothing after this read."""
+    return {"last_event_id": str(await resume.take(viewer))}
+
+
 async def read_body(request: web.Request, max_bytes: int) -> bytes:
     """The whole body, or 413 as soon as it is known to exceed ``max_bytes``: from
     Content-Length before reading anything, else (chunked) while reading, so at most
@@ -50,14 +55,16 @@ def no_content() -> web.Response:
     return web.Response(status=204)
 
 
-async def paged(request: web.Request, fetch, *, key, render) -> web.Response:
+async def paged(request: web.Request, fetch, *, key, render, first_page=None) -> web.Response:
     """A contract list response: ``fetch(cursor_value, limit)`` returns up to limit + 1 rows,
-    ``key(row)`` is a row's cursor tuple, ``render(rows)`` makes the items."""
+    ``key(row)`` is a row's cursor tuple, ``render(rows)`` makes the items. ``first_page()``
+    (async), if given, returns fields added to a first page (one asked without a cursor)."""
     limit = cursors.parse_limit(request.query.get("limit"))
     cursor = cursors.decode(request.query.get("cursor"))
+    extra = await first_page() if first_page is not None and cursor is None else {}
     rows = await fetch(cursor[0] if cursor else None, limit)
     page = cursors.page(rows, limit, key=key)
-    return json_response({"items": render(page["items"]), "next_cursor": page["next_cursor"]})
+    return json_response({"items": render(page["items"]), "next_cursor": page["next_cursor"], **extra})
 
 
 def each(view):

@@ -10,6 +10,7 @@ from redis.asyncio import Redis
 from live.event_log import EventLog
 from live.hub import LiveHub
 from live.render import EventRenderer
+from live.resume_points import ResumePoints
 from feed.engine import FeedEngine
 from actors.shards import ShardLink
 from core.config import Settings
@@ -58,6 +59,7 @@ POSTS = web.AppKey("posts", Posts)
 VIDEOS = web.AppKey("videos", VideoPosts)
 ENGAGEMENT = web.AppKey("engagement", Engagement)
 HYDRATOR = web.AppKey("hydrator", Hydrator)
+RESUME_POINTS = web.AppKey("resume_points", ResumePoints)
 HOME_FEED = web.AppKey("home_feed", HomeFeed)
 SEARCH_READS = web.AppKey("search_reads", SearchReads)
 # The process's other listeners by name (the Mastodon API's), each a /readyz probe.

@@ -153,9 +153,11 @@ def _object(required: dict[str, Schema], optional: dict[str, Schema] | None = No
     return out
 
 
-def page_of(item: str) -> Schema:
+def page_of(item: str, *, resumable: bool = False) -> Schema:
+    """``resumable``: a first page also names the live stream's resume point (README "The live stream")."""
     return _object({"items": {"type": "array", "items": ref(item)},
-                    "next_cursor": {"type": ["string", "null"], "minLength": 1}})
+                    "next_cursor": {"type": ["string", "null"], "minLength": 1}},
+                   {"last_event_id": {"type": "string", "pattern": "^[0-9]+$"}} if resumable else None)
 
 
 _FILE: Schema = {"type": "string", "format": "binary"}
@@ -222,9 +224,9 @@ COMPONENTS: dict[str, Schema] = {
     "LikeState": _object({"liked": {"type": "boolean"}, "like_count": COUNT}),
     "SaveState": _object({"saved": {"type": "boolean"}}),
     "UserPage": page_of("User"),
-    "PostPage": page_of("Post"),
+    "PostPage": page_of("Post", resumable=True),
     "CommentPage": page_of("Comment"),
-    "NotificationPage": page_of("Notification"),
+    "NotificationPage": page_of("Notification", resumable=True),
     "Trending": _object({"items": {"type": "array", "items": _object({
         "tag": {"type": "string", "minLength": 1}, "posts": COUNT, "score": {"type": "number", "minimum": 0},
     })}}),

@@ -13,6 +13,7 @@ from aiohttp import web
 from core import redis_keys
 from live.presence import Presence
 from live.render import EventRenderer
+from live.resume_points import ResumePoints
 from media.process import ImageLimits
 from stores.affinities import Affinities
 from stores.feed_snapshots import FeedSnapshots
@@ -38,7 +39,7 @@ from usecases.video_posts import VideoPosts
 
 from .event_views import StoreEventViews
 from .keys import (ACCOUNTS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
-                   REDIS, RENDERER, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
+                   REDIS, RENDERER, RESUME_POINTS, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
 
 
 async def usecases_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -68,6 +69,7 @@ def build(app: web.Application) -> None:
                            settings.s3_bucket, bodies)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)
     app[SAFETY] = Safety(driver, ids, feed, search, hidden)
+    app[RESUME_POINTS] = ResumePoints(redis, Presence(redis, settings.presence_ttl_s, settings.event_live_window_s))
     hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked, hidden)
     app[SAVED] = SavedPosts(driver, ids, hydrator)
     # Live events are rendered per reader at delivery, from the same stores the API reads.

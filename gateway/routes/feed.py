@@ -8,9 +8,9 @@ from core.errors import ValidationFailed
 from usecases.home_feed import ORDERS
 
 from .. import schemas
-from ..http import json_response
 from ..auth import current_user_id
-from ..keys import HOME_FEED, MEDIA_URLS
+from ..http import json_response, resume_field
+from ..keys import HOME_FEED, MEDIA_URLS, RESUME_POINTS
 from ..openapi import describe
 
 
@@ -24,9 +24,11 @@ async def feed(request: web.Request) -> web.Response:
         raise ValidationFailed("order must be 'ranked' or 'recent'.", code="invalid_order")
     limit = cursors.parse_limit(request.query.get("limit"))
     cursor = cursors.decode(request.query.get("cursor"), arity=3)
+    # Taken before the page is read: a socket resuming from it misses nothing posted after.
+    extra = await resume_field(request.app[RESUME_POINTS], viewer) if cursor is None else {}
     items, nxt = await request.app[HOME_FEED].page(viewer, order, cursor, limit)
     return json_response({"items": request.app[MEDIA_URLS].render(items),
-                              "next_cursor": cursors.encode(*nxt) if nxt else None})
+                          "next_cursor": cursors.encode(*nxt) if nxt else None, **extra})
 
 
 def setup(app: web.Application) -> None:

@@ -9,8 +9,8 @@ from graph import notifications
 
 from .. import schemas
 from ..auth import current_user_id
-from ..http import each, json_object, no_content, paged, read_json
-from ..keys import NEO4J
+from ..http import each, json_object, no_content, paged, read_json, resume_field
+from ..keys import NEO4J, RESUME_POINTS
 from ..openapi import describe
 from ..views import notification_view
 
@@ -20,8 +20,10 @@ async def list_notifications(request: web.Request) -> web.Response:
     """The caller's notifications, newest first."""
     viewer = await current_user_id(request)
     driver = request.app[NEO4J]
+    resume = request.app[RESUME_POINTS]
     return await paged(request, lambda before, limit: notifications.page(driver, viewer, before, limit),
-                       key=lambda n: (n["id"],), render=each(notification_view))
+                       key=lambda n: (n["id"],), render=each(notification_view),
+                       first_page=lambda: resume_field(resume, viewer))
 
 
 @describe(requestBody=schemas.json_body("MarkRead"),

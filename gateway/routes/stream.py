@@ -23,7 +23,7 @@ from core.ids import parse_id
 
 from .. import schemas
 from ..auth import current_token, current_user_id
-from ..keys import EVENTS, LIVE, RENDERER, SESSIONS, SETTINGS
+from ..keys import EVENTS, LIVE, RENDERER, RESUME_POINTS, SESSIONS, SETTINGS
 from ..openapi import describe
 from ..sessions import digest
 
@@ -55,6 +55,9 @@ async def stream(request: web.Request) -> web.StreamResponse:
     # Subscribed and known as connected before the handshake completes: once a client sees its
     # socket open, no event meant for it can slip past.
     sub = Subscriber(user_id, settings.ws_queue_max, session=digest(token))
+    # Asked before attaching marks the reader seen: away longer than the live window, no feed
+    # events were logged for them, so a resume could not be complete however the log looks.
+    lapsed = last is not None and await app[RESUME_POINTS].lapsed(user_id)
     await app[LIVE].attach(sub)
     try:
         await ws.prepare(request)
@@ -79,10 +82,11 @@ async def stream(request: web.Request) -> web.StreamResponse:
             if last is not None:
                 missed = await app[EVENTS].since(user_id, last)
                 first = missed[0][0] if missed else None
-                if first is not None and first > last + 1:
-                    # The log no longer holds everything after last_event_id: say so, so the client
-                    # refetches its feed and notifications over REST instead of silently missing them.
-                    await ws.send_str(protocol.resync_frame(last, first))
+                if lapsed or (first is not None and first > last + 1):
+                    # The log no longer holds everything after last_event_id (or never logged the
+                    # feed posts of a reader away that long): say so, so the client refetches its
+                    # feed and notifications over REST instead of silently missing them.
+                    await ws.send_str(protocol.resync_frame(last, first if first is not None else last + 1))
                 for start in range(0, len(missed), REPLAY_BATCH):
                     batch = missed[start:start + REPLAY_BATCH]
                     await send(await renderer.replay(user_id, batch), batch[-1][0])
