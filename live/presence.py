@@ -56,10 +56,15 @@ class Presence:
         if not groups:
             return
         async with self.redis.pipeline(transaction=False) as pipe:
-            for bucket, uids in groups.items():
-                # GT: another gateway's fresher mark for the same account is never pushed back.
-                pipe.zadd(redis_keys.presence(bucket), {str(u): now_ms for u in uids}, gt=True)
+            self.mark(pipe, user_ids, now_ms)
             await pipe.execute()
+
+    @staticmethod
+    def mark(pipe, user_ids: Iterable[int], now_ms: int) -> None:
+        """``seen``'s commands, queued on a pipeline of the caller's (to share its round trip)."""
+        for bucket, uids in by_bucket(user_ids).items():
+            # GT: another gateway's fresher mark for the same account is never pushed back.
+            pipe.zadd(redis_keys.presence(bucket), {str(u): now_ms for u in uids}, gt=True)
 
     async def forget_stale(self, now_ms: int) -> None:
         """Drop marks older than the live window (any gateway may run it; idempotent)."""

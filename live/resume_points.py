@@ -25,8 +25,10 @@ class ResumePoints:
 
     async def take(self, user_id: int) -> int:
         """The account's last event id, after marking it as reading (see the module's docstring)."""
-        await self.presence.seen([user_id], now_ms())
-        value = await self.redis.get(redis_keys.event_seq(user_id))
+        async with self.redis.pipeline(transaction=False) as pipe:   # one round trip, in this order
+            self.presence.mark(pipe, [user_id], now_ms())
+            pipe.get(redis_keys.event_seq(user_id))
+            *_, value = await pipe.execute()
         return int(value) if value is not None else 0
 
     async def lapsed(self, user_id: int) -> bool:
