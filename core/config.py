@@ -125,6 +125,12 @@ class Settings:
     # long a driver's lease lasts without being refreshed.
     video_sweep_s: float
     video_lease_s: float
+    # Account erasure (usecases/account_erasure.py): how often each gateway looks for accounts
+    # being erased that nobody drives, how long a driver's lease lasts unrefreshed, and how many
+    # posts (or likes, comments, edges...) one step erases.
+    erase_sweep_s: float
+    erase_lease_s: float
+    erase_batch: int
     posts_per_day: int
     posts_per_month: int
     # Objects younger than this are never swept: their upload may still be committing.
@@ -340,6 +346,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         video_deadline_per_s=float(get("VIDEO_DEADLINE_PER_S", "6")),
         video_sweep_s=float(get("VIDEO_SWEEP_S", "15")),
         video_lease_s=float(get("VIDEO_LEASE_S", "60")),
+        erase_sweep_s=float(get("ERASE_SWEEP_S", "15")),
+        erase_lease_s=float(get("ERASE_LEASE_S", "60")),
+        erase_batch=get_int("ERASE_BATCH", 200),
         posts_per_day=get_int("POSTS_PER_DAY", 10),
         posts_per_month=get_int("POSTS_PER_MONTH", 500),
         orphan_grace_s=get_int("ORPHAN_GRACE_S", 3600),

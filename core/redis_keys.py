@@ -248,3 +248,9 @@ def hidden_authors(user_id: int) -> str:
     hashtag pages: those they block, those who block them, those they mute. Invariant: kept in step
     with the graph's BLOCKS and MUTES edges by usecases/safety.py, right after each graph write."""
     return f"{PREFIX}hidden-authors:{user_id}"
+
+
+def erase_lease(user_id: int) -> str:
+    """Held (with a TTL its holder refreshes) by the one gateway erasing a deleted account; a
+    lapsed lease lets another gateway's sweep take the erasure over (usecases/account_erasure.py)."""
+    return f"{PREFIX}erase-lease:{user_id}"

@@ -109,6 +109,16 @@ def caption_patch(body: Any) -> str:
     return caption(body["caption"])
 
 
+def password_confirmation(body: Any) -> str:
+    """The password that confirms an account's deletion: ``{"password": ...}``."""
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    password = body.get("password")
+    if not isinstance(password, str) or not password:
+        raise ValidationFailed("password is required.", code="invalid_password")
+    return password
+
+
 def alt_text(raw: str) -> str:
     return _clean_text(raw, "alt", ALT_MAX, allow_empty=True).replace("\n", " ")
 

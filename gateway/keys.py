@@ -17,6 +17,7 @@ from core.config import Settings
 from core.ids import IdGenerator
 from media.pool import MediaPool
 from search.port import OutboxSearchEffects
+from usecases.account_erasure import AccountErasure
 from usecases.accounts import Accounts
 from usecases.avatars import Avatars
 from usecases.engagement import Engagement
@@ -57,6 +58,7 @@ SAFETY = web.AppKey("safety", Safety)
 SAVED = web.AppKey("saved", SavedPosts)
 POSTS = web.AppKey("posts", Posts)
 VIDEOS = web.AppKey("videos", VideoPosts)
+ERASURE = web.AppKey("erasure", AccountErasure)
 ENGAGEMENT = web.AppKey("engagement", Engagement)
 HYDRATOR = web.AppKey("hydrator", Hydrator)
 RESUME_POINTS = web.AppKey("resume_points", ResumePoints)

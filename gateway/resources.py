@@ -44,7 +44,7 @@ from search.worker import IndexWorker
 
 from .media_urls import MediaUrls
 from .metrics import watch_indexer
-from .keys import (EVENTS, FEED, IDS, LIVE, MEDIA_POOL, MEDIA_URLS, NEO4J, REDIS, S3, SEARCH,
+from .keys import (ERASURE, EVENTS, FEED, IDS, LIVE, MEDIA_POOL, MEDIA_URLS, NEO4J, REDIS, S3, SEARCH,
                    SEARCH_EFFECTS, SESSIONS, SETTINGS, SHARDS, VIDEOS)
 from .sessions import SessionStore
 from .wiring import usecases_ctx
@@ -210,6 +210,18 @@ async def video_sweeps_ctx(app: web.Application) -> AsyncIterator[None]:
     await videos.close()
 
 
+async def erase_sweeps_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Account erasures left by a gateway that died are finished by this one (at start-up, then
+    every ``erase_sweep_s``); on shutdown this process's own are handed over."""
+    erasure = app[ERASURE]
+    task = asyncio.create_task(erasure.run_sweeps())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    await erasure.close()
+
+
 # The use cases last: they are built from every connection above.
 CONTEXTS = (redis_ctx, neo4j_ctx, search_ctx, s3_ctx, media_pool_ctx, ray_ctx, orphan_sweeper_ctx, usecases_ctx,
-            video_sweeps_ctx)
+            video_sweeps_ctx, erase_sweeps_ctx)

@@ -247,6 +247,7 @@ COMPONENTS: dict[str, Schema] = {
     "ProfilePatch": _object({}, {"display_name": DISPLAY_NAME, "bio": BIO, "private": {"type": "boolean"}}),
     "NewComment": _object({"text": COMMENT_TEXT}, closed=False),
     "CaptionPatch": _object({"caption": CAPTION}, closed=False),
+    "PasswordConfirmation": _object({"password": {"type": "string", "minLength": 1}}, closed=False),
     "MarkRead": _object({"up_to": {"anyOf": [ID, {"type": "integer", "minimum": 0, "maximum": INT64_MAX}]}},
                         closed=False),
     # A form field sent once is one value, sent again it is a list: both spellings are valid. A text

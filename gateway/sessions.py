@@ -55,3 +55,15 @@ class SessionStore:
             # finds the session gone at its next check.
             pipe.publish(redis_keys.live_channel(user_id), revocation(user_id, session))
             await pipe.execute()
+
+    async def revoke_all(self, user_id: int) -> int:
+        """End every session of an account (its deletion): each token stops working and its open
+        sockets close, as on a logout; how many there were."""
+        sessions = [s.decode() for s in await self.redis.smembers(redis_keys.user_sessions(user_id))]
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for session in sessions:
+                pipe.delete(redis_keys.session(session))
+                pipe.publish(redis_keys.live_channel(user_id), revocation(user_id, session))
+            pipe.delete(redis_keys.user_sessions(user_id))
+            await pipe.execute()
+        return len(sessions)

@@ -20,10 +20,12 @@ from stores.feed_snapshots import FeedSnapshots
 from stores.hidden_authors import HiddenAuthors
 from stores.liked_posts import LikedPosts
 from stores.login_limits import LoginLimits
+from stores.oauth_tokens import OAuthTokens
 from stores.post_bodies import PostBodies
 from stores.quotas import PostQuotas
 from stores.ratelimit import AttemptLimit
 from stores.trending_cache import TrendingCache
+from usecases.account_erasure import AccountErasure
 from usecases.accounts import Accounts
 from usecases.avatars import Avatars
 from usecases.engagement import Engagement
@@ -38,7 +40,7 @@ from usecases.social import Social
 from usecases.video_posts import VideoPosts
 
 from .event_views import StoreEventViews
-from .keys import (ACCOUNTS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
+from .keys import (ACCOUNTS, ERASURE, SESSIONS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
                    REDIS, RENDERER, RESUME_POINTS, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
 
 
@@ -65,6 +67,9 @@ def build(app: web.Application) -> None:
                        settings.s3_bucket, feed, search, bodies, videos=videos, events=app[EVENTS],
                        presence=Presence(redis, settings.presence_ttl_s, settings.event_live_window_s),
                        followers_page=settings.feed_fanout_page)
+    app[ERASURE] = AccountErasure(driver, redis, app[S3], settings.s3_bucket, feed, search, bodies, app[SESSIONS],
+                                  OAuthTokens(redis, settings.mastodon_token_ttl_s), batch=settings.erase_batch,
+                                  lease_s=settings.erase_lease_s, sweep_s=settings.erase_sweep_s)
     app[AVATARS] = Avatars(driver, ids, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
                            settings.s3_bucket, bodies)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)

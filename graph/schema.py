@@ -42,6 +42,11 @@ STATEMENTS: tuple[str, ...] = (
     "CREATE CONSTRAINT notification_id IF NOT EXISTS FOR (n:Notification) REQUIRE n.id IS UNIQUE",
     "CREATE CONSTRAINT notification_dedupe IF NOT EXISTS FOR (n:Notification) REQUIRE n.dedupe_key IS UNIQUE",
     "CREATE INDEX notification_recipient IF NOT EXISTS FOR (n:Notification) ON (n.recipient_id, n.id)",
+    # Account erasure (graph/erasure.py): the accounts being erased, what they leave behind.
+    "CREATE INDEX erasing_user_id IF NOT EXISTS FOR (u:ErasingUser) ON (u.id)",
+    "CREATE CONSTRAINT username_tombstone IF NOT EXISTS FOR (t:UsernameTombstone) REQUIRE t.username_hash IS UNIQUE",
+    "CREATE INDEX notification_actor IF NOT EXISTS FOR (n:Notification) ON (n.actor_id)",
+    "CREATE INDEX media_owner IF NOT EXISTS FOR (m:Media) ON (m.owner_id)",
     "CREATE CONSTRAINT migration_name IF NOT EXISTS FOR (m:Migration) REQUIRE m.name IS UNIQUE",
 )
 

@@ -13,6 +13,8 @@ from neo4j.exceptions import ConstraintError
 from core.errors import Conflict
 from media.avatars import avatar_id_of
 
+from .erasure import username_hash
+
 # Posts that count for nobody yet (a video still transcoding) or ever (a failed one): subtracted
 # from the POSTED degree with an index seek on (author_id, state), so the count stays O(1) per
 # user (only posts with a video carry a state).
@@ -42,12 +44,18 @@ async def create_user(driver: AsyncDriver, *, user_id: int, username: str, displ
                       password_hash: str, now_ms: int) -> dict[str, Any]:
     try:
         records, _, _ = await driver.execute_query(
-            f"""CREATE (u:User {{id: $id, username: $username, display_name: $display_name, bio: '',
+            f"""OPTIONAL MATCH (t:UsernameTombstone {{username_hash: $hash}}) WHERE t.until > $now
+                WITH t WHERE t IS NULL
+                CREATE (u:User {{id: $id, username: $username, display_name: $display_name, bio: '',
                                private: false, created_at: $now, password_hash: $password_hash}})
                 RETURN {USER_FIELDS} AS user""",
-            id=user_id, username=username, display_name=display_name, password_hash=password_hash, now=now_ms)
+            id=user_id, username=username, display_name=display_name, password_hash=password_hash, now=now_ms,
+            hash=username_hash(username))
     except ConstraintError:
         raise Conflict("That username is taken.", code="username_taken") from None
+    if not records:
+        # A deleted account's username rests for a while (graph/erasure.py): nobody can pose as it.
+        raise Conflict("That username is taken.", code="username_taken")
     return records[0]["user"]
 
 

@@ -105,6 +105,23 @@ class OAuthTokens:
             await pipe.execute()
         return grant
 
+    async def revoke_account(self, user_id: int) -> int:
+        """Revoke every token an account holds through any app (its deletion); their open streams
+        end at once. The account's per-app sets are found by key pattern (a SCAN, run once per
+        deleted account); how many tokens there were."""
+        revoked = 0
+        pattern = redis_keys.oauth_live_tokens(user_id, "*")
+        async for key in self.redis.scan_iter(match=pattern, count=1000):
+            digests = [d.decode() for d in await self.redis.zrange(key, 0, -1)]
+            async with self.redis.pipeline(transaction=True) as pipe:
+                for d in digests:
+                    pipe.delete(redis_keys.oauth_token(d))
+                    pipe.publish(redis_keys.live_channel(user_id), revocation(user_id, d))
+                pipe.delete(key)
+                await pipe.execute()
+            revoked += len(digests)
+        return revoked
+
     async def remaining_s(self, token_digest: str) -> float | None:
         ms = await self.redis.pttl(redis_keys.oauth_token(token_digest))
         return ms / 1000 if ms >= 0 else None

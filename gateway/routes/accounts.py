@@ -10,7 +10,7 @@ from graph import users
 from .. import schemas
 from ..auth import client_address, current_token, current_user_id
 from ..http import json_object, no_content, read_json
-from ..keys import ACCOUNTS, NEO4J, SESSIONS
+from ..keys import ACCOUNTS, ERASURE, NEO4J, SESSIONS
 from ..openapi import describe
 from ..views import user_view
 
@@ -68,9 +68,22 @@ async def patch_me(request: web.Request) -> web.Response:
     return web.json_response(user_view(user))
 
 
+@describe(requestBody=schemas.json_body("PasswordConfirmation"),
+          responses=schemas.responses({204: None}, 400, 403, 413, 422))
+async def delete_me(request: web.Request) -> web.Response:
+    """Delete the caller's account (the password confirms it; 403 wrong_password): every session
+    and token ends at once, the account leaves every read and search, and everything it owns is
+    erased shortly after. Its username cannot be taken for 30 days."""
+    user_id = await current_user_id(request)
+    password = validation.password_confirmation(await read_json(request))
+    await request.app[ERASURE].delete(user_id, password)
+    return no_content()
+
+
 def setup(app: web.Application) -> None:
     app.router.add_post("/api/v1/accounts", create_account)
     app.router.add_post("/api/v1/sessions", create_session)
     app.router.add_delete("/api/v1/sessions/current", delete_current_session)
     app.router.add_get("/api/v1/me", get_me)
     app.router.add_patch("/api/v1/me", patch_me)
+    app.router.add_delete("/api/v1/me", delete_me)

@@ -70,3 +70,17 @@ def test_a_caption_patch_is_checked_as_a_caption_at_upload():
                         ({"caption": "x" * 2201}, ValidationFailed), ({"caption": "a\x00b"}, ValidationFailed)):
         with pytest.raises(error):
             validation.caption_patch(body)
+
+
+def test_an_account_deletion_is_confirmed_by_a_password_string():
+    assert validation.password_confirmation({"password": "correct horse"}) == "correct horse"
+    for body, error in (("x", BadRequest), ({}, ValidationFailed), ({"password": ""}, ValidationFailed),
+                        ({"password": 12345678}, ValidationFailed)):
+        with pytest.raises(error):
+            validation.password_confirmation(body)
+
+
+def test_a_username_tombstone_holds_a_digest_never_the_name():
+    from graph.erasure import username_hash
+    assert username_hash("ada") == username_hash("ada") != username_hash("ada_")
+    assert "ada" not in username_hash("ada") and len(username_hash("ada")) == 64
