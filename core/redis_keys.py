@@ -254,3 +254,13 @@ def erase_lease(user_id: int) -> str:
     """Held (with a TTL its holder refreshes) by the one gateway erasing a deleted account; a
     lapsed lease lets another gateway's sweep take the erasure over (usecases/account_erasure.py)."""
     return f"{PREFIX}erase-lease:{user_id}"
+
+
+def export_state(user_id: int) -> str:
+    """An account's data export: its state, times and archive key (stores/exports.py)."""
+    return f"{PREFIX}export:{user_id}"
+
+
+def export_lease(user_id: int) -> str:
+    """Held (refreshed) by the gateway driving an account's export build."""
+    return f"{PREFIX}export-lease:{user_id}"

@@ -7,7 +7,7 @@ from core.config import Settings, load_settings
 
 from . import health, metrics, openapi
 from .routes import accounts, engagement, feed, notifications, posts, search, social, stream
-from .routes import avatars, safety, saved, web as web_client
+from .routes import avatars, exports, safety, saved, web as web_client
 from .keys import SETTINGS
 from .middleware import error_middleware
 from .resources import CONTEXTS
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     feed.setup(app)
     engagement.setup(app)
     saved.setup(app)
+    exports.setup(app)
     notifications.setup(app)
     search.setup(app)
     stream.setup(app)

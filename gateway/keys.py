@@ -21,6 +21,7 @@ from usecases.account_erasure import AccountErasure
 from usecases.accounts import Accounts
 from usecases.avatars import Avatars
 from usecases.engagement import Engagement
+from usecases.exports import Exports
 from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator
 from usecases.posts import Posts
@@ -59,6 +60,7 @@ SAVED = web.AppKey("saved", SavedPosts)
 POSTS = web.AppKey("posts", Posts)
 VIDEOS = web.AppKey("videos", VideoPosts)
 ERASURE = web.AppKey("erasure", AccountErasure)
+EXPORTS = web.AppKey("exports", Exports)
 ENGAGEMENT = web.AppKey("engagement", Engagement)
 HYDRATOR = web.AppKey("hydrator", Hydrator)
 RESUME_POINTS = web.AppKey("resume_points", ResumePoints)

@@ -44,7 +44,7 @@ from search.worker import IndexWorker
 
 from .media_urls import MediaUrls
 from .metrics import watch_indexer
-from .keys import (ERASURE, EVENTS, FEED, IDS, LIVE, MEDIA_POOL, MEDIA_URLS, NEO4J, REDIS, S3, SEARCH,
+from .keys import (ERASURE, EVENTS, EXPORTS, FEED, IDS, LIVE, MEDIA_POOL, MEDIA_URLS, NEO4J, REDIS, S3, SEARCH,
                    SEARCH_EFFECTS, SESSIONS, SETTINGS, SHARDS, VIDEOS)
 from .sessions import SessionStore
 from .wiring import usecases_ctx
@@ -212,14 +212,17 @@ async def video_sweeps_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def erase_sweeps_ctx(app: web.Application) -> AsyncIterator[None]:
     """Account erasures left by a gateway that died are finished by this one (at start-up, then
-    every ``erase_sweep_s``); on shutdown this process's own are handed over."""
-    erasure = app[ERASURE]
-    task = asyncio.create_task(erasure.run_sweeps())
+    every ``erase_sweep_s``), and data exports past their 7 days deleted; on shutdown this
+    process's own erasures are handed over."""
+    erasure, exports = app[ERASURE], app[EXPORTS]
+    tasks = [asyncio.create_task(erasure.run_sweeps()), asyncio.create_task(exports.run_sweeps())]
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for task in tasks:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     await erasure.close()
+    await exports.close()
 
 
 # The use cases last: they are built from every connection above.

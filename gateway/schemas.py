@@ -223,6 +223,13 @@ COMPONENTS: dict[str, Schema] = {
     "FollowState": _object({"state": {"type": "string", "enum": ["following", "requested"]}}),
     "LikeState": _object({"liked": {"type": "boolean"}, "like_count": COUNT}),
     "SaveState": _object({"saved": {"type": "boolean"}}),
+    # Extension (README, "Exporting your data").
+    "Export": _object({"state": {"type": "string", "enum": ["none", "building", "ready", "failed"]}},
+                      {"requested_at": {"anyOf": [TIME, {"type": "null"}]},
+                       "ready_at": {"anyOf": [TIME, {"type": "null"}]},
+                       "expires_at": {"anyOf": [TIME, {"type": "null"}]},
+                       "size_bytes": {"type": ["integer", "null"], "minimum": 0},
+                       "url": {"type": ["string", "null"], "minLength": 1}}),
     "UserPage": page_of("User"),
     "PostPage": page_of("Post", resumable=True),
     "CommentPage": page_of("Comment"),

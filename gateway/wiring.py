@@ -14,8 +14,10 @@ from core import redis_keys
 from live.presence import Presence
 from live.render import EventRenderer
 from live.resume_points import ResumePoints
+from media import export_task
 from media.process import ImageLimits
 from stores.affinities import Affinities
+from stores.exports import ExportStates
 from stores.feed_snapshots import FeedSnapshots
 from stores.hidden_authors import HiddenAuthors
 from stores.liked_posts import LikedPosts
@@ -29,6 +31,7 @@ from usecases.account_erasure import AccountErasure
 from usecases.accounts import Accounts
 from usecases.avatars import Avatars
 from usecases.engagement import Engagement
+from usecases.exports import Exports
 from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator
 from usecases.notify import Notifier
@@ -40,7 +43,7 @@ from usecases.social import Social
 from usecases.video_posts import VideoPosts
 
 from .event_views import StoreEventViews
-from .keys import (ACCOUNTS, ERASURE, SESSIONS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
+from .keys import (ACCOUNTS, ERASURE, EXPORTS, SESSIONS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
                    REDIS, RENDERER, RESUME_POINTS, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
 
 
@@ -70,6 +73,8 @@ def build(app: web.Application) -> None:
     app[ERASURE] = AccountErasure(driver, redis, app[S3], settings.s3_bucket, feed, search, bodies, app[SESSIONS],
                                   OAuthTokens(redis, settings.mastodon_token_ttl_s), batch=settings.erase_batch,
                                   lease_s=settings.erase_lease_s, sweep_s=settings.erase_sweep_s)
+    app[EXPORTS] = Exports(driver, app[S3], settings.s3_bucket, ids, ExportStates(redis, int(settings.erase_lease_s * 1000)),
+                           lambda user_id, key: export_task.submit(settings, user_id, key))
     app[AVATARS] = Avatars(driver, ids, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
                            settings.s3_bucket, bodies)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)

@@ -80,6 +80,13 @@ async def delete_keys(s3, bucket: str, keys: list[str]) -> None:
             await s3.delete_objects(Bucket=bucket, Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
 
 
+async def list_objects(s3, bucket: str, prefix: str):
+    """Every object under ``prefix`` (S3's listing: Key, LastModified, Size), page by page."""
+    paginator = s3.get_paginator("list_objects_v2")
+    async for page in paginator.paginate(Bucket=bucket, Prefix=prefix):
+        yield page.get("Contents", [])
+
+
 async def list_keys(s3, bucket: str, prefix: str = MEDIA_PREFIX):
     """Every key under ``prefix``, page by page (an async generator of key lists)."""
     paginator = s3.get_paginator("list_objects_v2")

@@ -35,6 +35,7 @@ from feed.engine import FeedEngine
 from graph import erasure
 from graph.feed_queries import follower_pages
 from media import storage
+from media.export_archive import account_prefix
 from search.port import OutboxSearchEffects
 from stores.post_bodies import PostBodies
 
@@ -56,7 +57,8 @@ return 0
 def account_redis_keys(user_id: int) -> list[str]:
     """The Redis state that is the account's own (deleted once it is erased)."""
     return [redis_keys.event_seq(user_id), redis_keys.event_log(user_id), redis_keys.user_sessions(user_id),
-            redis_keys.liked_posts(user_id), redis_keys.hidden_authors(user_id), redis_keys.affinities(user_id)]
+            redis_keys.liked_posts(user_id), redis_keys.hidden_authors(user_id), redis_keys.affinities(user_id),
+            redis_keys.export_state(user_id), redis_keys.export_lease(user_id)]
 
 
 class AccountErasure:
@@ -154,6 +156,9 @@ class AccountErasure:
         if avatar:
             await storage.delete_keys(self.s3, self.bucket, avatar)
             await erasure.forget_avatar(self.driver, user_id)
+        # Its data exports (usecases/exports.py).
+        async for keys in storage.list_keys(self.s3, self.bucket, account_prefix(user_id)):
+            await storage.delete_keys(self.s3, self.bucket, keys)
         # Likes and comments it made: the posts they were on change counts.
         while liked := await erasure.unlike_batch(self.driver, user_id, self.batch):
             await self._changed_posts(liked)

@@ -1,0 +1,126 @@
+"""Data export: an account's archive (profile, posts with their original media, comments, likes,
+followers, following, blocks, mutes) built as a Ray task (media/export_task.py), stored in S3
+and kept for 7 days.
+
+``start`` records the build and drives it in this process under a lease (stores/exports.py):
+the Ray task's ref is awaited, never blocked on. ``status`` says where it stands; a build whose
+gateway died (lease lapsed) reads as failed and may be started again. Archives older than 7
+days are deleted by the sweep (their state expires on its own).
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from typing import Any, Callable
+
+from core.clock import now_ms
+from core.errors import NotFound
+from core.ids import IdGenerator
+from graph import users
+from media import storage
+from media.export_archive import EXPORT_PREFIX, KEEP_MS, archive_key
+from stores.exports import ExportStates
+
+log = logging.getLogger(__name__)
+
+BUILDING, READY, FAILED = "building", "ready", "failed"
+# How long a build's state lasts without finishing (it is failed then).
+BUILD_STATE_MS = 24 * 3600 * 1000
+
+
+class Exports:
+    """``submit(user_id, key)``: the Ray task's awaitable ref (media/export_task.submit)."""
+
+    def __init__(self, driver: Any, s3: Any, bucket: str, ids: IdGenerator, states: ExportStates,
+                 submit: Callable[[int, str], Any], sweep_s: float = 3600.0) -> None:
+        self.driver, self.s3, self.bucket, self.ids = driver, s3, bucket, ids
+        self.states, self.submit, self.sweep_s = states, submit, sweep_s
+        self._driving: dict[int, asyncio.Task] = {}
+
+    async def start(self, user_id: int) -> dict[str, Any]:
+        """Start a build (or return the one under way); the state."""
+        if await users.get_by_id(self.driver, user_id) is None:
+            raise NotFound("This account no longer exists.", code="user_not_found")
+        current = await self.status(user_id)
+        if current["state"] == BUILDING:
+            return current
+        token = secrets.token_hex(16)
+        if not await self.states.take_lease(user_id, token):
+            return await self.status(user_id)
+        export_id = self.ids.next_id()
+        await self.states.put(user_id, {"id": export_id, "state": BUILDING, "requested_at": now_ms(),
+                                        "key": archive_key(user_id, export_id)}, BUILD_STATE_MS)
+        task = asyncio.create_task(self._drive(user_id, export_id, token))
+        self._driving[user_id] = task
+        task.add_done_callback(lambda _: self._driving.pop(user_id, None))
+        return await self.status(user_id)
+
+    async def status(self, user_id: int) -> dict[str, Any]:
+        state = await self.states.get(user_id)
+        if state is None:
+            return {"state": "none"}
+        if state["state"] == BUILDING and not await self.states.leased(user_id):
+            state["state"] = FAILED          # its gateway went away mid-build
+        return state
+
+    async def wait(self, user_id: int) -> None:
+        """Until this process's build for the account ends (tests)."""
+        task = self._driving.get(user_id)
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def _drive(self, user_id: int, export_id: int, token: str) -> None:
+        key = archive_key(user_id, export_id)
+        keeper = asyncio.create_task(self._keep(user_id, token))
+        requested = now_ms()
+        try:
+            counts = await self.submit(user_id, key)
+            ready = now_ms()
+            await self.states.put(user_id, {"id": export_id, "state": READY, "requested_at": requested,
+                                            "ready_at": ready, "expires_at": ready + KEEP_MS, "key": key,
+                                            **counts}, KEEP_MS)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("export of account %s failed", user_id)
+            await self.states.put(user_id, {"id": export_id, "state": FAILED, "requested_at": requested},
+                                  BUILD_STATE_MS)
+        finally:
+            keeper.cancel()
+            try:
+                await asyncio.shield(self.states.release_lease(user_id, token))
+            except Exception:
+                pass        # it lapses on its own
+
+    async def _keep(self, user_id: int, token: str) -> None:
+        while True:
+            await asyncio.sleep(self.states.lease_ms / 3000)
+            try:
+                await self.states.keep_lease(user_id, token)
+            except Exception as exc:
+                log.warning("export lease of %s not refreshed: %s", user_id, exc)
+
+    # --- the sweep ------------------------------------------------------------------------------
+    async def sweep(self) -> int:
+        """Delete archives older than they are kept; how many."""
+        cutoff = now_ms() - KEEP_MS
+        old = []
+        async for page in storage.list_objects(self.s3, self.bucket, EXPORT_PREFIX):
+            old.extend(obj["Key"] for obj in page if obj["LastModified"].timestamp() * 1000 < cutoff)
+        await storage.delete_keys(self.s3, self.bucket, old)
+        return len(old)
+
+    async def run_sweeps(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except Exception as exc:
+                log.warning("export sweep skipped: %s: %s", type(exc).__name__, exc)
+            await asyncio.sleep(self.sweep_s)
+
+    async def close(self) -> None:
+        tasks = list(self._driving.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
