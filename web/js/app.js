@@ -4,7 +4,7 @@ import { call, get, whenUnauthorized } from './api.js';
 import { h, replace } from './dom.js';
 import { LiveStream } from './live.js';
 import { session } from './session.js';
-import { markFailed, removePost } from './components.js';
+import { markFailed, removePost, updateCaption } from './components.js';
 import * as auth from './views/auth.js';
 import * as feed from './views/feed.js';
 import * as post from './views/post.js';
@@ -57,6 +57,7 @@ export const app = {
     try { await call('DELETE', '/api/v1/sessions/current'); } catch { /* forgotten locally anyway */ }
     endSession();
   },
+  endSession() { endSession(); },
   showBanner,
 };
 
@@ -131,6 +132,11 @@ live.addEventListener('feed.post', (e) => {
   if (pendingPosts.some((x) => x.id === p.id)) return;
   pendingPosts.unshift(p);
   showBanner();
+});
+live.addEventListener('feed.update', (e) => {
+  const p = e.detail;
+  pendingPosts = pendingPosts.map((x) => (x.id === p.id ? p : x));
+  updateCaption(p);
 });
 live.addEventListener('feed.delete', (e) => {
   const id = e.detail.post_id;

@@ -120,9 +120,7 @@ export function likeButton(post, onChange) {
 export function postCard(post, { full = false, onLikers = null } = {}) {
   const likes = h('span', { class: 'like-count' }, plural(post.like_count, 'like'));
   const likesEl = onLikers ? h('button', { type: 'button', class: 'link', onclick: () => onLikers(post) }, likes) : likes;
-  const caption = post.caption
-    ? h('p', { class: 'caption' }, h('a', { class: 'author-name', href: `#/u/${q(post.author.username)}` }, post.author.username), ' ', richText(post.caption))
-    : null;
+  const caption = captionEl(post);
   const card = h('article', { class: 'post', dataset: { postId: post.id }, 'aria-label': `Post by ${post.author.username}` },
     h('header', { class: 'post-head' }, userLink(post.author, 36),
       h('a', { class: 'muted when', href: `#/p/${q(post.id)}` }, h('time', { datetime: post.created_at }, timeAgo(post.created_at)))),
@@ -136,6 +134,25 @@ export function postCard(post, { full = false, onLikers = null } = {}) {
     full ? null : h('a', { class: 'muted comments-link', href: `#/p/${q(post.id)}` },
       post.comment_count ? `View ${plural(post.comment_count, 'comment')}` : 'Add a comment'));
   return card;
+}
+
+function captionEl(post) {
+  if (!post.caption) return null;
+  return h('p', { class: 'caption' },
+    h('a', { class: 'author-name', href: `#/u/${q(post.author.username)}` }, post.author.username), ' ', richText(post.caption),
+    post.edited_at ? h('span', { class: 'muted edited', title: `Edited ${timeAgo(post.edited_at)}` }, ' · edited') : null);
+}
+
+// A post's caption was edited (by its author here, or the live feed.update event): every card
+// of it on the screen shows the new one.
+export function updateCaption(post) {
+  for (const card of document.querySelectorAll(`article.post[data-post-id="${CSS.escape(post.id)}"]`)) {
+    const old = card.querySelector('.caption');
+    const fresh = captionEl(post);
+    if (old && fresh) old.replaceWith(fresh);
+    else if (old) old.remove();
+    else if (fresh) card.querySelector('.post-actions').after(fresh);
+  }
 }
 
 export function grid(posts) {

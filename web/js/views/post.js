@@ -1,7 +1,8 @@
-// One post: carousel, likes and who liked, comments to add and delete, delete for its author.
+// One post: carousel, likes and who liked, comments to add and delete; for its author, edit the
+// caption and delete.
 import { call, explain, get, q, withQuery } from '../api.js';
 import { h, plural, replace, timeAgo, toast } from '../dom.js';
-import { isMe, postCard, userLink, userRow } from '../components.js';
+import { isMe, postCard, updateCaption, userLink, userRow } from '../components.js';
 import { session } from '../session.js';
 
 export async function render(main, [postId]) {
@@ -82,8 +83,10 @@ export async function render(main, [postId]) {
     }
   } }, 'Delete post') : null;
 
+  const edit = mine ? h('button', { type: 'button', class: 'edit-caption', onclick: () => editCaption(post) }, 'Edit caption') : null;
+
   main.append(h('div', { class: 'post-page' }, card,
-    h('section', { class: 'card discussion' }, count, more, comments, form, remove)));
+    h('section', { class: 'card discussion' }, count, more, comments, form, h('div', { class: 'post-menu' }, edit, remove))));
   await loadComments();
 
   const deleted = (e) => {
@@ -109,4 +112,37 @@ export async function showLikers(post) {
   } catch (err) {
     list.append(h('li', { class: 'error' }, explain(err)));
   }
+}
+
+// The author edits the caption, in a dialog.
+function editCaption(post) {
+  const text = h('textarea', { name: 'caption', rows: 4, maxlength: 2200, 'aria-label': 'Caption', value: post.caption });
+  text.value = post.caption;
+  const error = h('p', { class: 'error', role: 'alert', hidden: true });
+  const save = h('button', { type: 'submit', class: 'primary' }, 'Save');
+  const cancel = h('button', { type: 'button', class: 'link' }, 'Cancel');
+  const form = h('form', { method: 'dialog', class: 'edit-caption-form' }, text, error, h('div', { class: 'actions' }, cancel, save));
+  const dialog = h('dialog', { class: 'edit-caption', 'aria-label': 'Edit caption' }, h('header', {}, h('h2', {}, 'Edit caption')), form);
+  cancel.addEventListener('click', () => dialog.close());
+  dialog.addEventListener('close', () => dialog.remove());
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    save.disabled = true;
+    error.hidden = true;
+    try {
+      const edited = await call('PATCH', `/api/v1/posts/${q(post.id)}`, { caption: text.value });
+      Object.assign(post, { caption: edited.caption, hashtags: edited.hashtags, edited_at: edited.edited_at });
+      updateCaption(post);
+      toast('Caption updated.');
+      dialog.close();
+    } catch (err) {
+      error.textContent = explain(err);
+      error.hidden = false;
+    } finally {
+      save.disabled = false;
+    }
+  });
+  document.body.append(dialog);
+  dialog.showModal();
+  text.focus();
 }

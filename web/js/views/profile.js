@@ -1,5 +1,5 @@
 // A profile: photo, names, bio, counts, follow / unfollow / requested, and the grid of posts
-// (a private account's grid only for its approved followers).
+// (a private account's grid only for its approved followers); mute and block for others.
 import { call, explain, get, q, withQuery } from '../api.js';
 import { endless, h, plural, replace, toast } from '../dom.js';
 import { avatar, grid, isMe, userRow } from '../components.js';
@@ -43,7 +43,8 @@ export async function render(main, [username]) {
       h('p', { class: 'muted' }, `@${user.username}`, rel.followed_by ? h('span', { class: 'pill' }, 'Follows you') : null),
       user.bio ? h('p', { class: 'bio' }, user.bio) : null,
       stats,
-      action)));
+      action,
+      me ? null : profileMenu(main, user, rel))));
 
   if (!canSee) {
     main.append(h('div', { class: 'card empty private-note' }, h('h2', {}, 'This account is private'),
@@ -69,6 +70,60 @@ export async function render(main, [username]) {
   };
   await loadMore();
   if (cursor) endless(tiles, loadMore);
+}
+
+// Block and mute (a block hides each from the other: the page gives way to a note with Unblock).
+function profileMenu(main, user, rel) {
+  let muting = Boolean(rel.muting);
+  const mute = h('button', { type: 'button', class: 'link mute' });
+  const showMute = () => {
+    mute.textContent = muting ? 'Unmute' : 'Mute';
+    mute.setAttribute('aria-pressed', String(muting));
+  };
+  mute.addEventListener('click', async () => {
+    mute.disabled = true;
+    try {
+      await call(muting ? 'DELETE' : 'PUT', `/api/v1/users/${q(user.username)}/mute`);
+      muting = !muting;
+      showMute();
+      toast(muting ? `Muted @${user.username}: their posts leave your feed.` : `Unmuted @${user.username}.`);
+    } catch (err) {
+      toast(explain(err));
+    } finally {
+      mute.disabled = false;
+    }
+  });
+  showMute();
+  const block = h('button', { type: 'button', class: 'link danger block' }, 'Block');
+  block.addEventListener('click', async () => {
+    if (!window.confirm(`Block @${user.username}? Neither of you will see the other, and follows both ways end.`)) return;
+    block.disabled = true;
+    try {
+      await call('PUT', `/api/v1/users/${q(user.username)}/block`);
+      replace(main, blockedNote(user));
+    } catch (err) {
+      block.disabled = false;
+      toast(explain(err));
+    }
+  });
+  return h('div', { class: 'profile-menu', role: 'group', 'aria-label': 'More' }, mute, block);
+}
+
+function blockedNote(user) {
+  const unblock = h('button', { type: 'button', class: 'unblock' }, 'Unblock');
+  const note = h('div', { class: 'card empty blocked-note' }, h('h1', {}, `You blocked @${user.username}`),
+    h('p', {}, 'You do not see each other’s profiles or posts.'), unblock);
+  unblock.addEventListener('click', async () => {
+    unblock.disabled = true;
+    try {
+      await call('DELETE', `/api/v1/users/${q(user.username)}/block`);
+      window.dispatchEvent(new HashChangeEvent('hashchange'));
+    } catch (err) {
+      unblock.disabled = false;
+      toast(explain(err));
+    }
+  });
+  return note;
 }
 
 function followButton(user, rel, changed) {

@@ -1,4 +1,5 @@
-// Settings: display name, bio, private account, profile photo; and logging out.
+// Settings: display name, bio, private account, profile photo; blocked and muted accounts;
+// logging out; deleting the account.
 import { call, explain, upload } from '../api.js';
 import { h, replace, toast } from '../dom.js';
 import { avatar } from '../components.js';
@@ -83,10 +84,66 @@ export async function render(main, params, query, app) {
     }
   });
 
+  // Deleting the account: the password confirms it.
+  const password = h('input', { type: 'password', name: 'delete_password', autocomplete: 'current-password', required: true, 'aria-label': 'Password' });
+  const deleteError = h('p', { class: 'error', role: 'alert', hidden: true });
+  const deleteButton = h('button', { type: 'submit', class: 'danger' }, 'Delete account');
+  const deleteForm = h('form', { class: 'card delete-account' }, h('h2', {}, 'Delete account'),
+    h('p', { class: 'muted' }, 'Your profile, posts, photos, comments and likes are erased; your username cannot be taken for 30 days.'),
+    h('label', { class: 'field' }, h('span', {}, 'Password'), password), deleteError, deleteButton);
+  deleteForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    if (!window.confirm('Delete your account and everything in it? This cannot be undone.')) return;
+    deleteButton.disabled = true;
+    deleteError.hidden = true;
+    try {
+      await call('DELETE', '/api/v1/me', { password: password.value });
+      toast('Your account was deleted.');
+      app.endSession();
+    } catch (err) {
+      deleteError.textContent = explain(err);
+      deleteError.hidden = false;
+      deleteButton.disabled = false;
+    }
+  });
+
   main.append(h('h1', {}, 'Settings'),
     h('section', { class: 'card photo-settings' }, h('h2', {}, 'Profile photo'), photo, file, choose, removePhoto, photoProgress, photoError),
     form,
+    await hiddenAccounts(),
     h('section', { class: 'card' }, h('h2', {}, 'Session'),
       h('p', { class: 'muted' }, `Logged in as @${me.username}.`),
-      h('button', { type: 'button', class: 'danger', onclick: () => app.logOut() }, 'Log out')));
+      h('button', { type: 'button', class: 'danger', onclick: () => app.logOut() }, 'Log out')),
+    deleteForm);
+}
+
+// Those the account blocks and mutes, each with its undo.
+async function hiddenAccounts() {
+  const section = h('section', { class: 'card hidden-accounts' }, h('h2', {}, 'Blocked and muted'));
+  for (const [which, undo, label] of [['blocks', 'block', 'Unblock'], ['mutes', 'mute', 'Unmute']]) {
+    try {
+      const page = await call('GET', `/api/v1/me/${which}?limit=100`);
+      const list = h('ul', { class: `users ${which}`, 'aria-label': which === 'blocks' ? 'Blocked' : 'Muted' });
+      if (page.items.length) section.append(list);
+      for (const u of page.items) {
+        const button = h('button', { type: 'button', class: 'link' }, label);
+        const row = h('li', { dataset: { username: u.username } }, `@${u.username} `, button);
+        button.addEventListener('click', async () => {
+          button.disabled = true;
+          try {
+            await call('DELETE', `/api/v1/users/${encodeURIComponent(u.username)}/${undo}`);
+            row.remove();
+          } catch (err) {
+            button.disabled = false;
+            toast(explain(err));
+          }
+        });
+        list.append(row);
+      }
+    } catch (err) {
+      section.append(h('p', { class: 'error' }, explain(err)));
+    }
+  }
+  if (section.children.length === 1) section.append(h('p', { class: 'muted' }, 'Nobody.'));
+  return section;
 }
