@@ -264,3 +264,8 @@ def export_state(user_id: int) -> str:
 def export_lease(user_id: int) -> str:
     """Held (refreshed) by the gateway driving an account's export build."""
     return f"{PREFIX}export-lease:{user_id}"
+
+
+def deletion_attempts(user_id: str) -> str:
+    """Password confirmations of one account's deletion, expiring with their window."""
+    return f"{PREFIX}deletion-attempts:{user_id}"

@@ -38,11 +38,15 @@ from media import storage
 from media.export_archive import account_prefix
 from search.port import OutboxSearchEffects
 from stores.post_bodies import PostBodies
+from stores.ratelimit import AttemptLimit
 
 log = logging.getLogger(__name__)
 
 # How long a deleted account's username cannot be taken again.
 USERNAME_REST_MS = 30 * 24 * 3600 * 1000
+# Password confirmations of a deletion per account and window (then 429).
+CONFIRMATIONS_PER_WINDOW = 10
+CONFIRMATION_WINDOW_S = 3600
 
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -58,7 +62,9 @@ def account_redis_keys(user_id: int) -> list[str]:
     """The Redis state that is the account's own (deleted once it is erased)."""
     return [redis_keys.event_seq(user_id), redis_keys.event_log(user_id), redis_keys.user_sessions(user_id),
             redis_keys.liked_posts(user_id), redis_keys.hidden_authors(user_id), redis_keys.affinities(user_id),
-            redis_keys.export_state(user_id), redis_keys.export_lease(user_id)]
+            redis_keys.export_state(user_id), redis_keys.export_lease(user_id), redis_keys.mastodon_markers(user_id),
+            redis_keys.stream_slots(user_id), redis_keys.video_slots(user_id),
+            redis_keys.deletion_attempts(str(user_id))]
 
 
 class AccountErasure:
@@ -67,8 +73,13 @@ class AccountErasure:
 
     def __init__(self, driver: AsyncDriver, redis: Redis, s3: Any, bucket: str, feed: FeedEngine,
                  search: OutboxSearchEffects, bodies: PostBodies, sessions: Any, tokens: Any, *,
-                 batch: int = 200, lease_s: float = 60.0, sweep_s: float = 15.0) -> None:
+                 batch: int = 200, lease_s: float = 60.0, sweep_s: float = 15.0,
+                 attempts: AttemptLimit | None = None) -> None:
         self.driver, self.redis, self.s3, self.bucket = driver, redis, s3, bucket
+        # Password confirmations per account and window: a stolen token cannot guess the password here.
+        self.attempts = attempts or AttemptLimit(redis, redis_keys.deletion_attempts, CONFIRMATIONS_PER_WINDOW,
+                                                 CONFIRMATION_WINDOW_S,
+                                                 "Too many attempts to confirm the deletion; try again later.")
         self.feed, self.search, self.bodies = feed, search, bodies
         self.sessions, self.tokens = sessions, tokens
         self.batch, self.lease_ms, self.sweep_s = batch, int(lease_s * 1000), sweep_s
@@ -79,6 +90,7 @@ class AccountErasure:
         stored = await erasure.password_hash_of(self.driver, user_id)
         if stored is None:
             raise NotFound("This account no longer exists.", code="user_not_found")
+        await self.attempts.reserve(str(user_id))
         if not await verify_password(stored, password):
             raise Forbidden("The password is not this account's.", code="wrong_password")
         now = now_ms()

@@ -69,9 +69,10 @@ async def patch_me(request: web.Request) -> web.Response:
 
 
 @describe(requestBody=schemas.json_body("PasswordConfirmation"),
-          responses=schemas.responses({204: None}, 400, 403, 413, 422))
+          responses=schemas.responses({204: None}, 400, 403, 413, 422, 429))
 async def delete_me(request: web.Request) -> web.Response:
-    """Delete the caller's account (the password confirms it; 403 wrong_password): every session
+    """Delete the caller's account (the password confirms it; 403 wrong_password, 429 after 10
+    tries in an hour): every session
     and token ends at once, the account leaves every read and search, and everything it owns is
     erased shortly after. Its username cannot be taken for 30 days."""
     user_id = await current_user_id(request)

@@ -129,6 +129,15 @@ async def test_a_deleted_account_is_gone_at_once_and_erased_everywhere(client, w
     assert (await world.get(bob, f"/api/v1/users/{bob.username}"))["followers_count"] == 0
 
 
+async def test_password_guesses_at_deletion_are_limited(client, world):
+    ada = await world.signup("delguess")
+    for _ in range(10):
+        assert (await client.delete("/api/v1/me", json={"password": "a guess!"}, headers=ada.auth)).status == 403
+    resp = await client.delete("/api/v1/me", json={"password": ada.password}, headers=ada.auth)
+    assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
+    assert (await client.get("/api/v1/me", headers=ada.auth)).status == 200          # still there
+
+
 async def test_an_erasure_cut_short_by_sigkill_is_finished_by_the_sweep(settings, aiohttp_client, unique):
     env = {"RAYGRAM_ERASE_LEASE_S": "3", "RAYGRAM_ERASE_BATCH": "1", "RAYGRAM_SIGNUPS_PER_ADDRESS": "1000"}
     gateway = await asyncio.to_thread(GatewayProcess(settings, free_port(), env).__enter__)
