@@ -140,6 +140,9 @@ async def _world(url: str, unique: str) -> dict:
         # Two pending requests to follow the fuzzer's account: one to accept, one to reject.
         await http.patch("/api/v1/me", json={"private": True}, headers=me.auth)
         accepted, rejected = await world.signup("fx"), await world.signup("fw")
+        # Blocking someone ends follows both ways and refuses new ones (403): the block and mute
+        # operations get an account of their own, or every follow after them would be refused.
+        shunned = await world.signup("fv")
         assert await world.follow(accepted, me) == await world.follow(rejected, me) == "requested"
         kept = await world.post(me, [images.jpeg(32, 24)], caption=f"fuzzing #fz{unique} target")
         doomed = await world.post(me, [images.jpeg(16, 16)], caption="to be deleted by the fuzzer")
@@ -148,7 +151,7 @@ async def _world(url: str, unique: str) -> dict:
         comment = await resp.json()
         return {"token": me.token, "other": other.username, "kept": kept["id"], "doomed": doomed["id"],
                 "comment": comment["id"], "tag": f"fz{unique}", "accept": accepted.username,
-                "reject": rejected.username}
+                "reject": rejected.username, "shunned": shunned.username}
 
 
 def _with_examples(spec: dict, world: dict) -> dict:
@@ -168,6 +171,8 @@ def _with_examples(spec: dict, world: dict) -> dict:
                     param["example"] = world["comment"]
                 elif name == "username" and path.endswith(("/accept", "/reject")):
                     param["example"] = world[path.rsplit("/", 1)[1]]
+                elif name == "username" and path.endswith(("/block", "/mute")):
+                    param["example"] = world["shunned"]
                 elif name == "username":
                     param["example"] = world["other"]
                 elif name == "tag":
