@@ -1,10 +1,11 @@
 """Small request helpers shared by the route modules."""
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import orjson
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from core import cursors, json_body
 from core.errors import BadRequest, PayloadTooLarge
@@ -21,6 +22,14 @@ def json_response(data: Any, *, status: int = 200, headers=None) -> web.Response
 async def resume_field(resume, viewer: int) -> dict[str, str]:
     """A first page's ``last_event_id``: open the live stream with it to miss nothing after this read."""
     return {"last_event_id": str(await resume.take(viewer))}
+
+
+async def close_socket(ws: web.WebSocketResponse, code: int = WSCloseCode.OK, message: bytes = b"") -> None:
+    """Close a live socket once nothing reads it (closed while another task receives, aiohttp drops
+    the connection before the client's close reply: 1006, not ``code``); unopened or closed: no-op."""
+    if ws.prepared and not ws.closed:
+        with contextlib.suppress(ConnectionResetError):     # aiohttp's ClientConnectionResetError too
+            await ws.close(code=code, message=message)
 
 
 async def read_body(request: web.Request, max_bytes: int) -> bytes:

@@ -14,6 +14,8 @@ Each socket also holds one of its account's stream slots (``stream_slots``), ref
 presence marks: an account opening more streams than its cap evicts its oldest, wherever it
 is, through an eviction on the same channel (or, if that message is missed, the slot found gone
 at the next refresh): the socket's ``evicted`` event is set, and its handler closes it.
+A subscriber may take only some kinds of events (``user:notification``): the others never
+reach its queue, so they cost it neither rendering nor queue room.
 """
 from __future__ import annotations
 
@@ -42,8 +44,10 @@ _STALE_SWEEP_EVERY = 30
 class Subscriber:
     """One socket's view of the hub."""
 
-    def __init__(self, user_id: int, queue_max: int, session: str = "") -> None:
+    def __init__(self, user_id: int, queue_max: int, session: str = "",
+                 kinds: frozenset[str] | None = None) -> None:
         self.user_id = user_id
+        self.kinds = kinds                # the event kinds it takes (None: all); may change
         self.session = session            # digest of the token the socket authenticated with
         self.queue: asyncio.Queue[tuple[int, str]] = asyncio.Queue(queue_max)
         self.overflowed = asyncio.Event()
@@ -53,6 +57,9 @@ class Subscriber:
 
     def end(self) -> None:
         self.ended.set()
+
+    def wants(self, kind: str) -> bool:
+        return self.kinds is None or kind in self.kinds
 
     def evict(self) -> None:
         self.evicted.set()
@@ -207,4 +214,5 @@ class LiveHub:
                         sub.end()
                 continue
             for sub in subs:
-                sub.offer(msg.event_id, msg.payload)
+                if sub.kinds is None or sub.wants(msg.kind):     # the payload parsed only if asked
+                    sub.offer(msg.event_id, msg.payload)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 FEED_POST = "feed.post"
@@ -94,6 +95,16 @@ def decode(payload: str) -> EventRef:
     return EventRef(body["type"], **{f: int(ref[f]) for f in _REF_FIELDS if f in ref})
 
 
+def kind_of(payload: str) -> str:
+    """The kind of a logged payload ("" if it is not one)."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        return ""
+    kind = body.get("type") if isinstance(body, dict) else None
+    return kind if isinstance(kind, str) else ""
+
+
 def revocation(user_id: int, session: str) -> str:
     """The channel message that ends the sockets of one session (its token digest)."""
     return f"{user_id} {REVOKED} {session}"
@@ -110,6 +121,10 @@ class ChannelMessage:
     event_id: int | None        # None: a control message (``control`` says which)
     payload: str                # the logged payload, the revoked session's digest, or the evicted stream's id
     control: str = ""           # REVOKED or EVICTED
+
+    @cached_property
+    def kind(self) -> str:
+        return kind_of(self.payload)
 
 
 def parse_channel_message(raw: bytes) -> ChannelMessage:

@@ -38,17 +38,14 @@ def translate(frame: str) -> tuple[int, str, str] | None:
     return int(body["id"]), name, payload
 
 
+def kinds(streams) -> frozenset[str]:
+    """The logged event kinds the streams carry (what their subscriber takes from the hub)."""
+    return frozenset(kind for kind, name in _NAMES.items() if any(carries(s, name) for s in streams))
+
+
 def carries(stream: str, name: str) -> bool:
     """Does ``stream`` carry events named ``name``? ``user:notification`` only notifications."""
     return stream == USER or (stream == USER_NOTIFICATION and name == "notification")
-
-
-def gap(last: int, first_logged: int | None) -> tuple[int, int] | None:
-    """(missed after, resumes at) when the log's first event after ``last`` is not ``last + 1``:
-    events in between are gone."""
-    if first_logged is not None and first_logged > last + 1:
-        return last, first_logged
-    return None
 
 
 def resync_reason(missed_after: int, resumes_at: int) -> str:

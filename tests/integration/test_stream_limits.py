@@ -12,8 +12,10 @@ import pytest
 
 from core import redis_keys
 from gateway.app import create_app
-from gateway.keys import EVENTS, REDIS, SETTINGS
+from gateway.keys import EVENTS, LIVE, REDIS, SETTINGS
+from gateway.mastodon import stream_events
 from live import protocol
+from live.hub import Subscriber
 from live.stream_slots import StreamSlots
 
 from .mastodon_http import password_token
@@ -157,3 +159,22 @@ async def test_user_notification_carries_only_notifications(world, mastodon_url)
                 assert line == "event: notification"
                 break
         sse.close()
+
+
+async def test_a_notification_only_subscriber_never_receives_feed_events(client, unique):
+    """The hub filters by kind before the queue: no rendering, no queue room for the rest."""
+    hub, events = client.app[LIVE], client.app[EVENTS]
+    user = 10**15 + int(unique, 16)
+    notes = Subscriber(user, 16, kinds=stream_events.kinds([stream_events.USER_NOTIFICATION]))
+    every = Subscriber(user, 16)
+    await hub.attach(notes)
+    await hub.attach(every)
+    try:
+        ids = [await events.append(user, ref) for ref in (protocol.feed_post(1, 2), protocol.feed_update(1, 2),
+                                                          protocol.notification(3), protocol.feed_delete(1))]
+        got = [(await asyncio.wait_for(every.queue.get(), 10))[0] for _ in ids]
+        assert got == ids                   # after the last one, notes has been offered all of them
+        assert notes.queue.qsize() == 1 and notes.queue.get_nowait()[0] == ids[2]
+    finally:
+        await hub.detach(notes)
+        await hub.detach(every)

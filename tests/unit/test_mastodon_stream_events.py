@@ -1,8 +1,9 @@
-"""Mastodon streams (pure): which stream carries which event, the gap that ends a resume, and
-how the end is written."""
+"""Mastodon streams (pure): which stream carries which event, which kinds it takes from the hub,
+and how the end is written."""
 from __future__ import annotations
 
 from gateway.mastodon import stream_events as se
+from live import protocol
 
 
 def test_user_notification_carries_notifications_only():
@@ -11,9 +12,11 @@ def test_user_notification_carries_notifications_only():
     assert not se.carries(se.USER_NOTIFICATION, "update") and not se.carries(se.USER_NOTIFICATION, "delete")
 
 
-def test_a_gap_is_a_first_logged_event_past_the_next_id():
-    assert se.gap(10, 11) is None and se.gap(10, None) is None
-    assert se.gap(10, 15) == (10, 15)
+def test_a_stream_takes_from_the_hub_only_the_kinds_it_carries():
+    assert se.kinds([se.USER_NOTIFICATION]) == {protocol.NOTIFICATION}
+    assert se.kinds([se.USER]) == se.kinds([se.USER, se.USER_NOTIFICATION]) == {
+        protocol.FEED_POST, protocol.FEED_UPDATE, protocol.FEED_DELETE, protocol.NOTIFICATION}
+    assert se.kinds([]) == frozenset()      # post.failed and unknown kinds: no Mastodon event
 
 
 def test_the_sse_resync_moves_last_event_id_before_the_oldest_kept_event():
