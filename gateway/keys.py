@@ -24,7 +24,9 @@ from usecases.engagement import Engagement
 from usecases.exports import Exports
 from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator
+from usecases.media_ingest import MediaIngest
 from usecases.posts import Posts
+from usecases.publisher import Publisher
 from usecases.safety import Safety
 from usecases.saved_posts import SavedPosts
 from usecases.search_reads import SearchReads
@@ -58,6 +60,8 @@ SOCIAL = web.AppKey("social", Social)
 SAFETY = web.AppKey("safety", Safety)
 SAVED = web.AppKey("saved", SavedPosts)
 POSTS = web.AppKey("posts", Posts)
+PUBLISHER = web.AppKey("publisher", Publisher)
+MEDIA_INGEST = web.AppKey("media_ingest", MediaIngest)
 VIDEOS = web.AppKey("videos", VideoPosts)
 ERASURE = web.AppKey("erasure", AccountErasure)
 EXPORTS = web.AppKey("exports", Exports)

@@ -35,7 +35,9 @@ from usecases.exports import Exports
 from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator
 from usecases.notify import Notifier
-from usecases.posts import Posts, announce
+from usecases.media_ingest import MediaIngest
+from usecases.posts import Posts
+from usecases.publisher import Announcer, Publisher
 from usecases.safety import Safety
 from usecases.saved_posts import SavedPosts
 from usecases.search_reads import SearchReads
@@ -43,8 +45,8 @@ from usecases.social import Social
 from usecases.video_posts import VideoPosts
 
 from .event_views import StoreEventViews
-from .keys import (ACCOUNTS, ERASURE, EXPORTS, SESSIONS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
-                   REDIS, RENDERER, RESUME_POINTS, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
+from .keys import (ACCOUNTS, ERASURE, EXPORTS, SESSIONS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_INGEST, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
+                   PUBLISHER, REDIS, RENDERER, RESUME_POINTS, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
 
 
 async def usecases_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -64,10 +66,14 @@ def build(app: web.Application) -> None:
     app[SOCIAL] = social
     app[ACCOUNTS] = Accounts(driver, ids, search, social, bodies, signups, LoginLimits(redis, settings))
     quotas = PostQuotas(redis, settings.posts_per_day, settings.posts_per_month)
-    videos = app[VIDEOS] = VideoPosts(driver, redis, app[S3], settings, quotas, bodies,
-                                      lambda post: announce(feed, search, post), app[EVENTS])
-    app[POSTS] = Posts(driver, ids, quotas, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
-                       settings.s3_bucket, feed, search, bodies, videos=videos, events=app[EVENTS],
+    # One publish path: media in (ingest), the post committed and announced (v1 posts, Mastodon
+    # statuses; finished videos through the same announcer).
+    announcer = Announcer(feed, search)
+    videos = app[VIDEOS] = VideoPosts(driver, redis, app[S3], settings, quotas, bodies, announcer, app[EVENTS])
+    ingest = app[MEDIA_INGEST] = MediaIngest(ids, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
+                                             settings.s3_bucket, videos)
+    app[PUBLISHER] = Publisher(driver, ids, quotas, ingest, announcer, videos)
+    app[POSTS] = Posts(driver, app[S3], settings.s3_bucket, feed, search, bodies, events=app[EVENTS],
                        presence=Presence(redis, settings.presence_ttl_s, settings.event_live_window_s),
                        followers_page=settings.feed_fanout_page)
     app[ERASURE] = AccountErasure(driver, redis, app[S3], settings.s3_bucket, feed, search, bodies, app[SESSIONS],
@@ -75,8 +81,7 @@ def build(app: web.Application) -> None:
                                   lease_s=settings.erase_lease_s, sweep_s=settings.erase_sweep_s)
     app[EXPORTS] = Exports(driver, app[S3], settings.s3_bucket, ids, ExportStates(redis, int(settings.erase_lease_s * 1000)),
                            lambda user_id, key: export_task.submit(settings, user_id, key))
-    app[AVATARS] = Avatars(driver, ids, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
-                           settings.s3_bucket, bodies)
+    app[AVATARS] = Avatars(driver, ingest, app[S3], settings.s3_bucket, bodies)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)
     app[SAFETY] = Safety(driver, ids, feed, search, hidden)
     app[RESUME_POINTS] = ResumePoints(redis, Presence(redis, settings.presence_ttl_s, settings.event_live_window_s))

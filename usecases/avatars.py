@@ -1,5 +1,6 @@
-"""Profile photos: processed exactly like post media (header check, then decode, orient, strip every
-metadata, sRGB, variants, all in the media process pool), stored in S3, then named on the account.
+"""Profile photos: ingested exactly like post media (usecases/media_ingest.py: header check, then
+decode, orient, strip every metadata, sRGB, variants in the media pool, stored in S3), then named
+on the account.
 
 Order: variants in S3 → keys on the User node (one write) → the previous photo's objects deleted →
 cached post bodies of the account forgotten (they carry the author's avatar). A failure before the
@@ -8,68 +9,43 @@ unreferenced (they are never served again: their path is no longer named anywher
 """
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 from typing import Any
 
 from botocore.exceptions import ClientError
 from neo4j import AsyncDriver
 
-from core.errors import NotFound, RaygramError, UnsupportedMediaType, ValidationFailed
-from core.ids import IdGenerator
+from core.errors import NotFound
 from graph import users
 from media import storage
 from media.avatars import AVATAR_VARIANTS, avatar_key
-from media.pool import MediaPool
-from media.process import ImageLimits, ImageRejected, check_header, process_image
+from media.process import ProcessedImage
 from stores.post_bodies import PostBodies
+
+from .media_ingest import MediaIngest, Put
 
 log = logging.getLogger(__name__)
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 
 
-def _as_contract_error(err: ImageRejected) -> RaygramError:
-    cls = UnsupportedMediaType if err.status == 415 else ValidationFailed
-    return cls(f"Profile photo: {err.message}", code=err.code)
+def _variants(avatar_id: int, image: ProcessedImage) -> list[Put]:
+    """The sizes a profile photo keeps (not the full-size original), under the avatar's own id."""
+    variants = {v.name: v for v in image.variants}
+    return [(avatar_key(avatar_id, name), variants[name].path, variants[name].content_type)
+            for name in AVATAR_VARIANTS]
 
 
 class Avatars:
-    def __init__(self, driver: AsyncDriver, ids: IdGenerator, pool: MediaPool, limits: ImageLimits, s3: Any,
-                 bucket: str, bodies: PostBodies) -> None:
-        self.driver, self.ids, self.pool, self.limits = driver, ids, pool, limits
-        self.s3, self.bucket, self.bodies = s3, bucket, bodies
+    def __init__(self, driver: AsyncDriver, ingest: MediaIngest, s3: Any, bucket: str, bodies: PostBodies) -> None:
+        self.driver, self.ingest, self.s3, self.bucket, self.bodies = driver, ingest, s3, bucket, bodies
 
     async def set(self, user_id: int, path: str, workdir: str) -> dict[str, Any]:
         """The profile with the photo received at ``path`` as its avatar."""
-        try:
-            await self.pool.run(check_header, path, self.limits)
-            out = os.path.join(workdir, "avatar")
-            os.mkdir(out)
-            image = await self.pool.run(process_image, path, out, self.limits)
-        except ImageRejected as err:
-            raise _as_contract_error(err) from None
-        avatar_id = self.ids.next_id()
-        variants = {v.name: v for v in image.variants}
-        uploads = [(avatar_key(avatar_id, name), variants[name].path, variants[name].content_type)
-                   for name in AVATAR_VARIANTS]
-        stored: list[str] = []
-
-        async def put(key: str, file: str, content_type: str) -> None:
-            await storage.put_file(self.s3, self.bucket, key, file, content_type)
-            stored.append(key)
-
-        try:
-            outcomes = await asyncio.gather(*(put(*u) for u in uploads), return_exceptions=True)
-            failures = [o for o in outcomes if isinstance(o, BaseException)]
-            if failures:
-                raise failures[0]
-            changed = await users.set_avatar(self.driver, user_id, [key for key, _, _ in uploads])
+        async with self.ingest.stored(user_id, [path], workdir, label=lambda *_: "Profile photo",
+                                      variants=_variants, videos=False) as got:
+            changed = await users.set_avatar(self.driver, user_id, got.media[0]["keys"])
             if changed is None:
                 raise NotFound("This account no longer exists.", code="user_not_found")
-        except BaseException:
-            await asyncio.shield(self._delete(stored))
-            raise
         user, old = changed
         await self._after_change(user_id, old)
         return user

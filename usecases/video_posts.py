@@ -1,12 +1,12 @@
 """Video posts from "processing" to "ready" (or "failed"): the transcodes, and who drives them.
 
-Publishing (usecases/posts.py) stores each video's source in S3 as it came
+Publishing (usecases/publisher.py) stores each video's source in S3 as it came
 (``media/<id>/source.<ext>``) and commits the post ``processing``; nobody but its author sees it.
 Then one gateway drives it: it holds a lease on the post in Redis (refreshed while it works),
 submits one Ray task per video (media/transcode_task.py: resources declared, retried by Ray when
 its worker dies) and awaits them. When every video is done, one Neo4j transaction records the
 renditions and poster and makes the post ready, and the post is announced exactly as a photo post
-is (``usecases.posts.announce``: fan-out with live events, search). A video the task could not
+is (``usecases.publisher.Announcer``: fan-out with live events, search). A video the task could not
 use fails the post, with the reason on it, and gives its quota slot back.
 
 Durability: the post's state in Neo4j is the pending record. If the driving gateway dies, its
@@ -33,7 +33,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 import ray
 import ray.exceptions
@@ -54,6 +54,7 @@ from media.video_plan import HIGH, LOW, ProbedVideo, VideoLimits, transcode_dead
 from stores.post_bodies import PostBodies
 from stores.quotas import PostQuotas
 
+from .publisher import Announcer
 from .transcode_clock import AttemptClock
 from .video_slots import VideoSlots
 
@@ -86,15 +87,15 @@ POST, STAGED = "post", "staged"
 
 class VideoPosts:
     def __init__(self, driver: AsyncDriver, redis: Redis, s3: Any, settings: Settings, quotas: PostQuotas,
-                 bodies: PostBodies, announce: Callable[[dict[str, Any]], Awaitable[None]], events: EventLog,
+                 bodies: PostBodies, announcer: Announcer, events: EventLog,
                  submit: Submit = transcode_task.submit) -> None:
         self.driver, self.redis, self.s3, self.settings, self.events = driver, redis, s3, settings, events
         self.bucket = settings.s3_bucket
-        self.quotas, self.bodies, self.announce, self.submit = quotas, bodies, announce, submit
+        self.quotas, self.bodies, self.announcer, self.submit = quotas, bodies, announcer, submit
         self.limits = VideoLimits.from_settings(settings)
         self.image_limits = ImageLimits.from_settings(settings)
         self.max_per_post = settings.video_max_per_post
-        self.probe = probe                      # run by Posts in the media pool
+        self.probe = probe                      # run by usecases/media_ingest.py in the media pool
         # A slot lapses unless refreshed: long enough for a sweep to take over a dead gateway's video.
         self.slots = VideoSlots(redis, settings.video_max_per_post,
                                 ttl_ms=int(3 * settings.video_lease_s * 1000 + settings.video_sweep_s * 1000))
@@ -200,7 +201,7 @@ class VideoPosts:
             else:
                 await self.bodies.forget(post_id)
                 await self._delete([v["source_key"] for v in videos])
-                await self.announce(post)
+                await self.announcer.published(post)
             await self.slots.give_back(owner, ids)
 
     @contextlib.asynccontextmanager

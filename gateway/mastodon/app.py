@@ -20,7 +20,6 @@ from gateway import keys as shared
 from gateway.auth import client_address
 from gateway.listener import Listener
 from gateway.middleware import error_middleware
-from media.process import ImageLimits
 from gateway.event_views import StoreEventViews
 from stores.hidden_authors import HiddenAuthors
 from stores.liked_posts import LikedPosts
@@ -28,7 +27,6 @@ from stores.mastodon_state import IdempotencyKeys, Markers
 from stores.oauth_apps import OAuthApps
 from stores.post_bodies import PostBodies
 from stores.oauth_tokens import OAuthTokens
-from stores.quotas import PostQuotas
 from stores.ratelimit import AttemptLimit
 from usecases.media_library import MediaLibrary
 from usecases.oauth import IssueLimits, OAuth
@@ -46,12 +44,13 @@ log = logging.getLogger(__name__)
 SHARED_KEYS = (shared.SETTINGS, shared.REDIS, shared.NEO4J, shared.SEARCH, shared.S3, shared.IDS, shared.FEED,
                shared.SEARCH_EFFECTS, shared.MEDIA_POOL, shared.EVENTS, shared.LIVE, shared.MEDIA_URLS,
                shared.ACCOUNTS, shared.SOCIAL, shared.POSTS, shared.ENGAGEMENT, shared.HYDRATOR, shared.HOME_FEED,
-               shared.SEARCH_READS, shared.SESSIONS, shared.AVATARS, shared.SAFETY, shared.SAVED)
+               shared.SEARCH_READS, shared.SESSIONS, shared.AVATARS, shared.SAFETY, shared.SAVED,
+               shared.PUBLISHER, shared.MEDIA_INGEST)
 # Registrations of OAuth clients per address per hour.
 APP_REGISTRATIONS_PER_HOUR = 100
 STALE_SWEEP_S = 3600
 # Bodies read whole (forms, JSON). Media uploads are streamed to disk and bounded by their own
-# limits while read (routes_statuses._receive_file: a photo's, or a video's).
+# limits while read (gateway/uploads.media_form: a photo's, or a video's).
 MAX_BODY_BYTES = 10 * 1024 * 1024 + 64 * 1024
 
 
@@ -137,11 +136,7 @@ def build(main: web.Application, settings: Settings | None = None) -> web.Applic
         AttemptLimit(redis, lambda c: redis_keys.oauth_token_issues("app", c), settings.mastodon_tokens_per_app,
                      settings.mastodon_token_window_s, "Too many tokens issued to this app; try again later."))
     app[OAUTH] = OAuth(OAuthApps(redis), tokens, main[shared.ACCOUNTS], registrations, main[shared.IDS], issue_limits)
-    app[MEDIA_LIBRARY] = MediaLibrary(driver, main[shared.IDS],
-                                      PostQuotas(redis, settings.posts_per_day, settings.posts_per_month),
-                                      main[shared.MEDIA_POOL], ImageLimits.from_settings(settings), main[shared.S3],
-                                      settings.s3_bucket, main[shared.FEED], main[shared.SEARCH_EFFECTS],
-                                      videos=main[shared.VIDEOS])
+    app[MEDIA_LIBRARY] = MediaLibrary(driver, main[shared.MEDIA_INGEST])
     app[PRESENTER] = Presenter(driver, main[shared.MEDIA_URLS])
     app[IDEMPOTENCY], app[MARKERS] = IdempotencyKeys(redis), Markers(redis)
     app[EVENT_VIEWS] = StoreEventViews(driver, PostBodies(redis, driver), LikedPosts(redis), main[shared.MEDIA_URLS],

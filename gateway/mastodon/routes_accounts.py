@@ -8,11 +8,11 @@ from multidict import MultiDict
 from core import validation
 from core.errors import NotFound, ValidationFailed
 from core.ids import parse_id
-from gateway.avatar_upload import receive_profile_form
 from gateway.routes.avatars import get_avatar
 from gateway.keys import ACCOUNTS, AVATARS, NEO4J, SAFETY, SEARCH_READS, SETTINGS, SOCIAL
+from gateway.multipart import new_workdir
+from gateway.uploads import receive_profile_form
 from graph import follows, mastodon_reads, posts as graph_posts, users
-from usecases.posts import new_workdir
 
 from . import entities, paging
 from .auth import user_id

@@ -2,21 +2,19 @@
 and the home and hashtag timelines."""
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from aiohttp import BodyPartReader, web
-from aiohttp.http_exceptions import BadHttpMessage
+from aiohttp import web
 
 from core import validation
-from core.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from core.errors import NotFound, ValidationFailed
 from core.ids import parse_id
-from gateway import uploads
+from gateway.multipart import new_workdir
+from gateway.uploads import receive_media
 from gateway.views import rfc3339
-from gateway.keys import ENGAGEMENT, HOME_FEED, NEO4J, POSTS, SAVED, SEARCH_READS, SETTINGS
+from gateway.keys import ENGAGEMENT, HOME_FEED, NEO4J, POSTS, PUBLISHER, SAVED, SEARCH_READS, SETTINGS
 from graph import engagement, mastodon_reads, posts as graph_posts, staged_media
 from usecases.home_feed import RECENT
-from usecases.posts import new_workdir
 
 from . import entities, paging
 from .auth import user_id
@@ -83,7 +81,7 @@ async def create_status(request: web.Request) -> web.Response:
         if not 1 <= len(ids) <= limit:
             # A Raygram post is photos or videos with a caption: no media, no post (a text status is a reply).
             raise ValidationFailed(f"A post needs 1 to {limit} photos or videos (media_ids).", code="media_required")
-        post = await request.app[MEDIA_LIBRARY].publish(viewer, caption=validation.caption(text), media_ids=ids)
+        post = await request.app[PUBLISHER].publish_staged(viewer, caption=validation.caption(text), media_ids=ids)
         body = (await request.app[PRESENTER].statuses([post], base_url(request)))[0]
     if key:
         await request.app[IDEMPOTENCY].remember(viewer, key[:512], int(body["id"]))
@@ -207,65 +205,10 @@ async def favourited_by(request: web.Request) -> web.Response:
 
 # --- media ------------------------------------------------------------------------------------
 
-# Room for the description, focus and multipart framing around the file; parts besides the file
-# (focus, thumbnail...) are read and dropped, within this too.
-FORM_OVERHEAD = 64 * 1024
-
-
-def _body_limit(settings) -> int:
-    return max(settings.media_max_bytes, settings.video_max_bytes) + FORM_OVERHEAD
-
-
-async def _receive_file(request: web.Request, path: str) -> tuple[bool, str]:
-    """(a file was received into ``path``, the description): ``file`` streamed to disk within a
-    photo's size limit, or a video's once its first bytes show a video container (its name and
-    declared type prove nothing; the probe has the last word), ``description`` bounded; other parts
-    (focus, thumbnail) skipped; the whole body bounded while it is read."""
-    settings = request.app[SETTINGS]
-    if request.content_type != "multipart/form-data":
-        raise UnsupportedMediaType("Media are uploaded as multipart/form-data.", code="multipart_required")
-    body_limit = _body_limit(settings)
-    too_large = PayloadTooLarge(f"A photo may be at most {settings.media_max_bytes // 2**20} MB and a video "
-                                f"{settings.video_max_bytes // 2**20} MB.", code="media_too_large")
-    if request.content_length is not None and request.content_length > body_limit:
-        raise too_large
-    got_file, description, parts, total = False, "", 0, 0
-
-    def take(size: int) -> None:
-        nonlocal total
-        total += size
-        if total > body_limit:
-            raise too_large
-    try:
-        reader = await request.multipart()
-        while (part := await reader.next()) is not None:
-            parts += 1
-            if parts > 8 or not isinstance(part, BodyPartReader):
-                raise BadRequest("Unexpected form parts.", code="malformed_multipart")
-            if part.name == "file" and not got_file:
-                got_file = await uploads.save_media(part, path, settings, take) > 0
-            elif part.name == "description":
-                raw = await part.read_chunk(8 * 1024)
-                if await part.read_chunk(1):
-                    raise ValidationFailed("description is too long.", code="invalid_description")
-                try:
-                    description = validation.alt_text(raw.decode("utf-8"))
-                except UnicodeDecodeError:
-                    raise BadRequest("description is not valid UTF-8.") from None
-            else:
-                await uploads.skip(part, take)
-    except (ValueError, AssertionError, BadHttpMessage):
-        raise BadRequest("The multipart body is malformed.", code="malformed_multipart") from None
-    return got_file, description
-
-
 async def _upload(request: web.Request) -> tuple[int, dict]:
     viewer = await user_id(request, "write:media")
     with new_workdir() as workdir:
-        path = os.path.join(workdir, "upload")
-        got_file, description = await _receive_file(request, path)
-        if not got_file:
-            raise ValidationFailed("A non-empty part named 'file' is required.", code="media_required")
+        path, description = await receive_media(request, request.app[SETTINGS], workdir)
         media = await request.app[MEDIA_LIBRARY].upload(viewer, path, description, workdir)
     return viewer, media
 

@@ -6,14 +6,14 @@ from aiohttp import web
 
 from core.errors import NotFound
 from core.ids import parse_id
-from usecases.posts import new_workdir
 
 from .. import schemas
 from ..auth import current_user_id
-from ..avatar_upload import receive_avatar
 from ..http import no_content
 from ..keys import AVATARS, SETTINGS
+from ..multipart import new_workdir
 from ..openapi import describe
+from ..uploads import receive_avatar
 from ..views import user_view
 
 CHUNK = 64 * 1024

@@ -8,12 +8,11 @@ from core.errors import Forbidden, NotFound
 from core.ids import parse_id
 from graph import posts
 
-from usecases.posts import new_workdir
-
 from .. import schemas
 from ..auth import current_user_id
 from ..http import json_response, no_content, paged, read_json
-from ..keys import HYDRATOR, MEDIA_URLS, NEO4J, POSTS, SETTINGS
+from ..keys import HYDRATOR, MEDIA_URLS, NEO4J, POSTS, PUBLISHER, SETTINGS
+from ..multipart import new_workdir
 from ..openapi import describe
 from ..uploads import receive
 from .social import username_param
@@ -35,7 +34,7 @@ async def create_post(request: web.Request) -> web.Response:
     author = await current_user_id(request)   # before reading a single byte of the body
     with new_workdir() as workdir:
         upload = await receive(request, request.app[SETTINGS], workdir)
-        post = await request.app[POSTS].publish(author, caption=upload.caption, media_paths=upload.media_paths,
+        post = await request.app[PUBLISHER].publish(author, caption=upload.caption, media_paths=upload.media_paths,
                                                 alts=upload.alts, workdir=workdir)
     status = 202 if post.get("state") == "processing" else 201
     return json_response(request.app[MEDIA_URLS].render_one(post), status=status)
