@@ -94,6 +94,8 @@ class _Reading:
 
     def __init__(self, form: Form) -> None:
         self.form, self.parts, self.bytes = form, 0, 0
+        # A part the form does not take is read and dropped, but its bytes still count.
+        self.dropping = Field(file=True, max_bytes=form.drop_max_bytes or form.max_bytes, too_long=form.too_large)
 
     def take(self, size: int) -> None:
         self.bytes += size
@@ -106,13 +108,13 @@ class _Reading:
         if rule is None and name not in form.dropped and part.filename is None:
             rule = form.other_text
         if rule is None:
-            return await self._drop(part)
+            return await self._save(part, self.dropping, os.devnull)
         kept = (got.files if rule.file else got.texts).setdefault(name or "", [])
         if len(kept) >= rule.max_count:
             if rule.too_many is not None:
                 raise rule.too_many()
             if rule.file:
-                return await self._drop(part)
+                return await self._save(part, self.dropping, os.devnull)
             return await self._text(part, rule, None)      # within its limit, not decoded
         if not rule.file:
             return await self._text(part, rule, kept if name else None)
@@ -154,12 +156,3 @@ class _Reading:
                 kept.append(data.decode(part.get_charset(default="utf-8")))
             except (UnicodeDecodeError, LookupError):
                 raise BadRequest(f"{part.name} is not valid UTF-8.") from None
-
-    async def _drop(self, part: BodyPartReader) -> None:
-        """A part the form does not take: read and dropped, but its bytes still count."""
-        size = 0
-        while chunk := await part.read_chunk(CHUNK):
-            size += len(chunk)
-            if self.form.drop_max_bytes is not None and size > self.form.drop_max_bytes:
-                raise self.form.too_large()
-            self.take(len(chunk))

@@ -51,10 +51,6 @@ def post_variants(media_id: int, image: ProcessedImage) -> list[Put]:
             for v in ordered]
 
 
-def unlabelled(position: int, what: str) -> str:
-    return ""
-
-
 def numbered(position: int, what: str) -> str:
     """A post's files named by their place in it ("Photo 3")."""
     return f"{what} {position + 1}"
@@ -83,7 +79,7 @@ class MediaIngest:
         self.videos = videos
 
     @contextlib.asynccontextmanager
-    async def stored(self, owner_id: int, paths: list[str], workdir: str, *, label: Label = unlabelled,
+    async def stored(self, owner_id: int, paths: list[str], workdir: str, *, label: Label = lambda position, what: "",
                      variants: Variants = post_variants, videos: bool = True) -> AsyncIterator[Ingested]:
         """The files at ``paths`` processed and stored, for the body to commit; ``videos=False``
         takes every file for a photo (a video is then refused as an unsupported image)."""
