@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import ValidationFailed
+from core.ids import min_id_at
 from media.hashtags import parse_hashtags, split_hashtags
 
 MAX_QUERY_CHARS = 256
@@ -17,6 +18,11 @@ MAX_QUERY_CHARS = 256
 # boost, and an old but exact match still outranks a fresh vague one.
 RECENCY_HALF_LIFE = "7d"
 RECENCY_FLOOR = 0.25
+# Caption searches rank the newest CANDIDATES matching posts, not every match: common words match
+# most of the index, and scoring all of them (relevance x recency cannot skip any) took seconds on
+# 1M posts. The recency factor makes older posts unlikely to rank anyway; a rarer query has fewer
+# matches than this and is ranked exactly. The list ends after them.
+CANDIDATES = 1000
 
 
 @dataclass(frozen=True)
@@ -65,22 +71,22 @@ def visibility_filter(viewer: Viewer) -> dict:
 
 
 def search_posts(query: PostQuery, viewer: Viewer, *, origin_ms: int, after: tuple[float, int] | None,
-                 size: int) -> dict:
+                 size: int, floor_id: int | None = None) -> dict:
     """Best first: caption relevance x recency (decay measured from ``origin_ms``, which a
-    cursor keeps, so scores do not drift while paging), newest first among equals."""
-    filters = [visibility_filter(viewer), *({"term": {"hashtags": t}} for t in query.tags)]
+    cursor keeps, so scores do not drift while paging), newest first among equals. Only posts
+    made by ``origin_ms`` and from ``floor_id`` on (the candidate window, ``caption_window``)."""
+    filters = _post_filters(query, viewer)
     if query.tags and not query.words:
         # Relevance is the same for every post carrying the tags, so the blend is pure recency:
         # newest first, which the index's sort order answers without scoring every match.
         return _newest_first(filters, before=after[1] if after else None, size=size)
     must = []
     if query.words:
-        # Up to three words, every one is needed; longer queries need three in four.
-        must.append({"match": {"caption": {"query": query.words, "minimum_should_match": "3<75%"}}})
+        must.append(_words(query))
     elif not query.tags:
         must.append({"match_none": {}})
     return _page({"function_score": {
-        "query": {"bool": {"must": must, "filter": filters}},
+        "query": {"bool": {"must": must, "filter": [*filters, _id_range(floor_id, origin_ms)]}},
         "functions": [
             {"exp": {"created_at": {"origin": origin_ms, "scale": RECENCY_HALF_LIFE, "decay": 0.5}}},
             {"weight": RECENCY_FLOOR},
@@ -88,6 +94,35 @@ def search_posts(query: PostQuery, viewer: Viewer, *, origin_ms: int, after: tup
         "score_mode": "sum",
         "boost_mode": "multiply",
     }}, BEST_FIRST, size=size, after=after)
+
+
+def caption_window(query: PostQuery, viewer: Viewer, *, origin_ms: int, candidates: int = CANDIDATES) -> dict:
+    """The oldest of the newest ``candidates`` posts the words match (made by ``origin_ms``, so
+    every page of one search has the same window): its id is ``search_posts``' ``floor_id``; no
+    hit means fewer matches, all of them candidates. Unscored and in the index's own order, so
+    Elasticsearch stops after ``candidates`` matches."""
+    body = _page({"bool": {"filter": [_words(query), *_post_filters(query, viewer), _id_range(None, origin_ms)]}},
+                 [{"id": "desc"}], size=1, after=None)
+    body["from"] = candidates - 1
+    return body
+
+
+def _post_filters(query: PostQuery, viewer: Viewer) -> list[dict]:
+    return [visibility_filter(viewer), *({"term": {"hashtags": t}} for t in query.tags)]
+
+
+def _words(query: PostQuery) -> dict:
+    # Up to three words, every one is needed; longer queries need three in four.
+    return {"match": {"caption": {"query": query.words, "minimum_should_match": "3<75%"}}}
+
+
+def _id_range(floor_id: int | None, origin_ms: int) -> dict:
+    # On ids, not created_at: ids are time-ordered and the index is sorted by them, so a range of
+    # ids is a contiguous run of documents (no per-document check).
+    bounds = {"lt": min_id_at(origin_ms + 1)}
+    if floor_id is not None:
+        bounds["gte"] = floor_id
+    return {"range": {"id": bounds}}
 
 
 def hashtag_posts(tag: str, viewer: Viewer, *, before: int | None, size: int) -> dict:

@@ -7,6 +7,8 @@ from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError
 
 from core.errors import ServiceUnavailable, ValidationFailed
 
+from . import queries
+
 log = logging.getLogger(__name__)
 
 
@@ -28,3 +30,15 @@ async def run(es: AsyncElasticsearch, index: str, body: dict) -> dict:
 def hit_sorts(response: dict) -> list[list]:
     """The sort values of each hit (the last of them is the document id)."""
     return [hit["sort"] for hit in response["hits"]["hits"]]
+
+
+async def post_search_sorts(es: AsyncElasticsearch, alias: str, query: queries.PostQuery, viewer: queries.Viewer, *,
+                            origin_ms: int, after: tuple[float, int] | None, size: int) -> list[list]:
+    """A page of a post search: the candidate window first when there are words to rank (two
+    cheap requests instead of scoring every match), then the ranked page within it."""
+    floor_id = None
+    if query.words:
+        window = hit_sorts(await run(es, alias, queries.caption_window(query, viewer, origin_ms=origin_ms)))
+        floor_id = window[0][0] if window else None
+    body = queries.search_posts(query, viewer, origin_ms=origin_ms, after=after, size=size, floor_id=floor_id)
+    return hit_sorts(await run(es, alias, body))

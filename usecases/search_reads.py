@@ -7,7 +7,8 @@ relationship to each).
 """
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, Awaitable, Callable
 
 from elasticsearch import AsyncElasticsearch
 from neo4j import AsyncDriver
@@ -45,9 +46,8 @@ class SearchReads:
         blended with recency."""
         origin = cursor[0] if cursor else now_ms()
         after = (cursors.from_float_key(cursor[1]), cursor[2]) if cursor else None
-        body = queries.search_posts(query, await self._viewer(viewer_id), origin_ms=origin, after=after,
-                                    size=limit + 1)
-        sorts = reader.hit_sorts(await reader.run(self.es, self.posts_alias, body))
+        sorts = await self._as_seen_by(viewer_id, lambda viewer: reader.post_search_sorts(
+            self.es, self.posts_alias, query, viewer, origin_ms=origin, after=after, size=limit + 1))
         # Sort values are [score, id], or [id] for hashtag-only queries (newest first).
         page, nxt = _paged(sorts, limit, lambda s: (origin, cursors.float_key(s[0]) if len(s) > 1 else 0, s[-1]))
         return await self._posts(viewer_id, [s[-1] for s in page]), nxt
@@ -62,9 +62,8 @@ class SearchReads:
 
     async def hashtag(self, viewer_id: int, tag: str, limit: int, cursor: tuple | None) -> Page:
         """Posts carrying the hashtag, newest first."""
-        body = queries.hashtag_posts(tag, await self._viewer(viewer_id), before=cursor[0] if cursor else None,
-                                     size=limit + 1)
-        sorts = reader.hit_sorts(await reader.run(self.es, self.posts_alias, body))
+        sorts = await self._as_seen_by(viewer_id, lambda viewer: self._sorts(queries.hashtag_posts(
+            tag, viewer, before=cursor[0] if cursor else None, size=limit + 1)))
         page, nxt = _paged(sorts, limit, lambda s: (s[0],))
         return await self._posts(viewer_id, [s[0] for s in page]), nxt
 
@@ -81,8 +80,25 @@ class SearchReads:
         await self.trending_cache.put(window, baseline, limit, result)
         return result
 
-    async def _viewer(self, viewer_id: int) -> queries.Viewer:
-        return queries.Viewer(viewer_id, tuple(await search_source.private_followees(self.driver, viewer_id)))
+    async def _sorts(self, body: dict) -> list[list]:
+        return reader.hit_sorts(await reader.run(self.es, self.posts_alias, body))
+
+    async def _as_seen_by(self, viewer_id: int, search: Callable[[queries.Viewer], Awaitable[list[list]]]) -> list[list]:
+        """``search`` filtered to what the viewer may see. It needs the private accounts that
+        approved the viewer (the graph); most viewers have none, so the search starts at once as
+        if there were none, beside that graph read, and runs again only if there are some."""
+        speculative = asyncio.ensure_future(search(queries.Viewer(viewer_id, ())))
+        # Its outcome is read below or deliberately dropped: never "exception never retrieved".
+        speculative.add_done_callback(lambda t: t.cancelled() or t.exception())
+        try:
+            followees = await search_source.private_followees(self.driver, viewer_id)
+        except BaseException:
+            speculative.cancel()
+            raise
+        if followees:
+            speculative.cancel()
+            return await search(queries.Viewer(viewer_id, tuple(followees)))
+        return await speculative
 
     async def _posts(self, viewer_id: int, ids: list[int]) -> list[dict[str, Any]]:
         # Hydration keeps the search order and drops posts deleted since they were indexed.

@@ -18,7 +18,10 @@ from gateway.app import create_app
 from gateway.keys import IDS, NEO4J, REDIS, SETTINGS
 from graph import posts
 from search.client import open_client
-from search.indexes import POSTS, index_specs, version_of
+from core.ids import min_id_at
+from search import queries, reader
+from search.documents import post_document
+from search.indexes import POSTS, ensure_indexes, index_specs, version_of
 from stack import manager
 
 from .world import World, eventually
@@ -309,3 +312,43 @@ async def test_a_post_whose_outbox_entry_was_lost_is_found_by_the_reconciler(iso
     # turn for minutes. Running twice is harmless (it only re-queues), so this test takes the turn.
     await client.app[REDIS].delete(redis_keys.sweep_lock(f"search-reconcile:{client.app[SETTINGS].es_index_prefix}"))
     await found(world, hal, f"announced {unique}", [str(lost["id"])])
+
+
+async def test_caption_search_pages_through_equal_timestamps_and_ranks_only_its_window(settings, unique):
+    """search_after on (score, id): posts made in the same millisecond with the same caption score
+    the same, and the id alone orders them, so paging neither repeats nor skips; the candidate
+    window keeps the newest matches."""
+    prefix = f"rgtest-{unique}"
+    es = open_client(settings)
+    try:
+        await ensure_indexes(es, prefix)
+        alias, at = index_specs(prefix)[POSTS].alias, now_ms() - 1000
+        same = [min_id_at(at) + n for n in range(6)]          # one millisecond, six posts
+        older = [min_id_at(at - 60_000) + n for n in range(2)]
+        for post_id in same + older:
+            await es.index(index=alias, id=str(post_id), document=post_document({
+                "id": post_id, "caption": f"twin words {unique}", "author_id": 1, "author_username": "a",
+                "created_at": at if post_id in same else at - 60_000}))
+        await es.indices.refresh(index=alias)
+        query, viewer = queries.parse_post_query(f"twin {unique}"), queries.Viewer(1, ())
+        seen, after = [], None
+        while True:
+            sorts = await reader.post_search_sorts(es, alias, query, viewer, origin_ms=at + 500, after=after, size=3)
+            seen += [s[-1] for s in sorts[:2]]
+            if len(sorts) <= 2:
+                break
+            after = tuple(sorts[1])
+        assert seen == sorted(same, reverse=True) + sorted(older, reverse=True)
+        window = await reader.run(es, alias, queries.caption_window(query, viewer, origin_ms=at + 500, candidates=4))
+        floor = reader.hit_sorts(window)[0][0]
+        assert floor == sorted(same, reverse=True)[3]
+        body = queries.search_posts(query, viewer, origin_ms=at + 500, after=None, size=20, floor_id=floor)
+        assert [s[-1] for s in reader.hit_sorts(await reader.run(es, alias, body))] == sorted(same, reverse=True)[:4]
+        # Posts made after the search began are not in it (its pages share one window).
+        body = queries.search_posts(query, viewer, origin_ms=at - 1, after=None, size=20)
+        assert [s[-1] for s in reader.hit_sorts(await reader.run(es, alias, body))] == sorted(older, reverse=True)
+    finally:
+        await es.options(ignore_status=404).indices.delete(index=f"{prefix}-*", ignore_unavailable=True)
+        for spec in index_specs(prefix).values():
+            await es.options(ignore_status=404).indices.delete_index_template(name=spec.alias)
+        await es.close()

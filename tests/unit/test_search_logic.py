@@ -5,6 +5,7 @@ import pytest
 
 from core import cursors
 from core.errors import BadRequest, ValidationFailed
+from core.ids import min_id_at
 from media.hashtags import split_hashtags
 from search import queries
 from search.documents import post_document, user_document
@@ -166,6 +167,29 @@ def test_post_search_returns_ids_only_best_first_then_newest():
     body = _post_body("cats", size=21)
     assert body["sort"] == [{"_score": "desc"}, {"id": "desc"}]
     assert (body["size"], body["_source"], body["track_total_hits"]) == (21, False, False)
+
+
+def test_caption_searches_rank_only_posts_in_the_window_and_made_by_the_origin():
+    origin = 1_800_000_000_000
+    ranges = [f["range"]["id"] for f in _bool(_post_body("cats", origin_ms=origin, floor_id=123))["filter"]
+              if "range" in f]
+    assert ranges == [{"gte": 123, "lt": min_id_at(origin + 1)}]
+    # Without a floor (fewer matches than the window): every match made by the origin.
+    ranges = [f["range"]["id"] for f in _bool(_post_body("cats", origin_ms=origin))["filter"] if "range" in f]
+    assert ranges == [{"lt": min_id_at(origin + 1)}]
+
+
+def test_the_caption_window_is_the_newest_candidates_matches_unscored_in_index_order():
+    origin = 1_800_000_000_000
+    body = queries.caption_window(queries.parse_post_query("cats #pets"), ALICE, origin_ms=origin)
+    assert body["sort"] == [{"id": "desc"}] and (body["from"], body["size"]) == (queries.CANDIDATES - 1, 1)
+    assert (body["_source"], body["track_total_hits"]) == (False, False)
+    filters = body["query"]["bool"]["filter"]
+    assert list(body["query"]["bool"]) == ["filter"]          # nothing scored
+    assert {"match": {"caption": {"query": "cats", "minimum_should_match": "3<75%"}}} in filters
+    assert {"term": {"hashtags": "pets"}} in filters and queries.visibility_filter(ALICE) in filters
+    assert {"range": {"id": {"lt": min_id_at(origin + 1)}}} in filters
+    assert queries.caption_window(queries.parse_post_query("cats"), ALICE, origin_ms=origin, candidates=5)["from"] == 4
 
 
 def test_hashtag_posts_pages_newest_first_by_id():
