@@ -70,6 +70,7 @@ class FeedShard:
         self._building: dict[int, list[Entry]] = {}     # pushes that arrive during a rebuild
         self._events = None
         self._presence = None
+        self._marks = None
         self._driver = None
         self._redis = None
         self._peers: dict[int, object] = {}
@@ -98,6 +99,17 @@ class FeedShard:
             from live.event_log import EventLog
             self._events = EventLog(await self._kv(), self.settings.event_log_min_events)
         return self._events
+
+    async def _feed_marks(self):
+        if self._marks is None:
+            from stores.feed_marks import FeedMarks
+            self._marks = FeedMarks(await self._kv())
+        return self._marks
+
+    async def _changed(self, user_ids) -> None:
+        """Readers whose feed this call changed: gateways stop reusing pages they read before
+        (feed/read_cache.py). Set after the change; a failure fails the call, which is retried."""
+        await (await self._feed_marks()).changed(user_ids)
 
     async def _presence_marks(self):
         # Presence is the gateways' (in Redis): a restarted or rescaled shard knows it at once.
@@ -157,9 +169,11 @@ class FeedShard:
         pulled = await self._celebrity_entries(self.celebrities.get(user_id, set()), before, limit)
         return merge_newest(limit, pushed, pulled)
 
-    async def read_many(self, reads: list[tuple[int, int | None, int]]) -> list[list[Entry]]:
-        """``read`` for several readers of this shard in one call (actors/shard_reads.py)."""
-        return list(await asyncio.gather(*(self.read(user_id, before, limit) for user_id, before, limit in reads)))
+    async def read_many(self, reads: list[tuple[int, int | None, int]]) -> list[tuple[list[Entry], list[int]]]:
+        """``read`` for several readers of this shard in one call (actors/shard_reads.py), each
+        with the pulled accounts merged into it (whose marks a gateway checks before reusing it)."""
+        pages = await asyncio.gather(*(self.read(user_id, before, limit) for user_id, before, limit in reads))
+        return [(page, sorted(self.celebrities.get(user_id, ()))) for page, (user_id, _, _) in zip(pages, reads)]
 
     async def _timeline(self, user_id: int) -> Timeline:
         timeline = self.timelines.get(user_id)
@@ -216,6 +230,8 @@ class FeedShard:
             elif uid in self._building:
                 self._building[uid].append((post_id, author_id))
                 delivered.append(uid)
+        # Every reader named, read or not: a gateway may hold a page of theirs from before a restart.
+        await self._changed(user_ids)
         if live:
             await self._emit(user_ids, protocol.feed_post(post_id, author_id))
         return len(delivered)
@@ -224,6 +240,7 @@ class FeedShard:
         removed = [uid for uid, t in self.timelines.items() if t.unpush(post_id)]
         for pending in self._building.values():
             pending[:] = [e for e in pending if e[0] != post_id]
+        await self._changed(removed)
         # Followers of a pulled account never had it pushed; they saw it live all the same.
         followers = await self._live_readers_following(author_id) if author_id else []
         await self._emit(sorted(set(removed) | set(followers)), protocol.feed_delete(post_id))
@@ -241,15 +258,19 @@ class FeedShard:
         to their rebuild, which includes the author."""
         timelines = [(uid, self.timelines[uid]) for uid in user_ids if uid in self.timelines]
         if not timelines:
+            await self._changed(user_ids)
             return 0
         from graph.feed_queries import follower_count, recent_posts
         driver = await self._graph()
         if await follower_count(driver, author_id) > self._threshold():
             for uid, _ in timelines:
                 self.celebrities.setdefault(uid, set()).add(author_id)
+            await self._changed(user_ids)
             return 0
         posts = await recent_posts(driver, author_id, self.settings.feed_backfill_posts)
-        return sum(timeline.merge(posts) for _, timeline in timelines)
+        merged = sum(timeline.merge(posts) for _, timeline in timelines)
+        await self._changed(user_ids)
+        return merged
 
     async def unmerge_author(self, user_ids: list[int], author_id: int) -> int:
         removed = 0
@@ -257,6 +278,7 @@ class FeedShard:
             self.celebrities.get(uid, set()).discard(author_id)
             timeline = self.timelines.get(uid)
             removed += timeline.unmerge(author_id) if timeline is not None else 0
+        await self._changed(user_ids)
         return removed
 
     # --- fan-out, run by the author's shard -----------------------------------------------------
@@ -358,4 +380,5 @@ class FeedShard:
             timeline.last_read_ms = max(timeline.last_read_ms, state["last_read_ms"])
             self.celebrities.setdefault(uid, set()).update(state["celebrities"])
         self._peers.clear()
+        await self._changed(list(readers))
         return len(readers)

@@ -55,6 +55,19 @@ def celebrity_posts(author_id: int) -> str:
     return f"{PREFIX}celebrity-posts:{author_id}"
 
 
+def feed_mark(user_id: int) -> str:
+    """A fresh random value whenever the reader's shard changes what their feed holds. Invariant:
+    set after the change, by the shard that made it; a gateway reuses a feed page it read while
+    the mark (and the marks of the pulled accounts it merged) are what they were before the read."""
+    return f"{PREFIX}feed-mark:{user_id}"
+
+
+def pulled_mark(author_id: int) -> str:
+    """A fresh random value whenever an account whose posts are pulled at read (celebrity_posts)
+    posts or deletes: the feed_mark of the accounts it does not push to."""
+    return f"{PREFIX}pulled-mark:{author_id}"
+
+
 def shard_count() -> str:
     """The current number of feed-shard actors (changed by `raygram shards scale`)."""
     return f"{PREFIX}feed-shard-count"

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from array import array
 from typing import Any
 
 from neo4j import AsyncDriver
@@ -20,9 +22,11 @@ from core import redis_keys
 from core.clock import now_ms
 from core.config import Settings
 from graph.feed_queries import follower_count, pull_page
+from stores.feed_marks import FeedMarks, Marks
 
 from actors.shard_reads import ShardReads
 from actors.shards import ShardLink
+from .read_cache import MarkedCache
 from .sharding import group_by_shard
 from .timeline import Entry
 
@@ -30,6 +34,12 @@ log = logging.getLogger(__name__)
 
 # How long a publish waits for its fan-out before answering (the fan-out goes on regardless).
 FANOUT_WAIT_S = 3.0
+# Feed reads this process answers without a shard call while the feed's marks hold (per reader,
+# cursor and size; 16 bytes an entry, so at most ~26 MB of 200-entry ranked windows).
+READ_CACHE_ENTRIES = 8192
+# The longest a page is reused even with unchanged marks: what a mark lost to a Redis failure
+# between a change and its mark can cost (a page that stale), and never more.
+READ_CACHE_TTL_S = 60.0
 
 
 class FeedEngine:
@@ -40,6 +50,10 @@ class FeedEngine:
         self.driver = driver
         self._background: set[asyncio.Task] = set()
         self.reads = ShardReads()
+        self.marks = FeedMarks(redis)
+        self._pages: MarkedCache[array] = MarkedCache(READ_CACHE_ENTRIES, READ_CACHE_TTL_S)
+        # The pulled accounts each reader's shard last merged: whose marks to read before a read.
+        self._pulled: MarkedCache[tuple[int, ...]] = MarkedCache(READ_CACHE_ENTRIES, READ_CACHE_TTL_S)
 
     @property
     def strategy(self) -> str:
@@ -65,6 +79,7 @@ class FeedEngine:
                 pipe.zadd(key, {str(post_id): post_id})
                 pipe.zremrangebyrank(key, 0, -self.settings.feed_timeline_max - 1)
                 newly, _, _ = await pipe.execute()
+            await self.marks.pulled_changed(author_id)
             if not newly:
                 # The author's own timeline still gets it (their feed includes their posts).
                 shard = await self.link.for_user(author_id)
@@ -90,7 +105,8 @@ class FeedEngine:
             pass   # a big fan-out finishes in the background; the pending job guards it
 
     async def unpublished(self, post_id: int, author_id: int) -> None:
-        await self.redis.zrem(redis_keys.celebrity_posts(author_id), str(post_id))
+        if await self.redis.zrem(redis_keys.celebrity_posts(author_id), str(post_id)):
+            await self.marks.pulled_changed(author_id)
         await self.redis.hdel(redis_keys.fanout_pending(), str(post_id))
         if self.strategy != "pull":
             await (await self.link.for_user(author_id)).retract.remote(post_id, author_id)
@@ -112,6 +128,25 @@ class FeedEngine:
 
     # --- reads ----------------------------------------------------------------------------------
     async def read(self, user_id: int, before: int | None, limit: int) -> list[Entry]:
+        return (await self.read_marked(user_id, before, limit))[0]
+
+    async def read_marked(self, user_id: int, before: int | None, limit: int) -> tuple[list[Entry], Marks | None]:
+        """The entries, and the feed marks they are current for (None: not marked, with the pull
+        strategy), so that callers may keep what they derive from them (usecases/home_feed.py)."""
         if self.strategy == "pull":
-            return await pull_page(self.driver, user_id, before, limit)
-        return await self.reads.read(await self.link.for_user(user_id), (user_id, before, limit))
+            return await pull_page(self.driver, user_id, before, limit), None
+        pulled = self._pulled.get(user_id, None, time.monotonic())
+        # Read before the shard is asked: the entries are then at least as new as these marks.
+        marks = await self.marks.of(user_id, pulled or ())
+        key = (user_id, before, limit)
+        flat = self._pages.get(key, marks, time.monotonic())
+        if flat is not None:
+            return list(zip(flat[::2], flat[1::2])), marks
+        entries, merged = await self.reads.read(await self.link.for_user(user_id), (user_id, before, limit))
+        merged = tuple(merged)
+        # Reusable only if the marks read cover every account merged into it; a reader whose
+        # pulled set was unknown is cached from their next read on.
+        if merged == (pulled or ()):
+            self._pages.put(key, marks, array("q", (n for entry in entries for n in entry)), time.monotonic())
+        self._pulled.put(user_id, None, merged, time.monotonic())
+        return entries, marks

@@ -7,16 +7,23 @@ new posts nor changing counts can repeat or skip a post. Below the window the pa
 recency.
 
 A cursor is ``(RECENT, before post id, 0)`` or ``(RANKED, snapshot id, offset)``.
+
+A ranked order (and its snapshot) is reused for the reader's next first pages while their feed
+is unchanged (its marks: feed/read_cache.py) for up to RANKED_REUSE_S: counts that moved in the
+meantime reorder the next one. Every page is hydrated afresh: counts, likes, edits, deletions
+and blocks show at once.
 """
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 from core.clock import now_ms
 from core.errors import BadRequest
 from feed.engine import FeedEngine
 from feed.ranking import Candidate, affinity, rank
+from feed.read_cache import MarkedCache
 from stores.affinities import Affinities
 from stores.feed_snapshots import FeedSnapshots
 
@@ -29,6 +36,13 @@ ORDERS = ("ranked", "recent")
 MAX_SNAPSHOT_OFFSET = 1 << 20
 
 Page = tuple[list[dict[str, Any]], tuple[int, int, int] | None]   # posts, and the next cursor if any
+Ranked = tuple[list[int], int | None, int]                          # order, recency floor, snapshot id
+
+# How long one ranked order serves a reader's first pages while their feed is unchanged: ranking
+# costs a decode of the whole window (200 bodies), so a reader refreshing is not re-ranked on
+# every pull. Below the snapshot TTL (stores/feed_snapshots.py), so a reused snapshot is alive.
+RANKED_REUSE_S = 10.0
+RANKED_CACHE_READERS = 4096
 
 
 class HomeFeed:
@@ -36,6 +50,7 @@ class HomeFeed:
                  ranked_window: int) -> None:
         self.feed, self.hydrator, self.affinities, self.snapshots = feed, hydrator, affinities, snapshots
         self.ranked_window = ranked_window
+        self._ranked: MarkedCache[Ranked] = MarkedCache(RANKED_CACHE_READERS, RANKED_REUSE_S)
 
     async def page(self, viewer: int, order: str, cursor: tuple[int, int, int] | None, limit: int) -> Page:
         """``order`` is one of ORDERS; ``cursor`` a decoded cursor of an earlier page, or None."""
@@ -57,10 +72,21 @@ class HomeFeed:
         return items, ((RECENT, entries[-1][0], 0) if more and entries else None)
 
     async def _start_ranked(self, viewer: int, limit: int) -> Page:
-        window = self.ranked_window
-        entries = await self.feed.read(viewer, None, window)
-        # Ranked on the cached bodies' counts and the cached affinities; only the page returned is
-        # hydrated for the viewer (liked flags, who may see what).
+        entries, marks = await self.feed.read_marked(viewer, None, self.ranked_window)
+        ranked = self._ranked.get(viewer, marks, time.monotonic()) if marks is not None else None
+        if ranked is None:
+            ranked = await self._rank(viewer, entries)
+            if marks is not None:
+                self._ranked.put(viewer, marks, ranked, time.monotonic())
+        order, floor, snapshot = ranked
+        page, used = await self._fill(order, viewer, limit)
+        if used < len(order):
+            return page, (RANKED, snapshot, used)
+        return page, ((RECENT, floor, 0) if floor else None)
+
+    async def _rank(self, viewer: int, entries: list[tuple[int, int]]) -> Ranked:
+        """Ranked on the cached bodies' counts and the cached affinities; only the page returned is
+        hydrated for the viewer (liked flags, who may see what)."""
         bodies, close = await asyncio.gather(self.hydrator.bodies.get([p for p, _ in entries]),
                                              self.affinities.of(viewer, sorted({a for _, a in entries})))
         candidates = [
@@ -69,11 +95,10 @@ class HomeFeed:
             for b in bodies.values()
         ]
         order = rank(candidates, now_ms())
-        floor = entries[-1][0] if len(entries) >= window else None
-        page, used = await self._fill(order, viewer, limit)
-        if used < len(order):
-            return page, (RANKED, await self.snapshots.save(viewer, order, floor), used)
-        return page, ((RECENT, floor, 0) if floor else None)
+        floor = entries[-1][0] if len(entries) >= self.ranked_window else None
+        # Frozen now, used by whichever of the reader's first pages is not the last one.
+        snapshot = await self.snapshots.save(viewer, order, floor) if order else 0
+        return order, floor, snapshot
 
     async def _fill(self, order: list[int], viewer: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         """Up to ``limit`` posts the viewer may see, hydrated from the head of ``order``, and how

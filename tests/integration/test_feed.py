@@ -87,9 +87,15 @@ async def test_a_celebritys_post_reaches_followers_by_pull(isolated_client, uniq
     assert await client.app[REDIS].zscore(redis_keys.celebrity_posts(int(star.id)), post["id"]) is not None
     for fan in fans:
         assert await feed_ids(world, fan) == [post["id"]]
+        assert await feed_ids(world, fan) == [post["id"]]   # now a page the gateway may reuse
+    # Nothing is pushed to the fans for a pulled post: the account's mark tells gateways that
+    # every page merging it is out of date (feed/read_cache.py).
+    second = await world.post(star, [TINY])
+    for fan in fans:
+        assert await feed_ids(world, fan) == [second["id"], post["id"]]
     late = await world.signup("late")
     await world.follow(late, star)
-    assert await feed_ids(world, late) == [post["id"]]
+    assert await feed_ids(world, late) == [second["id"], post["id"]]
 
 
 async def test_recent_paging_has_no_repeats_or_gaps_while_posts_arrive(client, world):
