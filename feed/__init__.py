@@ -1,2 +1,2 @@
-"""The feed: pure logic (compact timelines, users to slots to shards, ranking) and the engine
-(feed/engine.py) through which the gateway drives the feed-shard actors."""
+"""The feed's pure logic: compact timelines, users to slots to shards, ranking, the marked read
+cache. No I/O: the engine that drives the feed-shard actors is actors/feed_engine.py."""

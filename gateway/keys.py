@@ -11,7 +11,7 @@ from live.event_log import EventLog
 from live.hub import LiveHub
 from live.render import EventRenderer
 from live.resume_points import ResumePoints
-from feed.engine import FeedEngine
+from actors.feed_engine import FeedEngine
 from actors.shards import ShardLink
 from core.config import Settings
 from core.ids import IdGenerator

@@ -21,7 +21,7 @@ from live.event_log import EventLog
 from live.hub import LiveHub
 from live.stream_slots import StreamSlots
 from live.presence import Presence
-from feed.engine import FeedEngine
+from actors.feed_engine import FeedEngine
 from core.redis_client import open_redis
 from actors.shards import ShardLink
 from core import redis_keys

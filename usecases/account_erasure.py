@@ -31,7 +31,7 @@ from core import redis_keys
 from core.clock import now_ms
 from core.errors import Forbidden, NotFound
 from core.passwords import verify_password
-from feed.engine import FeedEngine
+from actors.feed_engine import FeedEngine
 from graph import erasure
 from graph.feed_queries import follower_pages
 from media import storage

@@ -21,7 +21,7 @@ from typing import Any
 
 from core.clock import now_ms
 from core.errors import BadRequest
-from feed.engine import FeedEngine
+from actors.feed_engine import FeedEngine
 from feed.ranking import Candidate, affinity, rank
 from feed.read_cache import MarkedCache
 from stores.affinities import Affinities

@@ -16,7 +16,7 @@ from typing import Any
 from neo4j import AsyncDriver
 
 from core.clock import now_ms
-from feed.engine import FeedEngine
+from actors.feed_engine import FeedEngine
 from graph import posts
 from graph.feed_queries import follower_pages
 from live import protocol

@@ -24,7 +24,7 @@ from neo4j import AsyncDriver
 from core.clock import now_ms
 from core.errors import ValidationFailed
 from core.ids import IdGenerator
-from feed.engine import FeedEngine
+from actors.feed_engine import FeedEngine
 from graph import posts, staged_media
 from media.hashtags import MAX_HASHTAGS, parse_hashtags
 from search.port import OutboxSearchEffects

@@ -16,7 +16,7 @@ from neo4j import AsyncDriver
 from core.clock import now_ms
 from core.hiding import hides
 from core.ids import IdGenerator
-from feed.engine import FeedEngine
+from actors.feed_engine import FeedEngine
 from graph import blocks, follows
 from search.port import OutboxSearchEffects
 from stores.hidden_authors import HiddenAuthors

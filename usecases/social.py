@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from neo4j import AsyncDriver
 
-from feed.engine import FeedEngine
+from actors.feed_engine import FeedEngine
 from core.clock import now_ms
 from core.ids import IdGenerator
 from graph import follows

@@ -1,4 +1,4 @@
-"""The gateway's side of the feed, the one owner of timeline changes (the way Mastodon's
+"""The gateway's side of the feed-shard actors, the one owner of timeline changes (the way Mastodon's
 FeedManager is): what publishing, deleting, following and unfollowing do to feeds, and feed reads.
 
 Publishing records a durable fan-out job in Redis, then asks the author's shard to fan out;
@@ -21,14 +21,14 @@ from redis.asyncio import Redis
 from core import redis_keys
 from core.clock import now_ms
 from core.config import Settings
+from feed.read_cache import MarkedCache
+from feed.sharding import group_by_shard
+from feed.timeline import Entry
 from graph.feed_queries import follower_count, pull_page
 from stores.feed_marks import FeedMarks, Marks
 
-from actors.shard_reads import ShardReads
-from actors.shards import ShardLink
-from .read_cache import MarkedCache
-from .sharding import group_by_shard
-from .timeline import Entry
+from .shard_reads import ShardReads
+from .shards import ShardLink
 
 log = logging.getLogger(__name__)
 
