@@ -13,7 +13,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from core.errors import Forbidden, NotFound
 
-from .posts import READY_OR_OWN, VISIBLE
+from .predicates import READY_OR_OWN, VISIBLE
 
 _VISIBLE_POST = f"""MATCH (v:User {{id: $viewer}}) SET v._lock = true REMOVE v._lock
     WITH v MATCH (u:User)-[:POSTED]->(p:Post {{id: $post}}) WHERE {VISIBLE} AND {READY_OR_OWN}"""

@@ -6,9 +6,10 @@ from typing import AsyncIterator
 
 from neo4j import AsyncDriver
 
-Entry = tuple[int, int]   # (post_id, author_id)
 # Only published posts reach feeds (a video post still processing is its author's alone).
-READY = "(p.state IS NULL OR p.state = 'ready')"
+from .predicates import READY
+
+Entry = tuple[int, int]   # (post_id, author_id)
 _NO_CURSOR = 2**63 - 1
 
 
@@ -51,16 +52,16 @@ async def rebuild_timeline(driver: AsyncDriver, user_id: int, celebrity_threshol
     (and their own), plus the set of followed accounts whose posts are pulled, not pushed."""
     celebrities = await celebrities_followed(driver, user_id, celebrity_threshold)
     records, _, _ = await driver.execute_query(
-        """MATCH (v:User {id: $uid})
-           CALL (v) {
+        f"""MATCH (v:User {{id: $uid}})
+           CALL (v) {{
                MATCH (v)-[:FOLLOWS]->(a:User) WHERE NOT a.id IN $celebrities RETURN a.id AS author
                UNION
                RETURN v.id AS author
-           }
-           CALL (author) {
-               MATCH (p:Post) WHERE p.author_id = author AND (p.state IS NULL OR p.state = 'ready')
+           }}
+           CALL (author) {{
+               MATCH (p:Post) WHERE p.author_id = author AND {READY}
                RETURN p.id AS post ORDER BY p.author_id DESC, p.id DESC LIMIT $per_author
-           }
+           }}
            RETURN post, author ORDER BY post DESC LIMIT $limit""",
         uid=user_id, celebrities=list(celebrities), per_author=per_author, limit=limit)
     return [(r["post"], r["author"]) for r in records], celebrities
@@ -76,14 +77,14 @@ async def celebrities_followed(driver: AsyncDriver, user_id: int, threshold: int
 async def pull_page(driver: AsyncDriver, user_id: int, before: int | None, limit: int) -> list[Entry]:
     """The naive pull feed: followees' (and own) posts queried at read time."""
     records, _, _ = await driver.execute_query(
-        """MATCH (v:User {id: $uid})
-           CALL (v) {
+        f"""MATCH (v:User {{id: $uid}})
+           CALL (v) {{
                MATCH (v)-[:FOLLOWS]->(a:User)-[:POSTED]->(p:Post)
-               WHERE p.id < $before AND (p.state IS NULL OR p.state = 'ready') RETURN p, a
+               WHERE p.id < $before AND {READY} RETURN p, a
                UNION
-               MATCH (v)-[:POSTED]->(p:Post) WHERE p.id < $before AND (p.state IS NULL OR p.state = 'ready')
+               MATCH (v)-[:POSTED]->(p:Post) WHERE p.id < $before AND {READY}
                RETURN p, v AS a
-           }
+           }}
            RETURN p.id AS id, a.id AS author ORDER BY id DESC LIMIT $n""",
         uid=user_id, before=before if before is not None else _NO_CURSOR, n=limit)
     return [(r["id"], r["author"]) for r in records]

@@ -18,6 +18,7 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from core.errors import Forbidden, NotFound, ValidationFailed
 
+from .predicates import shown_to
 from .users import RELATIONSHIP_FIELDS, USER_FIELDS
 
 # Written on the follower to take its node's write lock for the rest of the transaction.
@@ -126,10 +127,10 @@ async def can_see_connections(driver: AsyncDriver, owner_username: str, viewer_i
     """The owner's id if the viewer may list the owner's followers/following (public account,
     the owner themself, or an approved follower); raises NotFound for an unknown owner."""
     records, _, _ = await driver.execute_query(
-        """MATCH (u:User {username: $username})
-           OPTIONAL MATCH (v:User {id: $viewer})
-           RETURN u.id AS id, (NOT u.private OR u.id = $viewer OR EXISTS { (v)-[:FOLLOWS]->(u) }) AS allowed,
-                  EXISTS { (u)-[:BLOCKS]-(v) } AS blocked""",
+        f"""MATCH (u:User {{username: $username}})
+           OPTIONAL MATCH (v:User {{id: $viewer}})
+           RETURN u.id AS id, {shown_to()} AS allowed,
+                  EXISTS {{ (u)-[:BLOCKS]-(v) }} AS blocked""",
         username=owner_username, viewer=viewer_id)
     if not records or records[0]["blocked"]:
         raise NotFound("No such user.", code="user_not_found")

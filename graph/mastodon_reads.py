@@ -8,7 +8,7 @@ from neo4j import AsyncDriver
 
 from .engagement import COMMENT_FIELDS
 from .notifications import NOTIFICATION_FIELDS
-from .posts import VISIBLE
+from .predicates import VISIBLE
 from .users import USER_FIELDS
 
 _NO_ID = 2**63 - 1

@@ -15,6 +15,8 @@ from neo4j import AsyncDriver, AsyncManagedTransaction
 
 from core.errors import Forbidden, NotFound
 
+from .predicates import READY, READY_OR_OWN, VISIBLE, shown_to
+
 # A media item's properties as every reader gets them (a video's source key stays in the graph).
 MEDIA_FIELDS = """m { .id, .position, .width, .height, .content_type, .alt, .keys, .type, .duration_s,
                       .rendition_names, .rendition_keys, .rendition_widths, .rendition_heights }"""
@@ -28,15 +30,6 @@ POST_FIELDS = """p {
     liked_by_me: EXISTS { (v)-[:LIKED]->(p) },
     media: [(p)-[:HAS_MEDIA]->(m:Media) | """ + MEDIA_FIELDS + """]
 }"""
-
-# May viewer `v` see author `u`'s posts? Public, themself, or an approved follower; never with a
-# block between the two, either way (graph/blocks.py).
-VISIBLE = "((NOT u.private OR u = v OR EXISTS { (v)-[:FOLLOWS]->(u) }) AND NOT EXISTS { (u)-[:BLOCKS]-(v) })"
-# Is post `p` published (not a video still processing, or failed)? Feeds, search and every
-# reader but the author see only these.
-READY = "(p.state IS NULL OR p.state = 'ready')"
-# ... or is the viewer `v` its author `u`, who sees their post in every state.
-READY_OR_OWN = f"({READY} OR u = v)"
 
 
 def _clean(record_post: dict[str, Any]) -> dict[str, Any]:
@@ -226,8 +219,8 @@ async def get_bodies(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dict
 async def hidden_among(driver: AsyncDriver, viewer_id: int, author_ids: list[int]) -> set[int]:
     """Those of the authors whose posts the viewer may not see right now (private, not followed)."""
     records, _, _ = await driver.execute_query(
-        """MATCH (v:User {id: $viewer}) UNWIND $authors AS aid
-           MATCH (a:User {id: aid}) WHERE a.private AND NOT EXISTS { (v)-[:FOLLOWS]->(a) }
+        f"""MATCH (v:User {{id: $viewer}}) UNWIND $authors AS aid
+           MATCH (a:User {{id: aid}}) WHERE NOT {shown_to('a', 'v')}
            RETURN collect(a.id) AS ids""", viewer=viewer_id, authors=author_ids)
     return set(records[0]["ids"]) if records else set()
 

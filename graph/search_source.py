@@ -9,6 +9,8 @@ from typing import Any
 
 from neo4j import AsyncDriver
 
+# A video post is indexed once it is ready (until then the index treats it as absent).
+from .predicates import READY as _READY
 from .users import RELATIONSHIP_FIELDS, USER_FIELDS, with_relationship
 
 # `p` (the post) and `u` (its author) must be bound.
@@ -17,9 +19,6 @@ _POST_DOC = """{
     author_id: u.id, author_username: u.username, author_private: u.private,
     like_count: COUNT { (p)<-[:LIKED]-() }, comment_count: COUNT { (p)<-[:ON]-(:Comment) }
 }"""
-
-# A video post is indexed once it is ready (until then the index treats it as absent).
-_READY = "(p.state IS NULL OR p.state = 'ready')"
 
 _USER_DOC = """{
     id: u.id, username: u.username, display_name: u.display_name, private: u.private,

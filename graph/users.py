@@ -14,11 +14,11 @@ from core.errors import Conflict
 from media.avatars import avatar_id_of
 
 from .erasure import username_hash
+from .predicates import unready_states
 
 # Posts that count for nobody yet (a video still transcoding) or ever (a failed one): subtracted
 # from the POSTED degree with an index seek on (author_id, state), so the count stays O(1) per
 # user (only posts with a video carry a state).
-UNREADY_STATES = ("processing", "failed")
 
 # The public projection of a user; `u` must be bound in the query that embeds it.
 USER_FIELDS = """u {
@@ -28,7 +28,7 @@ USER_FIELDS = """u {
     following_count: COUNT { (u)-[:FOLLOWS]->() },
     posts_count: COUNT { (u)-[:POSTED]->() }
         - COUNT { MATCH (p:Post) WHERE p.author_id = u.id AND p.state IN %s }
-}""" % ("[" + ", ".join(f"'{state}'" for state in UNREADY_STATES) + "]")
+}""" % unready_states()
 
 # The viewer's relationship to `u`; `v` (the viewer) must be bound.
 RELATIONSHIP_FIELDS = """{
