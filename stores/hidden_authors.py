@@ -8,6 +8,7 @@ Invariant: kept in step with the graph's BLOCKS and MUTES edges by the block and
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from core import redis_keys
 
@@ -47,4 +48,13 @@ class HiddenAuthors:
 
     async def of(self, reader: int) -> set[int]:
         """Every author the reader hides (for callers that filter before they know the authors)."""
-        return {int(a) for a in await self.redis.smembers(redis_keys.hidden_authors(reader))}
+        return self.of_reply(await self.redis.smembers(redis_keys.hidden_authors(reader)))
+
+    @staticmethod
+    def queue_of(pipe: Pipeline, reader: int) -> None:
+        """``of`` in a caller's pipeline; its reply goes to ``of_reply``."""
+        pipe.smembers(redis_keys.hidden_authors(reader))
+
+    @staticmethod
+    def of_reply(members) -> set[int]:
+        return {int(a) for a in members}

@@ -6,6 +6,7 @@ right after the graph write.
 from __future__ import annotations
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from core import redis_keys
 
@@ -31,5 +32,13 @@ class LikedPosts:
         """For each of ``post_ids``, in order: whether the viewer likes it (one round trip)."""
         if not post_ids:
             return []
-        found = await self.redis.smismember(redis_keys.liked_posts(viewer), [str(i) for i in post_ids])
+        return self.which_reply(await self.redis.smismember(redis_keys.liked_posts(viewer), [str(i) for i in post_ids]))
+
+    @staticmethod
+    def queue_which(pipe: Pipeline, viewer: int, post_ids: list[int]) -> None:
+        """``which`` in a caller's pipeline (``post_ids`` not empty); its reply goes to ``which_reply``."""
+        pipe.smismember(redis_keys.liked_posts(viewer), [str(i) for i in post_ids])
+
+    @staticmethod
+    def which_reply(found: list) -> list[bool]:
         return [bool(f) for f in found]

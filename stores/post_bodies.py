@@ -11,6 +11,7 @@ from typing import Any
 import orjson
 from neo4j import AsyncDriver
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from core import redis_keys
 from graph import posts
@@ -28,7 +29,15 @@ class PostBodies:
 
     async def get(self, post_ids: list[int]) -> dict[int, dict[str, Any]]:
         """The bodies of the posts that exist: one MGET, misses from Neo4j in one query (then cached)."""
-        cached = await self.redis.mget([redis_keys.post_body(i) for i in post_ids])
+        return await self.read_through(post_ids, await self.redis.mget([redis_keys.post_body(i) for i in post_ids]))
+
+    def queue_get(self, pipe: Pipeline, post_ids: list[int]) -> None:
+        """``get``'s MGET in a caller's pipeline (one round trip with its other reads); its reply
+        goes to ``read_through``."""
+        pipe.mget([redis_keys.post_body(i) for i in post_ids])
+
+    async def read_through(self, post_ids: list[int], cached: list[bytes | None]) -> dict[int, dict[str, Any]]:
+        """The bodies from an MGET's reply, the misses from Neo4j (then cached)."""
         bodies: dict[int, dict[str, Any]] = {}
         missing = []
         for post_id, raw in zip(post_ids, cached):

@@ -7,7 +7,6 @@ still follows them (one graph query, only when such posts are on the page).
 """
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from neo4j import AsyncDriver
@@ -37,9 +36,15 @@ class Hydrator:
         if not post_ids:
             return []
         # Bodies, liked flags and the authors the viewer hides (blocked either way, or muted: out of
-        # every feed page, replay, search and hashtag page), all from Redis at once.
-        bodies, liked, hidden = await asyncio.gather(
-            self.bodies.get(post_ids), self.liked.which(viewer, post_ids), self.hidden_authors.of(viewer))
+        # every feed page, replay, search and hashtag page): one pipeline, one round trip (a
+        # redis-py command costs ~0.1-0.2 ms of this process's CPU whatever it carries).
+        async with self.bodies.redis.pipeline(transaction=False) as pipe:
+            self.bodies.queue_get(pipe, post_ids)
+            self.liked.queue_which(pipe, viewer, post_ids)
+            self.hidden_authors.queue_of(pipe, viewer)
+            cached, liked_reply, hidden_reply = await pipe.execute()
+        bodies = await self.bodies.read_through(post_ids, cached)
+        liked, hidden = self.liked.which_reply(liked_reply), self.hidden_authors.of_reply(hidden_reply)
         # Whose posts might be hidden: every other author (live), or those the cached bodies call private.
         suspects = {body["author"]["id"] for body in bodies.values()
                     if live_privacy or body["author"].get("private")} - {viewer} - hidden
