@@ -32,7 +32,6 @@ from graph.schema import apply_schema
 from media.pool import MediaPool, WorkerLimits
 from media.signed_urls import MediaUrlSigner
 from media.storage import ensure_bucket, open_s3
-from media.sweeper import sweep_orphans
 from search.client import open_client
 from search.indexer import Indexer
 from search.indexes import POSTS, ensure_indexes, index_specs
@@ -41,6 +40,9 @@ from search.port import OutboxSearchEffects
 from search.reconcile import reconcile_recent
 from search.reindex import ReindexRunning, reindex
 from search.worker import IndexWorker
+from stores.sweep_locks import SweepLocks
+from usecases.orphan_sweep import sweep_orphans
+from usecases.periodic import Periodic
 
 from .media_urls import MediaUrls
 from .metrics import watch_indexer
@@ -99,10 +101,15 @@ async def search_ctx(app: web.Application) -> AsyncIterator[None]:
                          claim_idle_s=settings.search_claim_idle_s)
     watch_indexer(app, worker)
     indexing = asyncio.create_task(worker.run())
-    chores = [asyncio.create_task(_reconcile_forever(app, outbox))]
+    # One process per interval across all gateways.
+    reconciling = Periodic(f"search-reconcile:{settings.es_index_prefix}", settings.search_reconcile_every_s,
+                           lambda: _reconcile(app, outbox), locks=SweepLocks(app[REDIS]))
+    reconciling.start()
+    chores = []
     if outdated:
         chores.append(asyncio.create_task(_migrate(app, tuple(s.kind for s in outdated))))
     yield
+    await reconciling.stop()
     for task in chores:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -111,22 +118,14 @@ async def search_ctx(app: web.Application) -> AsyncIterator[None]:
     await es.close()
 
 
-async def _reconcile_forever(app: web.Application, outbox: Outbox) -> None:
+async def _reconcile(app: web.Application, outbox: Outbox) -> None:
     settings = app[SETTINGS]
     alias = index_specs(settings.es_index_prefix)[POSTS].alias
-    lock = redis_keys.sweep_lock(f"search-reconcile:{settings.es_index_prefix}")
-    while True:
-        await asyncio.sleep(settings.search_reconcile_every_s)
-        try:
-            # One process per interval across all gateways.
-            if await app[REDIS].set(lock, "1", nx=True, px=max(1, int(settings.search_reconcile_every_s * 1000))):
-                end = now_ms() - settings.search_reconcile_settle_s * 1000
-                queued = await reconcile_recent(app[SEARCH], app[NEO4J], outbox, alias,
-                                                start_ms=end - settings.search_reconcile_lookback_s * 1000, end_ms=end)
-                if queued:
-                    log.warning("search reconciler queued %d posts the index disagreed about", queued)
-        except Exception as exc:
-            log.warning("search reconcile skipped: %s: %s", type(exc).__name__, exc)
+    end = now_ms() - settings.search_reconcile_settle_s * 1000
+    queued = await reconcile_recent(app[SEARCH], app[NEO4J], outbox, alias,
+                                    start_ms=end - settings.search_reconcile_lookback_s * 1000, end_ms=end)
+    if queued:
+        log.warning("search reconciler queued %d posts the index disagreed about", queued)
 
 
 async def _migrate(app: web.Application, kinds: tuple[str, ...]) -> None:
@@ -164,27 +163,20 @@ async def media_pool_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def orphan_sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(_sweep_forever(app))
+    # One sweeper at a time across gateway processes.
+    sweeper = Periodic("orphan-media", app[SETTINGS].orphan_sweep_interval_s, lambda: _sweep_orphans(app),
+                       locks=SweepLocks(app[REDIS]))
+    sweeper.start()
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await sweeper.stop()
 
 
-async def _sweep_forever(app: web.Application) -> None:
+async def _sweep_orphans(app: web.Application) -> None:
     settings = app[SETTINGS]
-    while True:
-        await asyncio.sleep(settings.orphan_sweep_interval_s)
-        try:
-            # One sweeper at a time across gateway processes.
-            lock = redis_keys.sweep_lock("orphan-media")
-            if await app[REDIS].set(lock, "1", nx=True, ex=settings.orphan_sweep_interval_s):
-                deleted = await sweep_orphans(app[S3], settings.s3_bucket, app[NEO4J], now_ms=now_ms(),
-                                              grace_ms=settings.orphan_grace_s * 1000)
-                if deleted:
-                    log.info("orphan sweeper deleted %d objects", deleted)
-        except Exception:
-            log.exception("orphan sweep failed; retrying next interval")
+    deleted = await sweep_orphans(app[S3], settings.s3_bucket, app[NEO4J], now_ms=now_ms(),
+                                  grace_ms=settings.orphan_grace_s * 1000)
+    if deleted:
+        log.info("orphan sweeper deleted %d objects", deleted)
 
 
 async def ray_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -14,7 +14,6 @@ from core import redis_keys
 from live.presence import Presence
 from live.render import EventRenderer
 from live.resume_points import ResumePoints
-from media import export_task
 from media.process import ImageLimits
 from stores.affinities import Affinities
 from stores.exports import ExportStates
@@ -31,6 +30,7 @@ from usecases.account_erasure import AccountErasure
 from usecases.accounts import Accounts
 from usecases.avatars import Avatars
 from usecases.engagement import Engagement
+from usecases import export_task
 from usecases.exports import Exports
 from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator

@@ -1,4 +1,4 @@
-"""What an account's data export reads from the graph (media/export_task.py), page by page (an
+"""What an account's data export reads from the graph (usecases/export_task.py), page by page (an
 index range each), so an account with years of posts is never read at once."""
 from __future__ import annotations
 

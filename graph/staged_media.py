@@ -1,7 +1,7 @@
 """Media uploaded before its post (the Mastodon API's ``POST /api/v2/media``): a ``:Media`` node
 owned by its uploader and attached to no post yet.
 
-The node is what keeps the orphan sweeper (media/sweeper.py) away from the upload's S3 objects;
+The node is what keeps the orphan sweeper (usecases/orphan_sweep.py) away from the upload's S3 objects;
 publishing attaches it to the new post in the same transaction that creates the post, so a post
 never exists without its media and a staged upload is used by one post at most. Staged media
 nobody posted within a day are deleted (``delete_stale``); their objects then become orphans and

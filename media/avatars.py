@@ -4,7 +4,7 @@ Avatars are public, as on every photo network: a private account's photo is show
 sees its name (in search, a follow request, a comment), so unlike post media they need no signed
 URL. Keys are built from the avatar's own id, fresh per upload, which makes the content behind a
 path immutable (cached for a year); the orphan sweeper deletes objects under ``avatars/`` whose
-id no account names (media/sweeper.py).
+id no account names (usecases/orphan_sweep.py).
 """
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The layout of an account's data export (pure): which files the zip holds and what each
-record says. media/export_task.py writes it.
+record says. usecases/export_task.py writes it.
 
 ```
 profile.json      the account

@@ -40,6 +40,8 @@ from search.port import OutboxSearchEffects
 from stores.post_bodies import PostBodies
 from stores.ratelimit import AttemptLimit
 
+from .periodic import Periodic
+
 log = logging.getLogger(__name__)
 
 # How long a deleted account's username cannot be taken again.
@@ -205,12 +207,7 @@ class AccountErasure:
         return len(ids)
 
     async def run_sweeps(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception as exc:
-                log.warning("erase sweep skipped: %s: %s", type(exc).__name__, exc)
-            await asyncio.sleep(self.sweep_s)
+        await Periodic("erase", self.sweep_s, self.sweep, first_now=True).run()
 
     async def close(self) -> None:
         """Stop erasing (shutdown): leases are released, so another gateway takes over at once."""

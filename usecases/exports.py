@@ -1,5 +1,5 @@
 """Data export: an account's archive (profile, posts with their original media, comments, likes,
-followers, following, blocks, mutes) built as a Ray task (media/export_task.py), stored in S3
+followers, following, blocks, mutes) built as a Ray task (usecases/export_task.py), stored in S3
 and kept for 7 days.
 
 ``start`` records the build and drives it in this process under a lease (stores/exports.py):
@@ -22,6 +22,8 @@ from media import storage
 from media.export_archive import EXPORT_PREFIX, KEEP_MS, archive_key
 from stores.exports import ExportStates
 
+from .periodic import Periodic
+
 log = logging.getLogger(__name__)
 
 BUILDING, READY, FAILED = "building", "ready", "failed"
@@ -30,7 +32,7 @@ BUILD_STATE_MS = 24 * 3600 * 1000
 
 
 class Exports:
-    """``submit(user_id, key)``: the Ray task's awaitable ref (media/export_task.submit)."""
+    """``submit(user_id, key)``: the Ray task's awaitable ref (usecases/export_task.submit)."""
 
     def __init__(self, driver: Any, s3: Any, bucket: str, ids: IdGenerator, states: ExportStates,
                  submit: Callable[[int, str], Any], sweep_s: float = 3600.0) -> None:
@@ -112,12 +114,7 @@ class Exports:
         return len(old)
 
     async def run_sweeps(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception as exc:
-                log.warning("export sweep skipped: %s: %s", type(exc).__name__, exc)
-            await asyncio.sleep(self.sweep_s)
+        await Periodic("export", self.sweep_s, self.sweep, first_now=True).run()
 
     async def close(self) -> None:
         tasks = list(self._driving.values())

@@ -4,8 +4,6 @@ listener by the same gateway process (``listener_ctx``).
 """
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -28,8 +26,10 @@ from stores.oauth_apps import OAuthApps
 from stores.post_bodies import PostBodies
 from stores.oauth_tokens import OAuthTokens
 from stores.ratelimit import AttemptLimit
+from stores.sweep_locks import SweepLocks
 from usecases.media_library import MediaLibrary
 from usecases.oauth import IssueLimits, OAuth
+from usecases.periodic import Periodic
 
 from . import entities, ratelimit
 from .auth import grant_of, token_of
@@ -152,23 +152,16 @@ def build(main: web.Application, settings: Settings | None = None) -> web.Applic
 
 
 async def _stale_media_ctx(app: web.Application) -> AsyncIterator[None]:
-    task = asyncio.create_task(_forget_stale_forever(app))
+    # One process per interval across all gateways.
+    sweeper = Periodic("staged-media", STALE_SWEEP_S, lambda: _forget_stale(app), locks=SweepLocks(app[shared.REDIS]))
+    sweeper.start()
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await sweeper.stop()
 
 
-async def _forget_stale_forever(app: web.Application) -> None:
-    while True:
-        await asyncio.sleep(STALE_SWEEP_S)
-        try:
-            # One process per interval across all gateways.
-            if await app[shared.REDIS].set(redis_keys.sweep_lock("staged-media"), "1", nx=True, ex=STALE_SWEEP_S):
-                if n := await app[MEDIA_LIBRARY].forget_stale():
-                    log.info("deleted %d staged uploads nobody posted", n)
-        except Exception:
-            log.exception("staged media sweep failed; retrying next interval")
+async def _forget_stale(app: web.Application) -> None:
+    if n := await app[MEDIA_LIBRARY].forget_stale():
+        log.info("deleted %d staged uploads nobody posted", n)
 
 
 async def listener_ctx(main: web.Application) -> AsyncIterator[None]:

@@ -16,7 +16,7 @@ from gateway.app import create_app
 from gateway.keys import NEO4J, REDIS, S3
 from media.avatars import avatar_key
 from media.storage import media_key
-from media.sweeper import sweep_orphans
+from usecases.orphan_sweep import sweep_orphans
 from tests import images
 
 from .world import World

@@ -21,9 +21,8 @@ import ray
 from botocore.exceptions import BotoCoreError, ClientError
 
 from core.config import Settings
-
-from . import export_archive as layout
-from .storage import open_s3
+from media import export_archive as layout
+from media.storage import open_s3
 
 TRANSIENT = [OSError, BotoCoreError, ClientError, ConnectionError]
 MAX_RETRIES = 3

@@ -16,9 +16,8 @@ from neo4j import AsyncDriver
 from core.ids import timestamp_ms
 from graph.posts import known_media_ids
 from graph.users import known_avatar_ids
-
-from .avatars import AVATAR_PREFIX, avatar_id_of
-from .storage import MEDIA_PREFIX, delete_keys, list_keys, media_id_of
+from media.avatars import AVATAR_PREFIX, avatar_id_of
+from media.storage import MEDIA_PREFIX, delete_keys, list_keys, media_id_of
 
 
 @dataclass(frozen=True)
