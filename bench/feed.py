@@ -26,7 +26,7 @@ from core import redis_keys
 from core.clock import now_ms
 from core.config import load_settings
 from core.ids import EPOCH_MS, TIMESTAMP_SHIFT
-from gateway.sessions import SessionStore
+from stores.sessions import SessionStore
 from graph.driver import open_driver
 from graph.feed_queries import follower_pages
 from stack import manager

@@ -28,7 +28,7 @@ from live.event_log import EventLog
 from actors.shards import connect, stop_named_actors
 from core.config import load_settings
 from core.ids import IdGenerator
-from gateway.sessions import SessionStore
+from stores.sessions import SessionStore
 from graph.driver import open_driver
 from stack import manager
 from stack.services import ensure_secrets

@@ -20,7 +20,7 @@ import time
 
 from core.config import load_settings
 from core.ids import IdGenerator
-from gateway.sessions import SessionStore
+from stores.sessions import SessionStore
 from graph import follows, users
 from graph.driver import open_driver
 from stack import manager

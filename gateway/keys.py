@@ -17,6 +17,7 @@ from core.config import Settings
 from core.ids import IdGenerator
 from media.pool import MediaPool
 from search.port import OutboxSearchEffects
+from stores.sessions import SessionStore
 from usecases.account_erasure import AccountErasure
 from usecases.accounts import Accounts
 from usecases.avatars import Avatars
@@ -34,7 +35,6 @@ from usecases.social import Social
 from usecases.video_posts import VideoPosts
 
 from .media_urls import MediaUrls
-from .sessions import SessionStore
 
 SETTINGS = web.AppKey("settings", Settings)
 REDIS = web.AppKey("redis", Redis)

@@ -41,6 +41,7 @@ from search.reconcile import reconcile_recent
 from search.reindex import ReindexRunning, reindex
 from search.worker import IndexWorker
 from stores.sweep_locks import SweepLocks
+from stores.sessions import SessionStore
 from usecases.orphan_sweep import sweep_orphans
 from usecases.periodic import Periodic
 
@@ -48,7 +49,6 @@ from .media_urls import MediaUrls
 from .metrics import watch_indexer
 from .keys import (ERASURE, EVENTS, EXPORTS, FEED, IDS, LIVE, MEDIA_POOL, MEDIA_URLS, NEO4J, REDIS, S3, SEARCH,
                    SEARCH_EFFECTS, SESSIONS, SETTINGS, SHARDS, VIDEOS)
-from .sessions import SessionStore
 from .wiring import usecases_ctx
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """OAuth access tokens and one-time authorization codes, in Redis, known by their SHA-256 digest
-(the same digest as v1 sessions, gateway/sessions.py: a revocation published on the account's
+(the same digest as v1 sessions, stores/sessions.py: a revocation published on the account's
 live channel ends the streams opened with the token)."""
 from __future__ import annotations
 

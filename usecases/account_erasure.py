@@ -70,7 +70,7 @@ def account_redis_keys(user_id: int) -> list[str]:
 
 
 class AccountErasure:
-    """``sessions``: ends an account's sessions (gateway/sessions.SessionStore.revoke_all);
+    """``sessions``: ends an account's sessions (stores/sessions.SessionStore.revoke_all);
     ``tokens``: its OAuth tokens (stores/oauth_tokens.OAuthTokens.revoke_account)."""
 
     def __init__(self, driver: AsyncDriver, redis: Redis, s3: Any, bucket: str, feed: FeedEngine,

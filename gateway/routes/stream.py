@@ -14,13 +14,13 @@ from live.protocol import SESSION_ENDED, SLOW_CONSUMER, TOO_MANY_STREAMS, TOO_MA
 from core import json_body
 from core.errors import BadRequest, ValidationFailed
 from core.ids import parse_id
+from stores.sessions import digest
 
 from .. import schemas
 from ..auth import current_token, current_user_id
 from ..http import close_socket
 from ..keys import EVENTS, LIVE, RENDERER, RESUME_POINTS, SESSIONS, SETTINGS
 from ..openapi import describe
-from ..sessions import digest
 
 # How each end of a stream closes the socket (anything else: a normal close).
 _CLOSE = {live.SLOW: (SLOW_CONSUMER, b"too slow: reconnect with last_event_id"),
