@@ -24,8 +24,10 @@ from usecases.avatars import Avatars
 from usecases.engagement import Engagement
 from usecases.exports import Exports
 from usecases.home_feed import HomeFeed
+from usecases.author_posts import AuthorPosts
 from usecases.hydration import Hydrator
 from usecases.media_ingest import MediaIngest
+from usecases.notify import Notifier
 from usecases.posts import Posts
 from usecases.publisher import Publisher
 from usecases.safety import Safety
@@ -66,7 +68,9 @@ VIDEOS = web.AppKey("videos", VideoPosts)
 ERASURE = web.AppKey("erasure", AccountErasure)
 EXPORTS = web.AppKey("exports", Exports)
 ENGAGEMENT = web.AppKey("engagement", Engagement)
+NOTIFIER = web.AppKey("notifier", Notifier)
 HYDRATOR = web.AppKey("hydrator", Hydrator)
+AUTHOR_POSTS = web.AppKey("author_posts", AuthorPosts)
 RESUME_POINTS = web.AppKey("resume_points", ResumePoints)
 HOME_FEED = web.AppKey("home_feed", HomeFeed)
 SEARCH_READS = web.AppKey("search_reads", SearchReads)

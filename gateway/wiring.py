@@ -28,6 +28,7 @@ from stores.ratelimit import AttemptLimit
 from stores.trending_cache import TrendingCache
 from usecases.account_erasure import AccountErasure
 from usecases.accounts import Accounts
+from usecases.author_posts import AuthorPosts
 from usecases.avatars import Avatars
 from usecases.engagement import Engagement
 from usecases import export_task
@@ -45,7 +46,7 @@ from usecases.social import Social
 from usecases.video_posts import VideoPosts
 
 from .event_views import StoreEventViews
-from .keys import (ACCOUNTS, ERASURE, EXPORTS, SESSIONS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_INGEST, MEDIA_POOL, MEDIA_URLS, NEO4J, POSTS,
+from .keys import (ACCOUNTS, AUTHOR_POSTS, ERASURE, EXPORTS, SESSIONS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_INGEST, MEDIA_POOL, MEDIA_URLS, NEO4J, NOTIFIER, POSTS,
                    PUBLISHER, REDIS, RENDERER, RESUME_POINTS, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
 
 
@@ -59,7 +60,7 @@ def build(app: web.Application) -> None:
     settings, redis, driver, ids = app[SETTINGS], app[REDIS], app[NEO4J], app[IDS]
     feed, search = app[FEED], app[SEARCH_EFFECTS]
     bodies, liked, hidden = PostBodies(redis, driver), LikedPosts(redis), HiddenAuthors(redis)
-    notifier = Notifier(driver, ids, app[EVENTS])
+    notifier = app[NOTIFIER] = Notifier(driver, ids, app[EVENTS])
     social = Social(driver, ids, feed, search, notifier)
     signups = AttemptLimit(redis, redis_keys.signup_attempts, settings.signups_per_address, settings.signup_window_s,
                            "Too many sign-ups from your address; try again later.")
@@ -86,6 +87,7 @@ def build(app: web.Application) -> None:
     app[SAFETY] = Safety(driver, ids, feed, search, hidden)
     app[RESUME_POINTS] = ResumePoints(redis, Presence(redis, settings.presence_ttl_s, settings.event_live_window_s))
     hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked, hidden)
+    app[AUTHOR_POSTS] = AuthorPosts(driver, hydrator)
     app[SAVED] = SavedPosts(driver, ids, hydrator)
     # Live events are rendered per reader at delivery, from the same stores the API reads.
     app[RENDERER] = EventRenderer(StoreEventViews(driver, bodies, liked, app[MEDIA_URLS], hidden))

@@ -81,6 +81,17 @@ async def list_by_author(driver: AsyncDriver, author_id: int, viewer_id: int, be
     return [_clean(r["post"]) for r in records]
 
 
+async def ids_by_author(driver: AsyncDriver, author_id: int, viewer_id: int, before: int | None,
+                        limit: int) -> list[int]:
+    """The ids of what ``list_by_author`` returns, from the index alone (bodies come from the cache)."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (p:Post) WHERE p.author_id = $author AND p.id < $before
+                                AND ({READY} OR p.author_id = $viewer)
+            RETURN p.id AS id ORDER BY p.author_id DESC, p.id DESC LIMIT $limit""",
+        author=author_id, viewer=viewer_id, before=before if before is not None else 2**63 - 1, limit=limit + 1)
+    return [r["id"] for r in records]
+
+
 async def ids_by_authors(driver: AsyncDriver, author_ids: list[int]) -> list[int]:
     """Every post id of these accounts (an index seek per author)."""
     records, _, _ = await driver.execute_query(

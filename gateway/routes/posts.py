@@ -4,14 +4,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from core import validation
-from core.errors import Forbidden, NotFound
+from core.errors import NotFound
 from core.ids import parse_id
-from graph import posts
 
 from .. import schemas
 from ..auth import current_user_id
 from ..http import json_response, no_content, paged, read_json
-from ..keys import HYDRATOR, MEDIA_URLS, NEO4J, POSTS, PUBLISHER, SETTINGS
+from ..keys import AUTHOR_POSTS, HYDRATOR, MEDIA_URLS, POSTS, PUBLISHER, SETTINGS
 from ..multipart import new_workdir
 from ..openapi import describe
 from ..uploads import receive
@@ -74,12 +73,10 @@ async def delete_post(request: web.Request) -> web.Response:
 async def user_posts(request: web.Request) -> web.Response:
     """A user's posts, newest first."""
     viewer = await current_user_id(request)
-    author, visible = await posts.author_visibility(request.app[NEO4J], username_param(request), viewer)
-    if not visible:
-        raise Forbidden("This account is private; only its followers can see its posts.", code="private_account")
-    driver, urls = request.app[NEO4J], request.app[MEDIA_URLS]
-    return await paged(request, lambda before, limit: posts.list_by_author(driver, author, viewer, before, limit),
-                       key=lambda p: (p["id"],), render=urls.render)
+    author_posts = request.app[AUTHOR_POSTS]
+    author = await author_posts.author(username_param(request), viewer)
+    return await paged(request, lambda before, limit: author_posts.page(author, viewer, before, limit),
+                       key=lambda p: (p["id"],), render=request.app[MEDIA_URLS].render)
 
 
 def setup(app: web.Application) -> None:
