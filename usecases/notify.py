@@ -29,3 +29,7 @@ class Notifier:
         # Logged by reference: the socket renders it at delivery (and skips it if it is gone).
         await self.events.append(recipient, protocol.notification(created["id"]))
         return created
+
+    async def mark_read(self, recipient: int, up_to: int) -> None:
+        """The recipient's notifications up to (and including) ``up_to`` are read."""
+        await notifications.mark_read(self.driver, recipient, up_to)

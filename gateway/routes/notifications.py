@@ -10,7 +10,7 @@ from graph import notifications
 from .. import schemas
 from ..auth import current_user_id
 from ..http import each, json_object, no_content, paged, read_json, resume_field
-from ..keys import NEO4J, RESUME_POINTS
+from ..keys import NEO4J, NOTIFIER, RESUME_POINTS
 from ..openapi import describe
 from ..views import notification_view
 
@@ -35,7 +35,7 @@ async def mark_read(request: web.Request) -> web.Response:
     up_to = parse_id(body.get("up_to"))     # a decimal string, or a JSON integer
     if up_to is None:
         raise ValidationFailed("up_to must be a notification id.", code="invalid_up_to")
-    await notifications.mark_read(request.app[NEO4J], viewer, up_to)
+    await request.app[NOTIFIER].mark_read(viewer, up_to)
     return no_content()
 
 
