@@ -1,4 +1,5 @@
-"""Fixed-window attempt counters in Redis (login and sign-up limits).
+"""Fixed-window counters in Redis: attempts (login and sign-up limits) and the Mastodon API's
+request windows.
 
 An attempt is reserved *before* the expensive check, atomically, so parallel requests cannot
 slip past the limit; a successful attempt gives its reservation back.
@@ -9,19 +10,31 @@ from typing import Callable
 
 from redis.asyncio import Redis
 
+from core import redis_keys
 from core.errors import RateLimited
+
+
+async def count(redis: Redis, key: str, window_s: int) -> tuple[int, int]:
+    """Count one in a fixed window: the count so far and the seconds the window has left."""
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        # The window starts with the first count and is not extended by later ones.
+        pipe.expire(key, window_s, nx=True)
+        pipe.ttl(key)
+        n, _, ttl = await pipe.execute()
+    return int(n), int(ttl) if ttl and ttl > 0 else window_s
+
+
+async def count_request(redis: Redis, subject: str, window_s: int) -> tuple[int, int]:
+    """One Mastodon API request of ``subject`` (gateway/mastodon/ratelimit.subject)."""
+    return await count(redis, redis_keys.mastodon_requests(subject), window_s)
 
 
 async def reserve(redis: Redis, key: str, limit: int, window_s: int, message: str) -> None:
     """Count one attempt; refuse with 429 (Retry-After = rest of the window) past ``limit``."""
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        # The window starts with the first attempt and is not extended by later ones.
-        pipe.expire(key, window_s, nx=True)
-        pipe.ttl(key)
-        count, _, ttl = await pipe.execute()
-    if count > limit:
-        raise RateLimited(message, retry_after=ttl if ttl > 0 else window_s)
+    n, left_s = await count(redis, key, window_s)
+    if n > limit:
+        raise RateLimited(message, retry_after=left_s)
 
 
 # DECR only while the window lasts: on an expired key it would create a counter at -1 with no

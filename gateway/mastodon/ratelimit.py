@@ -9,8 +9,8 @@ from datetime import datetime, timezone
 
 from redis.asyncio import Redis
 
-from core import redis_keys
 from stores.oauth_tokens import Grant
+from stores.ratelimit import count_request
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,5 @@ def subject(grant: Grant | None, address: str) -> str:
 
 
 async def count(redis: Redis, subject: str, limit: int, window_s: int) -> Window:
-    key = redis_keys.mastodon_requests(subject)
-    async with redis.pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, window_s, nx=True)     # the window starts with its first request
-        pipe.ttl(key)
-        n, _, ttl = await pipe.execute()
-    return Window(limit, int(n), int(ttl) if ttl and ttl > 0 else window_s)
+    n, left_s = await count_request(redis, subject, window_s)
+    return Window(limit, n, left_s)
