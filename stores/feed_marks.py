@@ -11,6 +11,7 @@ import secrets
 from typing import Iterable, Sequence
 
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core import redis_keys
 
@@ -37,10 +38,18 @@ class FeedMarks:
         if not keys:
             return
         mark = secrets.token_hex(8)   # one fresh value per change is enough: each key moves off its old one
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for key in keys:
-                pipe.set(key, mark, ex=self.ttl_s)
-            await pipe.execute()
+        for attempt in range(2):
+            try:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for key in keys:
+                        pipe.set(key, mark, ex=self.ttl_s)
+                    await pipe.execute()
+                return
+            except RedisConnectionError:
+                # A pooled connection that outlived a Redis restart fails once (redis-py does not
+                # retry pipelines); the pool drops it and the second try opens a fresh one.
+                if attempt:
+                    raise
 
     async def of(self, reader: int, pulled: Sequence[int]) -> Marks:
         """The reader's mark and those of the pulled accounts, in one round trip."""
