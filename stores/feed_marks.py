@@ -46,10 +46,11 @@ class FeedMarks:
                     await pipe.execute()
                 return
             except RedisConnectionError:
-                # A pooled connection that outlived a Redis restart fails once (redis-py does not
-                # retry pipelines); the pool drops it and the second try opens a fresh one.
+                # A pooled connection that outlived a Redis restart fails (redis-py does not retry
+                # pipelines); drop the pool's connections so the second try opens a fresh one.
                 if attempt:
                     raise
+                await self.redis.connection_pool.disconnect()   # every pooled connection may be stale
 
     async def of(self, reader: int, pulled: Sequence[int]) -> Marks:
         """The reader's mark and those of the pulled accounts, in one round trip."""
