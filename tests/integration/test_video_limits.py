@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import time
 
 import aiohttp
 import pytest
@@ -52,16 +51,15 @@ HOSTILE = {
 async def test_a_hostile_video_fails_while_decoding_with_memory_bounded(client, world, settings, name):
     make, filename, code = HOSTILE[name]
     ada = await world.signup("ada")
-    started = time.monotonic()
     resp = await upload_video(world, ada, make(), filename=filename, content_type="video/webm")
     # Its headers are fine: only decoding shows what it is.
     assert resp.status == 202, await resp.text()
     post = await resp.json()
     media_id = int(post["media"][0]["id"])
     done = await ready(world, ada, post["id"], timeout=120)
-    elapsed = time.monotonic() - started
+    # Its own code, not video_too_slow: the limit caught it while decoding, before any deadline
+    # (how fast is measured in bench/media_limits.py, not asserted here).
     assert done["state"] == "failed" and done["failure"]["code"] == code, done
-    assert elapsed < settings.video_deadline_s
     used = await client.app[REDIS].hgetall(redis_keys.video_attempts(media_id))
     assert 0 < int(used[b"last_peak_rss_bytes"]) < PEAK_RSS_BOUND, used
     assert await _quota(client, ada.id) == 0                 # given back
