@@ -11,7 +11,6 @@ import secrets
 from typing import Iterable, Sequence
 
 from redis.asyncio import Redis
-from redis.exceptions import ConnectionError as RedisConnectionError
 
 from core import redis_keys
 
@@ -38,19 +37,10 @@ class FeedMarks:
         if not keys:
             return
         mark = secrets.token_hex(8)   # one fresh value per change is enough: each key moves off its old one
-        for attempt in range(2):
-            try:
-                async with self.redis.pipeline(transaction=False) as pipe:
-                    for key in keys:
-                        pipe.set(key, mark, ex=self.ttl_s)
-                    await pipe.execute()
-                return
-            except RedisConnectionError:
-                # A pooled connection that outlived a Redis restart fails (redis-py does not retry
-                # pipelines); drop the pool's connections so the second try opens a fresh one.
-                if attempt:
-                    raise
-                await self.redis.connection_pool.disconnect()   # every pooled connection may be stale
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.set(key, mark, ex=self.ttl_s)
+            await pipe.execute()
 
     async def of(self, reader: int, pulled: Sequence[int]) -> Marks:
         """The reader's mark and those of the pulled accounts, in one round trip."""
