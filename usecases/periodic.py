@@ -6,10 +6,10 @@ that only take over work whose own lease lapsed, so any number may run at once).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import Any, Awaitable, Callable
 
+from core.tasks import cancel_all
 from stores.sweep_locks import SweepLocks
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,5 @@ class Periodic:
 
     async def stop(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_all([self._task])
             self._task = None

@@ -54,6 +54,7 @@ from media.video_plan import HIGH, LOW, ProbedVideo, VideoLimits, transcode_dead
 from stores.post_bodies import PostBodies
 from stores.quotas import PostQuotas
 
+from .periodic import Periodic
 from .publisher import Announcer
 from .transcode_clock import AttemptClock
 from .video_slots import VideoSlots
@@ -329,12 +330,7 @@ class VideoPosts:
         return len(ids) + len(staged)
 
     async def run_sweeps(self) -> None:
-        while True:
-            try:
-                await self.sweep()
-            except Exception as exc:
-                log.warning("video sweep skipped: %s: %s", type(exc).__name__, exc)
-            await asyncio.sleep(self.settings.video_sweep_s)
+        await Periodic("video", self.settings.video_sweep_s, self.sweep, first_now=True).run()
 
     async def close(self) -> None:
         """Stop driving (shutdown): leases are released, so another gateway takes over at once."""
