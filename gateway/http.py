@@ -8,7 +8,8 @@ import orjson
 from aiohttp import WSCloseCode, web
 
 from core import cursors, json_body
-from core.errors import BadRequest, PayloadTooLarge
+from core.errors import BadRequest, NotFound, PayloadTooLarge
+from core.ids import parse_id
 
 from .keys import SETTINGS
 
@@ -58,6 +59,15 @@ def json_object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object.", code="invalid_json")
     return body
+
+
+def id_param(request: web.Request, name: str, what: str) -> int:
+    """The id in path segment ``name``; one that cannot exist is simply not found (404
+    ``<what>_not_found``)."""
+    value = parse_id(request.match_info[name])
+    if value is None:
+        raise NotFound(f"No such {what}.", code=f"{what}_not_found")
+    return value
 
 
 def no_content() -> web.Response:

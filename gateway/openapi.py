@@ -23,6 +23,16 @@ def describe(*, public: bool = False, query: list[dict] | None = None, **operati
     return wrap
 
 
+class Routes(web.RouteTableDef):
+    """A route module's table: each handler declares its route and its OpenAPI fields in one
+    decorator, ``@routes.op("PUT", "/api/v1/...", responses=...)``; ``setup`` adds the table."""
+
+    def op(self, method: str, path: str, **fields: Any) -> Callable:
+        def wrap(handler):
+            return self.route(method, path)(describe(**fields)(handler))
+        return wrap
+
+
 def _path_parameters(path: str) -> list[dict]:
     params = []
     for segment in path.split("/"):

@@ -19,6 +19,11 @@ from .auth import user_id
 from .http import base_url, flag, many, page_response, params, path_id
 from .keys import PRESENTER
 
+# Each handler's route is declared on it; setup() registers the table.
+routes = web.RouteTableDef()
+# Avatar URLs name this address (the one the app was given), so it serves them as the main one does.
+routes.get("/avatars/{avatar_id}/{variant}")(get_avatar)
+
 # An app's profile form: name, note, locked, bot, discoverable, avatar, header, up to four
 # profile fields (two parts each) and the source[...] settings.
 PROFILE_FORM_PARTS = 24
@@ -36,10 +41,12 @@ async def _credential(request: web.Request, viewer: int) -> web.Response:
     return web.json_response(entities.credential_account(user, base_url(request)))
 
 
+@routes.get("/api/v1/accounts/verify_credentials")
 async def verify_credentials(request: web.Request) -> web.Response:
     return await _credential(request, await user_id(request, "read:accounts"))
 
 
+@routes.patch("/api/v1/accounts/update_credentials")
 async def update_credentials(request: web.Request) -> web.Response:
     """Display name, note, locked (Raygram's private) and the avatar, in a form or JSON; a
     multipart form (what apps send when a photo is in it) is streamed, the photo to disk."""
@@ -69,17 +76,20 @@ async def update_credentials(request: web.Request) -> web.Response:
     return await _credential(request, viewer)
 
 
+@routes.delete("/api/v1/profile/avatar")
 async def delete_avatar(request: web.Request) -> web.Response:
     viewer = await user_id(request, "write:accounts")
     await request.app[AVATARS].remove(viewer)
     return await _credential(request, viewer)
 
 
+@routes.delete("/api/v1/profile/header")
 async def delete_header(request: web.Request) -> web.Response:
     # Raygram profiles have no header image: there is never one to delete.
     return await _credential(request, await user_id(request, "write:accounts"))
 
 
+@routes.get("/api/v1/accounts/{id}")
 async def get_account(request: web.Request) -> web.Response:
     viewer = await user_id(request, "read:accounts")
     user = await _user(request, path_id(request))
@@ -90,6 +100,7 @@ async def get_account(request: web.Request) -> web.Response:
     return web.json_response(entities.account(user, base_url(request)))
 
 
+@routes.get("/api/v1/accounts/lookup")
 async def lookup(request: web.Request) -> web.Response:
     viewer = await user_id(request, "read:accounts")
     acct = (request.query.get("acct") or "").lstrip("@").split("@", 1)[0]
@@ -103,6 +114,7 @@ async def lookup(request: web.Request) -> web.Response:
     return web.json_response(entities.account(user, base_url(request)))
 
 
+@routes.get("/api/v1/accounts/search")
 async def search_accounts(request: web.Request) -> web.Response:
     viewer = await user_id(request, "read:accounts")
     found = await search_users(request, viewer, request.query.get("q") or "", paging.parse(request.query).limit)
@@ -117,6 +129,7 @@ async def search_users(request: web.Request, viewer: int, q: str, limit: int) ->
     return [entities.account(u, base_url(request)) for u in items]
 
 
+@routes.get("/api/v1/accounts/relationships")
 async def relationships(request: web.Request) -> web.Response:
     viewer = await user_id(request, "read:follows")
     ids = [i for i in (parse_id(v) for v in many(request.query, "id")[:40]) if i is not None]
@@ -124,6 +137,7 @@ async def relationships(request: web.Request) -> web.Response:
     return web.json_response([entities.relationship(i, found[i]) for i in ids if i in found])
 
 
+@routes.get("/api/v1/accounts/{id}/statuses")
 async def account_statuses(request: web.Request) -> web.Response:
     viewer = await user_id(request, "read:statuses")
     author = await _user(request, path_id(request))
@@ -153,10 +167,12 @@ async def _connections(request: web.Request, side: str) -> web.Response:
     return page_response(request, [entities.account(u, base) for u in rows], [str(u["_edge_id"]) for u in rows])
 
 
+@routes.get("/api/v1/accounts/{id}/followers")
 async def followers(request: web.Request) -> web.Response:
     return await _connections(request, "followee")
 
 
+@routes.get("/api/v1/accounts/{id}/following")
 async def following(request: web.Request) -> web.Response:
     return await _connections(request, "follower")
 
@@ -166,48 +182,26 @@ async def _relationship(request: web.Request, viewer: int, target: int) -> web.R
     return web.json_response(entities.relationship(target, found.get(target, {})))
 
 
-async def follow(request: web.Request) -> web.Response:
-    viewer = await user_id(request, "write:follows")
-    target = await _user(request, path_id(request))
-    await request.app[SOCIAL].follow(viewer, target["username"])
-    return await _relationship(request, viewer, target["id"])
+def _relationship_route(name: str, use_case: web.AppKey, action: str, scope: str):
+    """The handler that has ``use_case``'s ``action`` (follow, block, mute, their undoing, removing
+    a follower) act on the account for the caller, answering the relationship after."""
+    async def handler(request: web.Request) -> web.Response:
+        viewer = await user_id(request, scope)
+        target = await _user(request, path_id(request))
+        await getattr(request.app[use_case], action)(viewer, target["username"])
+        return await _relationship(request, viewer, target["id"])
+    handler.__name__ = handler.__qualname__ = name
+    return handler
 
 
-async def unfollow(request: web.Request) -> web.Response:
-    viewer = await user_id(request, "write:follows")
-    target = await _user(request, path_id(request))
-    await request.app[SOCIAL].unfollow(viewer, target["username"])
-    return await _relationship(request, viewer, target["id"])
-
-
-async def _safety(request: web.Request, action: str) -> web.Response:
-    """Block, unblock, mute, unmute or remove_from_followers the account; the relationship after."""
-    viewer = await user_id(request, "write:blocks" if "block" in action else
-                           "write:mutes" if "mute" in action else "write:follows")
-    target = await _user(request, path_id(request))
-    await getattr(request.app[SAFETY], action)(viewer, target["username"])
-    return await _relationship(request, viewer, target["id"])
-
-
-async def block(request: web.Request) -> web.Response:
-    return await _safety(request, "block")
-
-
-async def unblock(request: web.Request) -> web.Response:
-    return await _safety(request, "unblock")
-
-
-async def mute(request: web.Request) -> web.Response:
-    # Mastodon's `notifications` and `duration` are not Raygram's: a mute hides posts, until undone.
-    return await _safety(request, "mute")
-
-
-async def unmute(request: web.Request) -> web.Response:
-    return await _safety(request, "unmute")
-
-
-async def remove_from_followers(request: web.Request) -> web.Response:
-    return await _safety(request, "remove_follower")
+# Mastodon's relationship actions: (path segment, use case, its method, scope). Mastodon's mute
+# `notifications` and `duration` are not Raygram's: a mute hides posts, until undone.
+for _segment, _use_case, _action, _scope in (
+        ("follow", SOCIAL, "follow", "write:follows"), ("unfollow", SOCIAL, "unfollow", "write:follows"),
+        ("block", SAFETY, "block", "write:blocks"), ("unblock", SAFETY, "unblock", "write:blocks"),
+        ("mute", SAFETY, "mute", "write:mutes"), ("unmute", SAFETY, "unmute", "write:mutes"),
+        ("remove_from_followers", SAFETY, "remove_follower", "write:follows")):
+    routes.post(f"/api/v1/accounts/{{id}}/{_segment}")(_relationship_route(_segment, _use_case, _action, _scope))
 
 
 async def _own_list(request: web.Request, scope: str, page_of) -> web.Response:
@@ -218,14 +212,17 @@ async def _own_list(request: web.Request, scope: str, page_of) -> web.Response:
     return page_response(request, [entities.account(u, base) for u in rows], [str(u["_edge_id"]) for u in rows])
 
 
+@routes.get("/api/v1/blocks")
 async def blocks(request: web.Request) -> web.Response:
     return await _own_list(request, "read:blocks", request.app[SAFETY].blocks_page)
 
 
+@routes.get("/api/v1/mutes")
 async def mutes(request: web.Request) -> web.Response:
     return await _own_list(request, "read:mutes", request.app[SAFETY].mutes_page)
 
 
+@routes.get("/api/v1/follow_requests")
 async def follow_requests(request: web.Request) -> web.Response:
     viewer = await user_id(request, "read:follows")
     page = paging.parse(request.query)
@@ -242,38 +239,15 @@ async def _answer(request: web.Request, accept: bool) -> web.Response:
     return await _relationship(request, viewer, requester["id"])
 
 
+@routes.post("/api/v1/follow_requests/{id}/authorize")
 async def authorize_request(request: web.Request) -> web.Response:
     return await _answer(request, True)
 
 
+@routes.post("/api/v1/follow_requests/{id}/reject")
 async def reject_request(request: web.Request) -> web.Response:
     return await _answer(request, False)
 
 
 def setup(app: web.Application) -> None:
-    r = app.router
-    r.add_get("/api/v1/accounts/verify_credentials", verify_credentials)
-    r.add_patch("/api/v1/accounts/update_credentials", update_credentials)
-    r.add_delete("/api/v1/profile/avatar", delete_avatar)
-    r.add_delete("/api/v1/profile/header", delete_header)
-    # Avatar URLs name this address (the one the app was given), so it serves them as the main one does.
-    r.add_get("/avatars/{avatar_id}/{variant}", get_avatar)
-    r.add_get("/api/v1/accounts/lookup", lookup)
-    r.add_get("/api/v1/accounts/search", search_accounts)
-    r.add_get("/api/v1/accounts/relationships", relationships)
-    r.add_get("/api/v1/accounts/{id}", get_account)
-    r.add_get("/api/v1/accounts/{id}/statuses", account_statuses)
-    r.add_get("/api/v1/accounts/{id}/followers", followers)
-    r.add_get("/api/v1/accounts/{id}/following", following)
-    r.add_post("/api/v1/accounts/{id}/follow", follow)
-    r.add_post("/api/v1/accounts/{id}/unfollow", unfollow)
-    r.add_post("/api/v1/accounts/{id}/block", block)
-    r.add_post("/api/v1/accounts/{id}/unblock", unblock)
-    r.add_post("/api/v1/accounts/{id}/mute", mute)
-    r.add_post("/api/v1/accounts/{id}/unmute", unmute)
-    r.add_post("/api/v1/accounts/{id}/remove_from_followers", remove_from_followers)
-    r.add_get("/api/v1/blocks", blocks)
-    r.add_get("/api/v1/mutes", mutes)
-    r.add_get("/api/v1/follow_requests", follow_requests)
-    r.add_post("/api/v1/follow_requests/{id}/authorize", authorize_request)
-    r.add_post("/api/v1/follow_requests/{id}/reject", reject_request)
+    app.router.add_routes(routes)

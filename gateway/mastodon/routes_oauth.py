@@ -17,7 +17,11 @@ from .auth import app_grant, user_id
 from .http import base_url, params
 from .keys import OAUTH, PRESENTER
 
+# Each handler's route is declared on it; setup() registers the table.
+routes = web.RouteTableDef()
 
+
+@routes.post("/api/v1/apps")
 async def create_app(request: web.Request) -> web.Response:
     values = await params(request)
     app, secret = await request.app[OAUTH].register_app(
@@ -29,6 +33,7 @@ async def create_app(request: web.Request) -> web.Response:
         "client_id": app.client_id, "client_secret": secret, "client_secret_expires_at": 0, "vapid_key": ""})
 
 
+@routes.get("/api/v1/apps/verify_credentials")
 async def verify_app(request: web.Request) -> web.Response:
     grant = await app_grant(request)
     app = await request.app[OAUTH].apps.get(grant.client_id)
@@ -43,6 +48,7 @@ def _html(text: str, status: int = 200) -> web.Response:
     return web.Response(text=text, status=status, content_type="text/html", headers=pages.HEADERS)
 
 
+@routes.get("/oauth/authorize")
 async def authorize_page(request: web.Request) -> web.Response:
     try:
         app, scopes = await request.app[OAUTH].check_request(request.query)
@@ -51,6 +57,7 @@ async def authorize_page(request: web.Request) -> web.Response:
     return _html(pages.consent(request.query, app.name, scopes))
 
 
+@routes.post("/oauth/authorize")
 async def authorize_submit(request: web.Request) -> web.Response:
     values = await params(request)
     carried = {k: values.get(k) for k in pages.CARRIED if values.get(k)}
@@ -78,17 +85,20 @@ def _with_query(uri: str, extra: dict[str, str]) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
+@routes.post("/oauth/token")
 async def token(request: web.Request) -> web.Response:
     values = with_basic_client(await params(request), request.headers.get("Authorization"))
     body = await request.app[OAUTH].exchange(values, address=client_address(request))
     return web.json_response(body, headers={"Cache-Control": "no-store"})
 
 
+@routes.post("/oauth/revoke")
 async def revoke(request: web.Request) -> web.Response:
     await request.app[OAUTH].revoke(with_basic_client(await params(request), request.headers.get("Authorization")))
     return web.json_response({})
 
 
+@routes.get("/.well-known/oauth-authorization-server")
 async def oauth_metadata(request: web.Request) -> web.Response:
     base = base_url(request)
     return web.json_response({
@@ -108,6 +118,8 @@ async def oauth_metadata(request: web.Request) -> web.Response:
     })
 
 
+@routes.post("/oauth/userinfo")
+@routes.get("/oauth/userinfo")
 async def userinfo(request: web.Request) -> web.Response:
     """OpenID Connect's UserInfo, as Mastodon 4.4 serves it (apps that sign people in with their
     Mastodon account ask it who the token's account is)."""
@@ -119,25 +131,17 @@ async def userinfo(request: web.Request) -> web.Response:
                               "preferred_username": me["username"], "profile": me["url"], "picture": me["avatar"]})
 
 
+@routes.get("/api/v1/instance")
 async def instance_v1(request: web.Request) -> web.Response:
     stats = await mastodon_reads.stats(request.app[NEO4J])
     return web.json_response(entities.instance_v1(base_url(request), request.app[SETTINGS], stats))
 
 
+@routes.get("/api/v2/instance")
 async def instance_v2(request: web.Request) -> web.Response:
     stats = await mastodon_reads.stats(request.app[NEO4J])
     return web.json_response(entities.instance_v2(base_url(request), request.app[SETTINGS], stats))
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_post("/api/v1/apps", create_app)
-    app.router.add_get("/api/v1/apps/verify_credentials", verify_app)
-    app.router.add_get("/oauth/authorize", authorize_page)
-    app.router.add_post("/oauth/authorize", authorize_submit)
-    app.router.add_post("/oauth/token", token)
-    app.router.add_post("/oauth/revoke", revoke)
-    app.router.add_get("/.well-known/oauth-authorization-server", oauth_metadata)
-    app.router.add_get("/oauth/userinfo", userinfo)
-    app.router.add_post("/oauth/userinfo", userinfo)
-    app.router.add_get("/api/v1/instance", instance_v1)
-    app.router.add_get("/api/v2/instance", instance_v2)
+    app.router.add_routes(routes)

@@ -4,55 +4,61 @@ from __future__ import annotations
 from aiohttp import web
 
 from core import validation
-from core.errors import NotFound
-from core.ids import parse_id
 from graph import engagement
 
 from .. import schemas
 from ..auth import current_user_id
-from ..http import each, no_content, paged, read_json
+from ..http import each, id_param, no_content, paged, read_json
 from ..keys import ENGAGEMENT, NEO4J
-from ..openapi import describe
+from ..openapi import Routes
 from ..views import comment_view, user_view
 from .posts import post_id_param
 
-
-def _comment_id(request: web.Request) -> int:
-    comment_id = parse_id(request.match_info["comment_id"])
-    if comment_id is None:
-        raise NotFound("No such comment.", code="comment_not_found")
-    return comment_id
+# Each handler declares its route and OpenAPI fields on the table; setup() adds it.
+routes = Routes()
 
 
-@describe(responses=schemas.responses({200: "LikeState"}, 404))
-async def like(request: web.Request) -> web.Response:
-    """Like a post (idempotent)."""
+async def _set_like(request: web.Request, liked: bool) -> web.Response:
     viewer = await current_user_id(request)
-    change = await request.app[ENGAGEMENT].like(viewer, post_id_param(request))
-    return web.json_response({"liked": True, "like_count": change.like_count})
+    use_case = request.app[ENGAGEMENT]
+    change = await (use_case.like if liked else use_case.unlike)(viewer, post_id_param(request))
+    return web.json_response({"liked": liked, "like_count": change.like_count})
 
 
-@describe(responses=schemas.responses({200: "LikeState"}, 404))
-async def unlike(request: web.Request) -> web.Response:
-    """Take a like back (fine if there was none)."""
-    viewer = await current_user_id(request)
-    change = await request.app[ENGAGEMENT].unlike(viewer, post_id_param(request))
-    return web.json_response({"liked": False, "like_count": change.like_count})
-
-
-@describe(query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 404, 422))
-async def likes(request: web.Request) -> web.Response:
-    """Who liked a post, most recent first."""
+async def _visible_post_page(request: web.Request, page_of, cursor_field: str, view) -> web.Response:
+    """A page of what hangs off a post the caller may see (404 otherwise): ``page_of(driver,
+    post_id, cursor value, limit, viewer)`` reads the rows, paged by their ``cursor_field``, each
+    rendered by ``view``."""
     viewer = await current_user_id(request)
     post_id = post_id_param(request)
     driver = request.app[NEO4J]
     await engagement.ensure_visible(driver, viewer, post_id)
-    return await paged(request, lambda before, limit: engagement.likers_page(driver, post_id, before, limit, viewer),
-                       key=lambda r: (r["_edge_id"],), render=each(user_view))
+    return await paged(request, lambda cursor, limit: page_of(driver, post_id, cursor, limit, viewer),
+                       key=lambda row: (row[cursor_field],), render=each(view))
 
 
-@describe(requestBody=schemas.json_body("NewComment"),
-          responses=schemas.responses({201: "Comment"}, 400, 404, 413, 422))
+@routes.op("PUT", "/api/v1/posts/{post_id}/like", responses=schemas.responses({200: "LikeState"}, 404))
+async def like(request: web.Request) -> web.Response:
+    """Like a post (idempotent)."""
+    return await _set_like(request, True)
+
+
+@routes.op("DELETE", "/api/v1/posts/{post_id}/like", responses=schemas.responses({200: "LikeState"}, 404))
+async def unlike(request: web.Request) -> web.Response:
+    """Take a like back (fine if there was none)."""
+    return await _set_like(request, False)
+
+
+@routes.op("GET", "/api/v1/posts/{post_id}/likes",
+           query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 404, 422))
+async def likes(request: web.Request) -> web.Response:
+    """Who liked a post, most recent first."""
+    return await _visible_post_page(request, engagement.likers_page, "_edge_id", user_view)
+
+
+@routes.op("POST", "/api/v1/posts/{post_id}/comments",
+           requestBody=schemas.json_body("NewComment"),
+           responses=schemas.responses({201: "Comment"}, 400, 404, 413, 422))
 async def add_comment(request: web.Request) -> web.Response:
     """Comment on a post (1-2200 characters)."""
     viewer = await current_user_id(request)
@@ -62,30 +68,22 @@ async def add_comment(request: web.Request) -> web.Response:
     return web.json_response(comment_view(comment), status=201)
 
 
-@describe(query=schemas.PAGING, responses=schemas.responses({200: "CommentPage"}, 400, 404, 422))
+@routes.op("GET", "/api/v1/posts/{post_id}/comments",
+           query=schemas.PAGING, responses=schemas.responses({200: "CommentPage"}, 400, 404, 422))
 async def comments(request: web.Request) -> web.Response:
     """A post's comments, oldest first."""
-    viewer = await current_user_id(request)
-    post_id = post_id_param(request)
-    driver = request.app[NEO4J]
-    await engagement.ensure_visible(driver, viewer, post_id)
-    return await paged(request, lambda after, limit: engagement.comments_page(driver, post_id, after, limit, viewer),
-                       key=lambda c: (c["id"],), render=each(comment_view))
+    return await _visible_post_page(request, engagement.comments_page, "id", comment_view)
 
 
-@describe(responses=schemas.responses({204: None}, 403, 404))
+@routes.op("DELETE", "/api/v1/posts/{post_id}/comments/{comment_id}",
+           responses=schemas.responses({204: None}, 403, 404))
 async def delete_comment(request: web.Request) -> web.Response:
     """Delete a comment (its author or the post's author)."""
     viewer = await current_user_id(request)
     post_id = post_id_param(request)
-    await request.app[ENGAGEMENT].delete_comment(viewer, post_id, _comment_id(request))
+    await request.app[ENGAGEMENT].delete_comment(viewer, post_id, id_param(request, "comment_id", "comment"))
     return no_content()
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_put("/api/v1/posts/{post_id}/like", like)
-    app.router.add_delete("/api/v1/posts/{post_id}/like", unlike)
-    app.router.add_get("/api/v1/posts/{post_id}/likes", likes)
-    app.router.add_post("/api/v1/posts/{post_id}/comments", add_comment)
-    app.router.add_get("/api/v1/posts/{post_id}/comments", comments)
-    app.router.add_delete("/api/v1/posts/{post_id}/comments/{comment_id}", delete_comment)
+    app.router.add_routes(routes)

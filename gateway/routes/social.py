@@ -11,8 +11,11 @@ from .. import schemas
 from ..auth import current_user_id
 from ..http import each, no_content, paged
 from ..keys import NEO4J, SOCIAL
-from ..openapi import describe
+from ..openapi import Routes
 from ..views import user_view
+
+# Each handler declares its route and OpenAPI fields on the table; setup() adds it.
+routes = Routes()
 
 
 def username_param(request: web.Request, name: str = "username") -> str:
@@ -23,7 +26,7 @@ def username_param(request: web.Request, name: str = "username") -> str:
         raise NotFound("No such user.", code="user_not_found") from None
 
 
-@describe(responses=schemas.responses({200: "User"}, 404))
+@routes.op("GET", "/api/v1/users/{username}", responses=schemas.responses({200: "User"}, 404))
 async def get_user(request: web.Request) -> web.Response:
     """A user's profile, with the caller's relationship to them."""
     viewer = await current_user_id(request)
@@ -33,7 +36,7 @@ async def get_user(request: web.Request) -> web.Response:
     return web.json_response(user_view(user))
 
 
-@describe(responses=schemas.responses({200: "FollowState"}, 403, 404, 422))
+@routes.op("PUT", "/api/v1/users/{username}/follow", responses=schemas.responses({200: "FollowState"}, 403, 404, 422))
 async def follow(request: web.Request) -> web.Response:
     """Follow a user; for a private account this becomes a follow request. Idempotent. 403
     ``blocking`` for an account the caller blocks; 404 for one that blocks the caller."""
@@ -42,7 +45,7 @@ async def follow(request: web.Request) -> web.Response:
     return web.json_response({"state": state})
 
 
-@describe(responses=schemas.responses({204: None}, 404))
+@routes.op("DELETE", "/api/v1/users/{username}/follow", responses=schemas.responses({204: None}, 404))
 async def unfollow(request: web.Request) -> web.Response:
     """Unfollow a user, or withdraw a pending follow request. Idempotent."""
     viewer = await current_user_id(request)
@@ -66,19 +69,22 @@ async def _connections(request: web.Request, side: str) -> web.Response:
     return await _user_page(request, "FOLLOWS", side, owner, viewer)
 
 
-@describe(query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 403, 404, 422))
+@routes.op("GET", "/api/v1/users/{username}/followers",
+           query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 403, 404, 422))
 async def followers(request: web.Request) -> web.Response:
     """Accounts following a user, most recent first."""
     return await _connections(request, "followee")
 
 
-@describe(query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 403, 404, 422))
+@routes.op("GET", "/api/v1/users/{username}/following",
+           query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 403, 404, 422))
 async def following(request: web.Request) -> web.Response:
     """Accounts a user follows, most recent first."""
     return await _connections(request, "follower")
 
 
-@describe(query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 422))
+@routes.op("GET", "/api/v1/me/follow-requests",
+           query=schemas.PAGING, responses=schemas.responses({200: "UserPage"}, 400, 422))
 async def follow_requests(request: web.Request) -> web.Response:
     """Pending requests to follow the caller, most recent first."""
     viewer = await current_user_id(request)
@@ -91,24 +97,17 @@ async def _answer(request: web.Request, accept: bool) -> web.Response:
     return no_content()
 
 
-@describe(responses=schemas.responses({204: None}, 404))
+@routes.op("POST", "/api/v1/me/follow-requests/{username}/accept", responses=schemas.responses({204: None}, 404))
 async def accept_request(request: web.Request) -> web.Response:
     """Accept a pending follow request."""
     return await _answer(request, accept=True)
 
 
-@describe(responses=schemas.responses({204: None}, 404))
+@routes.op("POST", "/api/v1/me/follow-requests/{username}/reject", responses=schemas.responses({204: None}, 404))
 async def reject_request(request: web.Request) -> web.Response:
     """Reject a pending follow request."""
     return await _answer(request, accept=False)
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/api/v1/users/{username}", get_user)
-    app.router.add_put("/api/v1/users/{username}/follow", follow)
-    app.router.add_delete("/api/v1/users/{username}/follow", unfollow)
-    app.router.add_get("/api/v1/users/{username}/followers", followers)
-    app.router.add_get("/api/v1/users/{username}/following", following)
-    app.router.add_get("/api/v1/me/follow-requests", follow_requests)
-    app.router.add_post("/api/v1/me/follow-requests/{username}/accept", accept_request)
-    app.router.add_post("/api/v1/me/follow-requests/{username}/reject", reject_request)
+    app.router.add_routes(routes)
