@@ -36,6 +36,7 @@ from usecases.search_reads import SearchReads
 from usecases.social import Social
 from usecases.video_posts import VideoPosts
 
+from .event_views import StoreEventViews
 from .media_urls import MediaUrls
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -54,6 +55,8 @@ MEDIA_POOL = web.AppKey("media_pool", MediaPool)
 EVENTS = web.AppKey("events", EventLog)
 LIVE = web.AppKey("live", LiveHub)
 RENDERER = web.AppKey("renderer", EventRenderer)
+# What live events are rendered from (posts, notifications), before each API makes its frames.
+EVENT_VIEWS = web.AppKey("event_views", StoreEventViews)
 MEDIA_URLS = web.AppKey("media_urls", MediaUrls)
 # The use cases (usecases/), built once per process by gateway/resources.py: routes call these.
 ACCOUNTS = web.AppKey("accounts", Accounts)

@@ -11,6 +11,7 @@ from typing import AsyncIterator
 from aiohttp import web
 
 from core import redis_keys
+from core.config import Settings
 from live.presence import Presence
 from live.render import EventRenderer
 from live.resume_points import ResumePoints
@@ -21,6 +22,8 @@ from stores.feed_snapshots import FeedSnapshots
 from stores.hidden_authors import HiddenAuthors
 from stores.liked_posts import LikedPosts
 from stores.login_limits import LoginLimits
+from stores.mastodon_state import IdempotencyKeys, Markers
+from stores.oauth_apps import OAuthApps
 from stores.oauth_tokens import OAuthTokens
 from stores.post_bodies import PostBodies
 from stores.quotas import PostQuotas
@@ -37,6 +40,8 @@ from usecases.home_feed import HomeFeed
 from usecases.hydration import Hydrator
 from usecases.notify import Notifier
 from usecases.media_ingest import MediaIngest
+from usecases.media_library import MediaLibrary
+from usecases.oauth import IssueLimits, OAuth
 from usecases.posts import Posts
 from usecases.publisher import Announcer, Publisher
 from usecases.safety import Safety
@@ -46,8 +51,10 @@ from usecases.social import Social
 from usecases.video_posts import VideoPosts
 
 from .event_views import StoreEventViews
+from .mastodon import keys as mastodon
+from .mastodon.present import Presenter
 from .keys import (ACCOUNTS, AUTHOR_POSTS, ERASURE, EXPORTS, SESSIONS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_INGEST, MEDIA_POOL, MEDIA_URLS, NEO4J, NOTIFIER, POSTS,
-                   PUBLISHER, REDIS, RENDERER, RESUME_POINTS, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
+                   PUBLISHER, REDIS, RENDERER, EVENT_VIEWS, RESUME_POINTS, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
 
 
 async def usecases_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -90,7 +97,8 @@ def build(app: web.Application) -> None:
     app[AUTHOR_POSTS] = AuthorPosts(driver, hydrator)
     app[SAVED] = SavedPosts(driver, ids, hydrator)
     # Live events are rendered per reader at delivery, from the same stores the API reads.
-    app[RENDERER] = EventRenderer(StoreEventViews(driver, bodies, liked, app[MEDIA_URLS], hidden))
+    views = app[EVENT_VIEWS] = StoreEventViews(driver, bodies, liked, app[MEDIA_URLS], hidden)
+    app[RENDERER] = EventRenderer(views)
     app[HOME_FEED] = HomeFeed(feed, hydrator, Affinities(redis, driver), FeedSnapshots(redis),
                                   settings.feed_ranked_window)
     app[SEARCH_READS] = SearchReads(app[SEARCH], driver, hydrator, TrendingCache(redis, settings.trending_cache_s),
@@ -98,3 +106,28 @@ def build(app: web.Application) -> None:
                                     trending_window_s=settings.trending_window_s,
                                     trending_baseline_s=settings.trending_baseline_s,
                                     trending_min_authors=settings.trending_min_authors)
+
+
+# Registrations of OAuth clients per address per hour.
+APP_REGISTRATIONS_PER_HOUR = 100
+
+
+def build_mastodon(app: web.Application, settings: Settings) -> None:
+    """The Mastodon API's own objects, on its app (which already carries the main app's): OAuth
+    with its tokens and issue limits, the media library, the presenter, idempotency keys and
+    markers. ``settings``: the Mastodon app's (its own in tests of its limits)."""
+    redis, driver = app[REDIS], app[NEO4J]
+    tokens = app[mastodon.OAUTH_TOKENS] = OAuthTokens(redis, settings.mastodon_token_ttl_s,
+                                                      settings.mastodon_app_token_ttl_s,
+                                                      settings.mastodon_live_tokens_per_grant)
+    registrations = AttemptLimit(redis, redis_keys.oauth_app_registrations, APP_REGISTRATIONS_PER_HOUR, 3600,
+                                 "Too many apps registered from your address; try again later.")
+    issue_limits = IssueLimits(
+        AttemptLimit(redis, lambda a: redis_keys.oauth_token_issues("address", a), settings.mastodon_tokens_per_address,
+                     settings.mastodon_token_window_s, "Too many token requests from your address; try again later."),
+        AttemptLimit(redis, lambda c: redis_keys.oauth_token_issues("app", c), settings.mastodon_tokens_per_app,
+                     settings.mastodon_token_window_s, "Too many tokens issued to this app; try again later."))
+    app[mastodon.OAUTH] = OAuth(OAuthApps(redis), tokens, app[ACCOUNTS], registrations, app[IDS], issue_limits)
+    app[mastodon.MEDIA_LIBRARY] = MediaLibrary(driver, app[MEDIA_INGEST])
+    app[mastodon.PRESENTER] = Presenter(driver, app[MEDIA_URLS])
+    app[mastodon.IDEMPOTENCY], app[mastodon.MARKERS] = IdempotencyKeys(redis), Markers(redis)

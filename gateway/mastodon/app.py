@@ -11,30 +11,19 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from core import redis_keys
 from core.config import Settings
 from core.oauth_rules import OAuthError
 from gateway import keys as shared
 from gateway.auth import client_address
 from gateway.listener import Listener
 from gateway.middleware import error_middleware
-from gateway.event_views import StoreEventViews
-from stores.hidden_authors import HiddenAuthors
-from stores.liked_posts import LikedPosts
-from stores.mastodon_state import IdempotencyKeys, Markers
-from stores.oauth_apps import OAuthApps
-from stores.post_bodies import PostBodies
-from stores.oauth_tokens import OAuthTokens
-from stores.ratelimit import AttemptLimit
+from gateway.wiring import build_mastodon
 from stores.sweep_locks import SweepLocks
-from usecases.media_library import MediaLibrary
-from usecases.oauth import IssueLimits, OAuth
 from usecases.periodic import Periodic
 
 from . import entities, ratelimit
 from .auth import grant_of, token_of
-from .keys import EVENT_VIEWS, IDEMPOTENCY, MARKERS, MEDIA_LIBRARY, OAUTH, OAUTH_TOKENS, PRESENTER
-from .present import Presenter
+from .keys import MEDIA_LIBRARY
 from . import nodeinfo, routes_accounts, routes_oauth, routes_statuses, routes_misc, streaming
 
 log = logging.getLogger(__name__)
@@ -42,12 +31,10 @@ log = logging.getLogger(__name__)
 # What the Mastodon app takes from the main app, by reference: one set of connections and use
 # cases per process, whichever listener a request came in on.
 SHARED_KEYS = (shared.SETTINGS, shared.REDIS, shared.NEO4J, shared.SEARCH, shared.S3, shared.IDS, shared.FEED,
-               shared.SEARCH_EFFECTS, shared.MEDIA_POOL, shared.EVENTS, shared.LIVE, shared.MEDIA_URLS,
+               shared.SEARCH_EFFECTS, shared.MEDIA_POOL, shared.EVENTS, shared.LIVE, shared.MEDIA_URLS, shared.EVENT_VIEWS,
                shared.ACCOUNTS, shared.SOCIAL, shared.POSTS, shared.ENGAGEMENT, shared.HYDRATOR, shared.HOME_FEED,
                shared.SEARCH_READS, shared.SESSIONS, shared.AVATARS, shared.SAFETY, shared.SAVED,
                shared.PUBLISHER, shared.MEDIA_INGEST)
-# Registrations of OAuth clients per address per hour.
-APP_REGISTRATIONS_PER_HOUR = 100
 STALE_SWEEP_S = 3600
 # Bodies read whole (forms, JSON). Media uploads are streamed to disk and bounded by their own
 # limits while read (gateway/uploads.media_form: a photo's, or a video's).
@@ -125,22 +112,8 @@ def build(main: web.Application, settings: Settings | None = None) -> web.Applic
         app[key] = main[key]
     if settings is not None:
         app[shared.SETTINGS] = settings
-    settings, redis, driver = app[shared.SETTINGS], main[shared.REDIS], main[shared.NEO4J]
-    tokens = app[OAUTH_TOKENS] = OAuthTokens(redis, settings.mastodon_token_ttl_s, settings.mastodon_app_token_ttl_s,
-                                             settings.mastodon_live_tokens_per_grant)
-    registrations = AttemptLimit(redis, redis_keys.oauth_app_registrations, APP_REGISTRATIONS_PER_HOUR, 3600,
-                                 "Too many apps registered from your address; try again later.")
-    issue_limits = IssueLimits(
-        AttemptLimit(redis, lambda a: redis_keys.oauth_token_issues("address", a), settings.mastodon_tokens_per_address,
-                     settings.mastodon_token_window_s, "Too many token requests from your address; try again later."),
-        AttemptLimit(redis, lambda c: redis_keys.oauth_token_issues("app", c), settings.mastodon_tokens_per_app,
-                     settings.mastodon_token_window_s, "Too many tokens issued to this app; try again later."))
-    app[OAUTH] = OAuth(OAuthApps(redis), tokens, main[shared.ACCOUNTS], registrations, main[shared.IDS], issue_limits)
-    app[MEDIA_LIBRARY] = MediaLibrary(driver, main[shared.MEDIA_INGEST])
-    app[PRESENTER] = Presenter(driver, main[shared.MEDIA_URLS])
-    app[IDEMPOTENCY], app[MARKERS] = IdempotencyKeys(redis), Markers(redis)
-    app[EVENT_VIEWS] = StoreEventViews(driver, PostBodies(redis, driver), LikedPosts(redis), main[shared.MEDIA_URLS],
-                                       HiddenAuthors(redis))
+    # Its own objects are built where every other one is (gateway/wiring.py).
+    build_mastodon(app, app[shared.SETTINGS])
     routes_oauth.setup(app)
     routes_accounts.setup(app)
     routes_statuses.setup(app)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.event_views import StoreEventViews
 from stores.mastodon_state import IdempotencyKeys, Markers
 from stores.oauth_tokens import OAuthTokens
 from usecases.media_library import MediaLibrary
@@ -17,5 +16,3 @@ MEDIA_LIBRARY = web.AppKey("media_library", MediaLibrary)
 PRESENTER = web.AppKey("presenter", Presenter)
 IDEMPOTENCY = web.AppKey("idempotency", IdempotencyKeys)
 MARKERS = web.AppKey("markers", Markers)
-# What live events are rendered from (the v1 stream's views), before they become Mastodon entities.
-EVENT_VIEWS = web.AppKey("event_views", StoreEventViews)

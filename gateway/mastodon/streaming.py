@@ -24,7 +24,7 @@ from aiohttp import WSMsgType, web
 
 from gateway.event_views import StoreEventViews
 from gateway.http import close_socket
-from gateway.keys import EVENTS, LIVE, NEO4J, SETTINGS
+from gateway.keys import EVENT_VIEWS, EVENTS, LIVE, NEO4J, SETTINGS
 from graph import notifications as graph_notifications
 from live import session as live
 from live.hub import Subscriber
@@ -34,7 +34,7 @@ from live.render import EventRenderer
 from . import stream_events
 from .auth import user_id
 from .http import base_url
-from .keys import EVENT_VIEWS, OAUTH_TOKENS, PRESENTER
+from .keys import OAUTH_TOKENS, PRESENTER
 from .present import Presenter
 
 
