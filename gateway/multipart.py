@@ -1,4 +1,5 @@
-"""The one bounded multipart reader, configured per form (gateway/uploads.py has the forms).
+"""The one bounded multipart reader, configured per form (a v1 post's in gateway/routes/posts.py, the
+shared profile and media forms in gateway/uploads.py).
 
 A ``Form`` names the parts it takes (``Field``: a file streamed to disk, or a small text kept in
 memory), how many of each, and how many bytes each and the whole body may have; every other part

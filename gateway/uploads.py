@@ -1,5 +1,6 @@
-"""The upload forms, each read by gateway/multipart.py within its own limits: a v1 post, a profile
-form (v1 avatar, Mastodon credentials) and a Mastodon media upload."""
+"""The upload forms two routes share, each read by gateway/multipart.py within its own limits: a
+profile form (v1 avatar, Mastodon credentials) and a Mastodon media upload (v1 and v2). A form only
+one route reads is configured in that route (a v1 post: gateway/routes/posts.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,11 +14,6 @@ from core.errors import BadRequest, PayloadTooLarge, ValidationFailed
 
 from .multipart import MB, Field, Form, read_form
 
-# Room for the caption, alt texts and multipart framing on top of a post's media.
-POST_OVERHEAD = 256 * 1024
-# Parts a post may have besides its photos: an alt text per photo, the caption, and a few that
-# HTML forms add (a submit button, a CSRF field), which are read and ignored.
-EXTRA_PARTS = 4
 # Room for the text fields and framing around a profile photo or a Mastodon media file.
 FORM_OVERHEAD = 64 * 1024
 # Parts of a v1 avatar form besides the photo that HTML forms may add: read, ignored.
@@ -25,49 +21,6 @@ PROFILE_PARTS = 4
 # Mastodon's media form: the file, description, focus, thumbnail and a few more.
 MEDIA_PARTS = 8
 DESCRIPTION_MAX_BYTES = 8 * 1024
-
-
-# --- a v1 post --------------------------------------------------------------------------------
-
-@dataclass
-class Upload:
-    caption: str = ""
-    media_paths: list[str] = field(default_factory=list)
-    alts: list[str] = field(default_factory=list)
-
-
-def max_body_bytes(settings: Settings) -> int:
-    """A post's media together: ten photos at their limit, or one video at its own (with the
-    defaults both are 100 MB, so one bound serves photo and video posts alike)."""
-    return max(settings.media_max_parts * settings.media_max_bytes, settings.video_max_bytes) + POST_OVERHEAD
-
-
-def post_form(settings: Settings) -> Form:
-    n, parts = settings.media_max_parts, 2 * settings.media_max_parts + EXTRA_PARTS
-    return Form(
-        "Posts are uploaded as multipart/form-data.", parts,
-        partial(ValidationFailed, f"A post has at most {parts} form parts.", code="too_many_parts"),
-        max_body_bytes(settings),
-        partial(PayloadTooLarge, f"A post may carry at most {n} photos of {settings.media_max_bytes // MB} MB, or "
-                f"{(max_body_bytes(settings) - POST_OVERHEAD) // MB} MB of media in all.", code="payload_too_large"),
-        {"media": Field(file=True, max_count=n, max_bytes=settings.media_max_bytes,
-                        video_max_bytes=settings.video_max_bytes,
-                        too_many=partial(ValidationFailed, f"A post has at most {n} photos.", code="too_many_media"),
-                        empty=partial(ValidationFailed, "A media part is empty.", code="empty_media")),
-         "caption": Field(too_many=partial(ValidationFailed, "Only one caption per post.")),
-         "alt": Field(max_count=n, too_many=partial(ValidationFailed, "There are more alt texts than photos.",
-                                                    code="too_many_alts"))})
-
-
-async def receive(request: web.Request, settings: Settings, workdir: str) -> Upload:
-    got = await read_form(request, post_form(settings), workdir)
-    upload = Upload(validation.caption(got.texts.get("caption", [""])[0]), got.files.get("media", []),
-                    [validation.alt_text(alt) for alt in got.texts.get("alt", [])])
-    if not upload.media_paths:
-        raise ValidationFailed("A post needs at least one photo (a part named 'media').", code="media_required")
-    if len(upload.alts) > len(upload.media_paths):
-        raise ValidationFailed("There are more alt texts than photos.", code="too_many_alts")
-    return upload
 
 
 # --- a profile form ---------------------------------------------------------------------------

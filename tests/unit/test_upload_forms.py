@@ -2,7 +2,8 @@
 (usecases/media_ingest.py): pure configuration and mapping, no request."""
 from core.config import load_settings
 from core.errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
-from gateway.uploads import media_form, post_form, profile_form
+from gateway.routes.posts import post_form
+from gateway.uploads import media_form, profile_form
 from media.process import ImageRejected
 from media.video_plan import VideoRejected
 from usecases.media_ingest import numbered, refusal
