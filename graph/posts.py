@@ -219,12 +219,18 @@ POST_BODY_FIELDS = """p {
 }"""
 
 
-async def get_bodies(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dict[str, Any]]:
+async def ready_by_id(driver: AsyncDriver, post_ids: list[int], projection: str) -> list[dict[str, Any]]:
+    """The ready posts among ``post_ids`` (deleted and unready ones left out), each as the Cypher
+    map ``projection`` of the post ``p`` and its author ``u``."""
     records, _, _ = await driver.execute_query(
         f"""UNWIND $ids AS pid
             MATCH (u:User)-[:POSTED]->(p:Post {{id: pid}}) WHERE {READY}
-            RETURN {POST_BODY_FIELDS} AS post""", ids=post_ids)
-    return {r["post"]["id"]: _clean(r["post"]) for r in records}
+            RETURN {projection} AS post""", ids=post_ids)
+    return [r["post"] for r in records]
+
+
+async def get_bodies(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dict[str, Any]]:
+    return {post["id"]: _clean(post) for post in await ready_by_id(driver, post_ids, POST_BODY_FIELDS)}
 
 
 async def hidden_among(driver: AsyncDriver, viewer_id: int, author_ids: list[int]) -> set[int]:

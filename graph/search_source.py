@@ -10,6 +10,7 @@ from typing import Any
 from neo4j import AsyncDriver
 
 # A video post is indexed once it is ready (until then the index treats it as absent).
+from . import posts
 from .predicates import READY as _READY
 from .users import RELATIONSHIP_FIELDS, USER_FIELDS, with_relationship
 
@@ -28,11 +29,7 @@ _USER_DOC = """{
 
 async def posts_by_id(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Those of the posts that exist (the others were deleted)."""
-    records, _, _ = await driver.execute_query(
-        f"""UNWIND $ids AS pid
-            MATCH (u:User)-[:POSTED]->(p:Post {{id: pid}}) WHERE {_READY}
-            RETURN {_POST_DOC} AS doc""", ids=post_ids)
-    return {r["doc"]["id"]: r["doc"] for r in records}
+    return {doc["id"]: doc for doc in await posts.ready_by_id(driver, post_ids, _POST_DOC)}
 
 
 async def post_ids_between(driver: AsyncDriver, start_ms: int, end_ms: int) -> list[int]:

@@ -2,6 +2,8 @@
 (JPEG, PNG, GIF) and video containers (MP4, QuickTime, WebM)."""
 from __future__ import annotations
 
+from typing import Callable
+
 JPEG, PNG, GIF = "image/jpeg", "image/png", "image/gif"
 ACCEPTED = (JPEG, PNG, GIF)
 MP4, MOV, WEBM = "video/mp4", "video/quicktime", "video/webm"
@@ -71,6 +73,18 @@ def sniff_video(head: bytes) -> str | None:
     if head.startswith(_EBML) and _webm_doctype(head) == b"webm":
         return WEBM
     return None
+
+
+def sniff_file(path: str, sniffer: Callable[[bytes], str | None]) -> tuple[str | None, bytes]:
+    """(``sniffer``'s content type or None, the head it read) for the file at ``path``."""
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    return sniffer(head), head
+
+
+def refusal(head: bytes, accepted: str) -> str:
+    """The message of a 415 for a file of another type: what it is, and what to upload instead."""
+    return f"{describe_unaccepted(head)} is not accepted; upload {accepted}."
 
 
 def describe_unaccepted(head: bytes) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from PIL import GifImagePlugin, Image, ImageCms, ImageOps, ImageSequence, UnidentifiedImageError
 
 from . import gif as gif_layout
-from .detect import GIF, JPEG, PNG, SNIFF_BYTES, describe_unaccepted, sniff
+from .detect import GIF, JPEG, PNG, refusal, sniff, sniff_file
 
 # name -> longest side in pixels; thumb is a centre-cropped square.
 VARIANT_SIZES = {"thumb": 150, "small": 320, "medium": 1080}
@@ -75,12 +75,9 @@ def check_header(path: str, limits: ImageLimits) -> tuple[str, int, int]:
     """Cheap validation from the headers alone: type, declared size and, for a GIF, every frame
     (no pixel decoding)."""
     max_pixels = limits.max_pixels
-    with open(path, "rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-    content_type = sniff(head)
+    content_type, head = sniff_file(path, sniff)
     if content_type is None:
-        raise ImageRejected(415, "unsupported_media_type",
-                            f"{describe_unaccepted(head)} is not accepted; upload JPEG, PNG or GIF.")
+        raise ImageRejected(415, "unsupported_media_type", refusal(head, "JPEG, PNG or GIF"))
     if content_type == GIF:
         _check_gif(path, limits)
     try:

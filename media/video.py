@@ -21,7 +21,7 @@ import av.filter
 import av.logging
 from PIL import Image
 
-from .detect import MOV, MP4, SNIFF_BYTES, WEBM, describe_unaccepted, sniff_video
+from .detect import MOV, MP4, WEBM, refusal, sniff_file, sniff_video
 from .video_plan import (DECODERS, FrameGuard, ProbedVideo, Rendition, VideoLimits, VideoRejected, check,
                          check_duration, check_frame_size, normalized_rotation, plan_renditions, rotation_filters)
 
@@ -117,12 +117,9 @@ def probe(path: str, limits: VideoLimits) -> ProbedVideo:
     if os.path.getsize(path) > limits.max_bytes:
         raise VideoRejected(413, "media_too_large", f"Each video may be at most {limits.max_bytes // (1 << 20)} MB.")
     _keep_error_logs()
-    with open(path, "rb") as fh:
-        head = fh.read(SNIFF_BYTES)
-    content_type = sniff_video(head)
+    content_type, head = sniff_file(path, sniff_video)
     if content_type is None:
-        raise VideoRejected(415, "unsupported_media_type",
-                            f"{describe_unaccepted(head)} is not accepted; upload JPEG, PNG, GIF, MP4, MOV or WebM.")
+        raise VideoRejected(415, "unsupported_media_type", refusal(head, "JPEG, PNG, GIF, MP4, MOV or WebM"))
     with _open(path) as container:
         if _DEMUXERS[content_type] not in container.format.name.split(","):
             raise _corrupt("its contents do not match its signature")
