@@ -10,14 +10,8 @@ from redis.asyncio import Redis
 
 from core import redis_keys
 
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-_REFRESH = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
+from .leases import Lease
+
 _INT_FIELDS = ("id", "requested_at", "ready_at", "expires_at", "bytes", "posts", "media")
 
 
@@ -25,14 +19,9 @@ class ExportStates:
     def __init__(self, redis: Redis, lease_ms: int) -> None:
         self.redis, self.lease_ms = redis, lease_ms
 
-    async def take_lease(self, user_id: int, token: str) -> bool:
-        return bool(await self.redis.set(redis_keys.export_lease(user_id), token, nx=True, px=self.lease_ms))
-
-    async def keep_lease(self, user_id: int, token: str) -> None:
-        await self.redis.eval(_REFRESH, 1, redis_keys.export_lease(user_id), token, self.lease_ms)
-
-    async def release_lease(self, user_id: int, token: str) -> None:
-        await self.redis.eval(_RELEASE, 1, redis_keys.export_lease(user_id), token)
+    def lease(self, user_id: int) -> Lease:
+        """The lease on the account's build (taken by the gateway that drives it)."""
+        return Lease(self.redis, redis_keys.export_lease(user_id), self.lease_ms)
 
     async def leased(self, user_id: int) -> bool:
         return bool(await self.redis.exists(redis_keys.export_lease(user_id)))

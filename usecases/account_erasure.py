@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from typing import Any
 
 from neo4j import AsyncDriver
@@ -31,12 +30,14 @@ from core import redis_keys
 from core.clock import now_ms
 from core.errors import Forbidden, NotFound
 from core.passwords import verify_password
+from core.tasks import OnePerKey
 from actors.feed_engine import FeedEngine
 from graph import erasure
 from graph.feed_queries import follower_pages
 from media import storage
 from media.export_archive import account_prefix
 from search.port import OutboxSearchEffects
+from stores.leases import Lease
 from stores.post_bodies import PostBodies
 from stores.ratelimit import AttemptLimit
 
@@ -49,15 +50,6 @@ USERNAME_REST_MS = 30 * 24 * 3600 * 1000
 # Password confirmations of a deletion per account and window (then 429).
 CONFIRMATIONS_PER_WINDOW = 10
 CONFIRMATION_WINDOW_S = 3600
-
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-_REFRESH = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
 
 
 def account_redis_keys(user_id: int) -> list[str]:
@@ -85,7 +77,7 @@ class AccountErasure:
         self.feed, self.search, self.bodies = feed, search, bodies
         self.sessions, self.tokens = sessions, tokens
         self.batch, self.lease_ms, self.sweep_s = batch, int(lease_s * 1000), sweep_s
-        self._driving: dict[int, asyncio.Task] = {}
+        self._driving = OnePerKey()
 
     # --- the request ----------------------------------------------------------------------------
     async def delete(self, user_id: int, password: str) -> None:
@@ -101,51 +93,28 @@ class AccountErasure:
         await self._end_sessions(user_id)
         await self.bodies.forget_author(user_id)
         await self.search.visibility_changed(user_id)      # its profile and every post it made
-        self._spawn(user_id)
+        self._driving.start(user_id, lambda: self._drive(user_id))
 
     async def _end_sessions(self, user_id: int) -> None:
         await self.sessions.revoke_all(user_id)
         await self.tokens.revoke_account(user_id)
 
     # --- driving an erasure ---------------------------------------------------------------------
-    def _spawn(self, user_id: int) -> None:
-        if user_id in self._driving:
-            return
-        task = asyncio.create_task(self._drive(user_id))
-        self._driving[user_id] = task
-        task.add_done_callback(lambda _: self._driving.pop(user_id, None))
-
     async def wait(self, user_id: int) -> None:
         """Until this process's erasure of the account (if any) ends (tests)."""
-        task = self._driving.get(user_id)
-        if task is not None:
-            await asyncio.shield(task)
+        await self._driving.wait(user_id)
 
     async def _drive(self, user_id: int) -> None:
-        key, token = redis_keys.erase_lease(user_id), secrets.token_hex(16)
-        if not await self.redis.set(key, token, nx=True, px=self.lease_ms):
+        lease = Lease(self.redis, redis_keys.erase_lease(user_id), self.lease_ms)
+        if not await lease.take():
             return          # another gateway erases it
-        keeper = asyncio.create_task(self._keep(key, token))
-        try:
-            await self._erase(user_id)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("account %s: erasure not completed; a sweep will resume it", user_id)
-        finally:
-            keeper.cancel()
+        async with lease.kept():
             try:
-                await asyncio.shield(self.redis.eval(_RELEASE, 1, key, token))
+                await self._erase(user_id)
+            except asyncio.CancelledError:
+                raise
             except Exception:
-                pass        # it lapses on its own
-
-    async def _keep(self, key: str, token: str) -> None:
-        while True:
-            await asyncio.sleep(self.lease_ms / 3000)
-            try:
-                await self.redis.eval(_REFRESH, 1, key, token, self.lease_ms)
-            except Exception as exc:
-                log.warning("erase lease %s not refreshed: %s", key, exc)
+                log.exception("account %s: erasure not completed; a sweep will resume it", user_id)
 
     async def _erase(self, user_id: int) -> None:
         avatar = await erasure.avatar_keys(self.driver, user_id)
@@ -202,7 +171,7 @@ class AccountErasure:
         tombstones go; how many erasures were found."""
         ids = await erasure.erasing_ids(self.driver)
         for user_id in ids:
-            self._spawn(user_id)
+            self._driving.start(user_id, lambda user_id=user_id: self._drive(user_id))
         await erasure.drop_expired_tombstones(self.driver, now_ms())
         return len(ids)
 
@@ -211,7 +180,4 @@ class AccountErasure:
 
     async def close(self) -> None:
         """Stop erasing (shutdown): leases are released, so another gateway takes over at once."""
-        tasks = list(self._driving.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._driving.close()

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from typing import Any, Callable
 
 from core.clock import now_ms
 from core.errors import NotFound
+from core.tasks import OnePerKey
 from core.ids import IdGenerator
 from graph import users
 from media import storage
 from media.export_archive import EXPORT_PREFIX, KEEP_MS, archive_key
 from stores.exports import ExportStates
+from stores.leases import Lease
 
 from .periodic import Periodic
 
@@ -38,7 +39,7 @@ class Exports:
                  submit: Callable[[int, str], Any], sweep_s: float = 3600.0) -> None:
         self.driver, self.s3, self.bucket, self.ids = driver, s3, bucket, ids
         self.states, self.submit, self.sweep_s = states, submit, sweep_s
-        self._driving: dict[int, asyncio.Task] = {}
+        self._driving = OnePerKey()
 
     async def start(self, user_id: int) -> dict[str, Any]:
         """Start a build (or return the one under way); the state."""
@@ -47,15 +48,13 @@ class Exports:
         current = await self.status(user_id)
         if current["state"] == BUILDING:
             return current
-        token = secrets.token_hex(16)
-        if not await self.states.take_lease(user_id, token):
+        lease = self.states.lease(user_id)
+        if not await lease.take():
             return await self.status(user_id)
         export_id = self.ids.next_id()
         await self.states.put(user_id, {"id": export_id, "state": BUILDING, "requested_at": now_ms(),
                                         "key": archive_key(user_id, export_id)}, BUILD_STATE_MS)
-        task = asyncio.create_task(self._drive(user_id, export_id, token))
-        self._driving[user_id] = task
-        task.add_done_callback(lambda _: self._driving.pop(user_id, None))
+        self._driving.start(user_id, lambda: self._drive(user_id, export_id, lease))
         return await self.status(user_id)
 
     async def status(self, user_id: int) -> dict[str, Any]:
@@ -68,40 +67,24 @@ class Exports:
 
     async def wait(self, user_id: int) -> None:
         """Until this process's build for the account ends (tests)."""
-        task = self._driving.get(user_id)
-        if task is not None:
-            await asyncio.shield(task)
+        await self._driving.wait(user_id)
 
-    async def _drive(self, user_id: int, export_id: int, token: str) -> None:
+    async def _drive(self, user_id: int, export_id: int, lease: Lease) -> None:
         key = archive_key(user_id, export_id)
-        keeper = asyncio.create_task(self._keep(user_id, token))
-        requested = now_ms()
-        try:
-            counts = await self.submit(user_id, key)
-            ready = now_ms()
-            await self.states.put(user_id, {"id": export_id, "state": READY, "requested_at": requested,
-                                            "ready_at": ready, "expires_at": ready + KEEP_MS, "key": key,
-                                            **counts}, KEEP_MS)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("export of account %s failed", user_id)
-            await self.states.put(user_id, {"id": export_id, "state": FAILED, "requested_at": requested},
-                                  BUILD_STATE_MS)
-        finally:
-            keeper.cancel()
+        async with lease.kept():
+            requested = now_ms()
             try:
-                await asyncio.shield(self.states.release_lease(user_id, token))
+                counts = await self.submit(user_id, key)
+                ready = now_ms()
+                await self.states.put(user_id, {"id": export_id, "state": READY, "requested_at": requested,
+                                                "ready_at": ready, "expires_at": ready + KEEP_MS, "key": key,
+                                                **counts}, KEEP_MS)
+            except asyncio.CancelledError:
+                raise
             except Exception:
-                pass        # it lapses on its own
-
-    async def _keep(self, user_id: int, token: str) -> None:
-        while True:
-            await asyncio.sleep(self.states.lease_ms / 3000)
-            try:
-                await self.states.keep_lease(user_id, token)
-            except Exception as exc:
-                log.warning("export lease of %s not refreshed: %s", user_id, exc)
+                log.exception("export of account %s failed", user_id)
+                await self.states.put(user_id, {"id": export_id, "state": FAILED, "requested_at": requested},
+                                      BUILD_STATE_MS)
 
     # --- the sweep ------------------------------------------------------------------------------
     async def sweep(self) -> int:
@@ -117,7 +100,4 @@ class Exports:
         await Periodic("export", self.sweep_s, self.sweep, first_now=True).run()
 
     async def close(self) -> None:
-        tasks = list(self._driving.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._driving.close()

@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import secrets
 from typing import Any, Callable
 
 import ray
@@ -43,6 +42,7 @@ from redis.asyncio import Redis
 from core import redis_keys
 from core.clock import now_ms
 from core.config import Settings
+from core.tasks import OnePerKey
 from graph import posts, staged_media
 from live import protocol
 from live.event_log import EventLog
@@ -51,6 +51,7 @@ from media.detect import MOV, MP4, WEBM
 from media.process import ImageLimits
 from media.video import probe
 from media.video_plan import HIGH, LOW, ProbedVideo, VideoLimits, transcode_deadline_s
+from stores.leases import Lease
 from stores.post_bodies import PostBodies
 from stores.quotas import PostQuotas
 
@@ -67,14 +68,6 @@ _EXT = {MP4: "mp4", MOV: "mov", WEBM: "webm"}
 # the post processing for a sweep to retry.
 _TASK_FAILED = (ray.exceptions.RayTaskError, ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError,
                 ray.exceptions.OutOfMemoryError, ray.exceptions.TaskUnschedulableError)
-_RELEASE = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0
-"""
-_REFRESH = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
-return 0
-"""
 
 # How often the driver looks whether a task has started (the deadline counts from then), and how
 # long it waits for a cancelled task's worker to be gone before deleting what it may have written.
@@ -100,7 +93,7 @@ class VideoPosts:
         # A slot lapses unless refreshed: long enough for a sweep to take over a dead gateway's video.
         self.slots = VideoSlots(redis, settings.video_max_per_post,
                                 ttl_ms=int(3 * settings.video_lease_s * 1000 + settings.video_sweep_s * 1000))
-        self._driving: dict[tuple[str, int], asyncio.Task] = {}
+        self._driving = OnePerKey()
 
     # --- publishing -----------------------------------------------------------------------------
     def source_item(self, media_id: int, position: int, probed: ProbedVideo,
@@ -123,31 +116,21 @@ class VideoPosts:
 
     # --- driving --------------------------------------------------------------------------------
     def _spawn(self, what: tuple[str, int]) -> None:
-        if what in self._driving:
-            return
-        task = asyncio.create_task(self._drive(what))
-        self._driving[what] = task
-        task.add_done_callback(lambda _: self._driving.pop(what, None))
+        self._driving.start(what, lambda: self._drive(what))
 
     async def wait(self, post_id: int) -> None:
         """Until this process stops driving the post (tests and the benchmark)."""
-        await self._wait((POST, post_id))
+        await self._driving.wait((POST, post_id))
 
     async def wait_staged(self, media_id: int) -> None:
         """Until this process stops driving the staged video (the v1 media upload waits)."""
-        await self._wait((STAGED, media_id))
-
-    async def _wait(self, what: tuple[str, int]) -> None:
-        task = self._driving.get(what)
-        if task is not None:
-            await asyncio.shield(task)
+        await self._driving.wait((STAGED, media_id))
 
     async def _drive(self, what: tuple[str, int]) -> None:
         kind, ident = what
         lease = redis_keys.video_lease if kind == POST else redis_keys.staged_video_lease
-        key, token = lease(ident), secrets.token_hex(16)
-        lease_ms = int(self.settings.video_lease_s * 1000)
-        acquiring = asyncio.ensure_future(self.redis.set(key, token, nx=True, px=lease_ms))
+        held = Lease(self.redis, lease(ident), int(self.settings.video_lease_s * 1000))
+        acquiring = asyncio.ensure_future(held.take())
         try:
             acquired = await asyncio.shield(acquiring)
         except asyncio.CancelledError:
@@ -155,36 +138,22 @@ class VideoPosts:
             # lands, so give back what it took rather than make the next gateway wait it out.
             try:
                 if await acquiring:
-                    await self.redis.eval(_RELEASE, 1, key, token)
+                    await held.release()
             except Exception:
                 pass        # it lapses on its own
             raise
         if not acquired:
             return          # another gateway drives it
-        keeper = asyncio.create_task(self._keep(key, token, lease_ms))
-        try:
-            if kind == POST:
-                await self._complete(ident)
-            else:
-                await self._complete_staged(ident)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("video %s %s: transcodes not completed; a sweep will retry", kind, ident)
-        finally:
-            keeper.cancel()
+        async with held.kept():
             try:
-                await asyncio.shield(self.redis.eval(_RELEASE, 1, key, token))
+                if kind == POST:
+                    await self._complete(ident)
+                else:
+                    await self._complete_staged(ident)
+            except asyncio.CancelledError:
+                raise
             except Exception:
-                pass        # it lapses on its own
-
-    async def _keep(self, key: str, token: str, lease_ms: int) -> None:
-        while True:
-            await asyncio.sleep(lease_ms / 3000)
-            try:
-                await self.redis.eval(_REFRESH, 1, key, token, lease_ms)
-            except Exception as exc:
-                log.warning("video lease %s not refreshed: %s", key, exc)
+                log.exception("video %s %s: transcodes not completed; a sweep will retry", kind, ident)
 
     async def _complete(self, post_id: int) -> None:
         videos = await posts.processing_videos(self.driver, post_id)
@@ -334,10 +303,7 @@ class VideoPosts:
 
     async def close(self) -> None:
         """Stop driving (shutdown): leases are released, so another gateway takes over at once."""
-        tasks = list(self._driving.values())
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._driving.close()
 
 
 async def _result(ref) -> dict[str, Any]:
