@@ -27,7 +27,7 @@ from core.config import Settings
 
 from feed.sharding import group_by_shard, shard_of, slots_of_shard
 from feed.timeline import Entry, Timeline, merge_newest
-from live import protocol
+from core import live_protocol as protocol
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class FeedShard:
 
     async def _event_log(self):
         if self._events is None:
-            from live.event_log import EventLog
+            from stores.event_log import EventLog
             self._events = EventLog(await self._kv(), self.settings.event_log_min_events)
         return self._events
 
@@ -120,7 +120,7 @@ class FeedShard:
         return self._presence
 
     async def _emit(self, user_ids: list[int], ref) -> int:
-        """Log the event (a reference: live.protocol) for those of ``user_ids`` connected now or
+        """Log the event (a reference: core/live_protocol.py) for those of ``user_ids`` connected now or
         recently enough to resume, once per reader however often a fan-out is retried."""
         if not user_ids:
             return 0

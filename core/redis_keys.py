@@ -141,6 +141,20 @@ def search_outbox(index_prefix: str) -> str:
     return f"{PREFIX}search-outbox:{index_prefix}"
 
 
+def search_followees(viewer_id: int) -> str:
+    """Comma-separated ids of the private accounts that approved ``viewer_id``, for search's
+    visibility filter (search/visibility.py). A cache that may miss a new approval for its TTL;
+    never trusted alone to show a private post (each such hit is checked against the graph)."""
+    return f"{PREFIX}search-followees:{viewer_id}"
+
+
+def search_privacy_pending(index_prefix: str) -> str:
+    """Hash author id -> token of accounts whose privacy changed and the indexes named
+    ``index_prefix`` may not show it yet. Invariant: set before the graph write; removed only by
+    an indexer after that change's outbox entry is written and refreshed (search/visibility.py)."""
+    return f"{PREFIX}search-privacy-pending:{index_prefix}"
+
+
 def search_reindex(index_prefix: str) -> str:
     """Hash alias -> JSON {target, since} of the reindexes in progress for these indexes:
     indexers write to the target too, and the stream is kept from ``since`` on for the reindex to
@@ -252,7 +266,7 @@ def mastodon_markers(user_id: int) -> str:
 
 def video_slots(account_id: int) -> str:
     """Sorted set of the videos an account has transcoding (media id -> when its slot lapses unless
-    its driver refreshes it): the per-account cap, taken atomically (usecases/video_slots.py)."""
+    its driver refreshes it): the per-account cap, taken atomically (stores/video_slots.py)."""
     return f"{PREFIX}video-slots:{account_id}"
 
 

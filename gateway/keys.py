@@ -7,7 +7,6 @@ from neo4j import AsyncDriver
 from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
-from live.event_log import EventLog
 from live.hub import LiveHub
 from live.render import EventRenderer
 from live.resume_points import ResumePoints
@@ -17,6 +16,7 @@ from core.config import Settings
 from core.ids import IdGenerator
 from media.pool import MediaPool
 from search.port import OutboxSearchEffects
+from stores.event_log import EventLog
 from stores.sessions import SessionStore
 from usecases.account_erasure import AccountErasure
 from usecases.accounts import Accounts

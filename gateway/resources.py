@@ -17,9 +17,7 @@ from typing import AsyncIterator
 
 from aiohttp import web
 
-from live.event_log import EventLog
 from live.hub import LiveHub
-from live.stream_slots import StreamSlots
 from live.presence import Presence
 from actors.feed_engine import FeedEngine
 from core.redis_client import open_redis
@@ -40,6 +38,8 @@ from search.port import OutboxSearchEffects
 from search.reconcile import reconcile_recent
 from search.reindex import ReindexRunning, reindex
 from search.worker import IndexWorker
+from stores.event_log import EventLog
+from stores.stream_slots import StreamSlots
 from stores.sweep_locks import SweepLocks
 from stores.sessions import SessionStore
 from usecases.orphan_sweep import sweep_orphans

@@ -31,8 +31,8 @@ from core import redis_keys
 from core.clock import now_ms
 
 from .presence import Presence
-from .protocol import EVICTED, parse_channel_message
-from .stream_slots import StreamSlots
+from core.live_protocol import EVICTED, parse_channel_message
+from stores.stream_slots import StreamSlots
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ import asyncio
 import logging
 from typing import Any, Protocol
 
-from . import protocol
-from .protocol import EventRef
+from core import live_protocol as protocol
+from core.live_protocol import EventRef
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Awaitable, Callable, Iterable
 
 from core.tasks import cancel_all
 
-from . import protocol
-from .event_log import EventLog
+from core import live_protocol as protocol
+from stores.event_log import EventLog
 from .hub import LiveHub, Subscriber
 from .render import EventRenderer
 from .resume_points import ResumePoints
@@ -73,7 +73,7 @@ class LiveSession:
 
     async def run(self, send: Send, *, resync: Callable[[int, int], Awaitable[None]] | None = None,
                   gate: asyncio.Event | None = None, alongside: Iterable[Awaitable[End | None]] = ()) -> End:
-        """Rendered frames (live/protocol.py's) through ``send`` until the end. ``resync``: tell the
+        """Rendered frames (core/live_protocol.py's) through ``send`` until the end. ``resync``: tell the
         client of a gap and carry on (else a gap ends the stream); ``gate``: pump once it is set;
         ``alongside``: the API's own loops (reading the client, heartbeats), ending it too."""
         tasks = [asyncio.create_task(self._pump(send, resync, gate)), asyncio.create_task(self._watch()),

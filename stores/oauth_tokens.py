@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from redis.asyncio import Redis
 
 from core import redis_keys
-from live.protocol import revocation
+from core.live_protocol import revocation
 
 CODE_TTL_S = 600
 

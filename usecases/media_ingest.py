@@ -122,7 +122,7 @@ class MediaIngest:
         return positions
 
     async def _take_slots(self, owner_id: int, media_ids: list[int]) -> None:
-        """The account's cap on videos transcoding at once (usecases/video_slots.py), or 429; the
+        """The account's cap on videos transcoding at once (stores/video_slots.py), or 429; the
         driver gives the slots back when the video is ready or failed."""
         if not await self.videos.slots.take(owner_id, media_ids):
             cap = self.videos.slots.cap

@@ -19,7 +19,7 @@ from core.clock import now_ms
 from actors.feed_engine import FeedEngine
 from graph import posts
 from graph.feed_queries import follower_pages
-from live import protocol
+from core import live_protocol as protocol
 from media import storage
 from search.port import OutboxSearchEffects
 from stores.post_bodies import PostBodies
@@ -34,7 +34,7 @@ class Posts:
                  bodies: PostBodies, events: Any = None, presence: Any = None, followers_page: int = 5000) -> None:
         self.driver, self.s3, self.bucket = driver, s3, bucket
         self.feed, self.search, self.bodies = feed, search, bodies
-        # live.event_log.EventLog and live.presence.Presence: where feed.update events go.
+        # stores.event_log.EventLog and live.presence.Presence: where feed.update events go.
         self.events, self.presence, self.followers_page = events, presence, followers_page
 
     async def edit_caption(self, post_id: int, actor_id: int, caption: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ a base plus so much per second of video), counted from when its task starts on a
 queued in Ray is not the video's fault); at the deadline the driver cancels the task with force
 (its worker and the transcoding child die) and the video fails ``video_too_slow``, with its
 objects deleted once the task is gone. An account has at most ``video_max_per_post`` videos
-transcoding at once (usecases/video_slots.py: taken atomically where a video is accepted, held
+transcoding at once (stores/video_slots.py: taken atomically where a video is accepted, held
 while driven, given back when it is ready or failed).
 
 A video uploaded before its post (the Mastodon API's ``POST /api/v2/media``,
@@ -44,21 +44,21 @@ from core.clock import now_ms
 from core.config import Settings
 from core.tasks import OnePerKey
 from graph import posts, staged_media
-from live import protocol
-from live.event_log import EventLog
+from core import live_protocol as protocol
 from media import storage, transcode_task
 from media.detect import MOV, MP4, WEBM
 from media.process import ImageLimits
 from media.video import probe
 from media.video_plan import HIGH, LOW, ProbedVideo, VideoLimits, transcode_deadline_s
 from stores.leases import Lease
+from stores.event_log import EventLog
 from stores.post_bodies import PostBodies
 from stores.quotas import PostQuotas
+from stores.video_slots import VideoSlots
 
 from .periodic import Periodic
 from .publisher import Announcer
 from .transcode_clock import AttemptClock
-from .video_slots import VideoSlots
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from live import protocol
+from core import live_protocol as protocol
 
 HEARTBEAT = ":thump\n\n"
 USER, USER_NOTIFICATION = "user", "user:notification"

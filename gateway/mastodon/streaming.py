@@ -11,7 +11,7 @@ Mastodon has no resync event: when the log no longer reaches back to Last-Event-
 ends instead (SSE: a ``:resync`` comment and an ``id:`` just before the oldest logged event, so
 an EventSource's own reconnect resumes there; WebSocket: close code 4010 naming both ids), and
 the client reconnects and refetches, as Mastodon's clients do on every reconnect. A stream the
-account's newer streams displaced (live/stream_slots.py) ends the same way: SSE with an
+account's newer streams displaced (stores/stream_slots.py) ends the same way: SSE with an
 ``error`` event, WebSocket with close code 4009.
 """
 from __future__ import annotations
@@ -28,7 +28,7 @@ from gateway.keys import EVENT_VIEWS, EVENTS, LIVE, NEO4J, SETTINGS
 from graph import notifications as graph_notifications
 from live import session as live
 from live.hub import Subscriber
-from live.protocol import TOO_MANY_STREAMS, TOO_MANY_STREAMS_REASON
+from core.live_protocol import TOO_MANY_STREAMS, TOO_MANY_STREAMS_REASON
 from live.render import EventRenderer
 
 from . import stream_events

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from live import protocol, session as live
+from core import live_protocol as protocol
+from live import session as live
 from live.hub import Subscriber
-from live.protocol import SESSION_ENDED, SLOW_CONSUMER, TOO_MANY_STREAMS, TOO_MANY_STREAMS_REASON
+from core.live_protocol import SESSION_ENDED, SLOW_CONSUMER, TOO_MANY_STREAMS, TOO_MANY_STREAMS_REASON
 from core import json_body
 from core.errors import BadRequest, ValidationFailed
 from core.ids import parse_id

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from gateway.app import create_app
 from gateway.keys import ERASURE, NEO4J, S3, SEARCH, SETTINGS
-from live.protocol import SESSION_ENDED
+from core.live_protocol import SESSION_ENDED
 from search.indexes import POSTS, USERS, index_specs
 from stack.gateway_process import GatewayProcess, free_port
 from tests import images

@@ -10,8 +10,8 @@ import pytest
 
 from gateway.app import create_app
 from gateway.keys import EVENTS
-from live.protocol import SESSION_ENDED, SLOW_CONSUMER
-from live import protocol
+from core.live_protocol import SESSION_ENDED, SLOW_CONSUMER
+from core import live_protocol as protocol
 from tests import images
 
 from .world import World

@@ -14,9 +14,9 @@ from core import redis_keys
 from gateway.app import create_app
 from gateway.keys import EVENTS, LIVE, REDIS, SETTINGS
 from gateway.mastodon import stream_events
-from live import protocol
+from core import live_protocol as protocol
 from live.hub import Subscriber
-from live.stream_slots import StreamSlots
+from stores.stream_slots import StreamSlots
 
 from .mastodon_http import password_token
 from .mastodon_world import mastodon_url  # noqa: F401  (fixture)

@@ -9,7 +9,7 @@ from core import json_body
 from core.errors import BadRequest
 from core.ids import MAX_ID, parse_id
 from live.hub import Subscriber
-from live.protocol import revocation
+from core.live_protocol import revocation
 
 
 @pytest.mark.parametrize("raw,expected", [

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from live import protocol
+from core import live_protocol as protocol
 
 
 def test_a_logged_event_is_a_reference_and_decodes_to_itself():

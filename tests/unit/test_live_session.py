@@ -2,7 +2,7 @@
 subscriber that names its kinds takes."""
 from __future__ import annotations
 
-from live import protocol
+from core import live_protocol as protocol
 from live.hub import Subscriber
 from live.session import resume_gap
 

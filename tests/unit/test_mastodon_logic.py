@@ -15,7 +15,7 @@ from core.errors import ValidationFailed
 from core.oauth_rules import (OOB, OAuthError, allows, basic_client, grantable, parse_redirect_uris, parse_scopes,
                               pkce_ok, with_basic_client)
 from gateway.mastodon import entities, pages, paging, ratelimit, stream_events
-from live import protocol
+from core import live_protocol as protocol
 
 BASE = "http://127.0.0.1:8081"
 USER = {"id": 7, "username": "ana", "display_name": "Ana <b>", "bio": "hi & bye", "private": False,

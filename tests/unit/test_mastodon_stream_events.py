@@ -3,7 +3,7 @@ and how the end is written."""
 from __future__ import annotations
 
 from gateway.mastodon import stream_events as se
-from live import protocol
+from core import live_protocol as protocol
 
 
 def test_user_notification_carries_notifications_only():

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 
 from core import redis_keys
 
-from .protocol import eviction
+from core.live_protocol import eviction
 
 # KEYS: the account's slots, the new stream's alive key. ARGV: stream id, now (ms), cap, alive
 # TTL (s), alive key prefix. Atomic: two streams opened at once on two processes cannot both
