@@ -296,3 +296,28 @@ def export_lease(user_id: int) -> str:
 def deletion_attempts(user_id: str) -> str:
     """Password confirmations of one account's deletion, expiring with their window."""
     return f"{PREFIX}deletion-attempts:{user_id}"
+
+
+def saved_posts(user_id: int) -> str:
+    """Set of the post ids a user saved (bookmarks), plus the member "built" once it was filled
+    from the graph (stores/saved_post_ids.py). Invariant: changed by every save and unsave, after
+    the graph write; a missing set is rebuilt from the graph."""
+    return f"{PREFIX}saved:{user_id}"
+
+
+def saved_posts_gen(user_id: int) -> str:
+    """Counter moved by every save and unsave: a rebuild of ``saved_posts`` that read the graph
+    before a change does not write what it read (stores/saved_post_ids.py)."""
+    return f"{PREFIX}saved-gen:{user_id}"
+
+
+def user_card(user_id: int) -> str:
+    """An account as statuses and notifications embed it (JSON: graph/users.USER_FIELDS), kept a
+    few seconds (stores/user_cards.py). Invariant: deleted by every profile edit, avatar change and
+    account deletion, right after the graph write."""
+    return f"{PREFIX}user-card:{user_id}"
+
+def notifications_mark(user_id: int) -> str:
+    """A random value moved after every change to what a recipient's notifications read (a new
+    one, marking read): gateways reuse a page read under the same mark (usecases/notify.py)."""
+    return f"{PREFIX}notifications-mark:{user_id}"

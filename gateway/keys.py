@@ -18,6 +18,7 @@ from media.pool import MediaPool
 from search.port import OutboxSearchEffects
 from stores.event_log import EventLog
 from stores.sessions import SessionStore
+from stores.user_cards import UserCards
 from usecases.account_erasure import AccountErasure
 from usecases.accounts import Accounts
 from usecases.avatars import Avatars
@@ -72,6 +73,8 @@ ERASURE = web.AppKey("erasure", AccountErasure)
 EXPORTS = web.AppKey("exports", Exports)
 ENGAGEMENT = web.AppKey("engagement", Engagement)
 NOTIFIER = web.AppKey("notifier", Notifier)
+# Accounts as statuses and notifications embed them (both APIs read them).
+USER_CARDS = web.AppKey("user_cards", UserCards)
 HYDRATOR = web.AppKey("hydrator", Hydrator)
 AUTHOR_POSTS = web.AppKey("author_posts", AuthorPosts)
 RESUME_POINTS = web.AppKey("resume_points", ResumePoints)

@@ -23,12 +23,15 @@ from stores.hidden_authors import HiddenAuthors
 from stores.liked_posts import LikedPosts
 from stores.login_limits import LoginLimits
 from stores.mastodon_state import IdempotencyKeys, Markers
+from stores.notification_marks import NotificationMarks
 from stores.oauth_apps import OAuthApps
 from stores.oauth_tokens import OAuthTokens
 from stores.post_bodies import PostBodies
 from stores.quotas import PostQuotas
+from stores.saved_post_ids import SavedPostIds
 from stores.ratelimit import AttemptLimit
 from stores.trending_cache import TrendingCache
+from stores.user_cards import UserCards
 from usecases.account_erasure import AccountErasure
 from usecases.accounts import Accounts
 from usecases.author_posts import AuthorPosts
@@ -54,7 +57,7 @@ from .event_views import StoreEventViews
 from .mastodon import keys as mastodon
 from .mastodon.present import Presenter
 from .keys import (ACCOUNTS, AUTHOR_POSTS, ERASURE, EXPORTS, SESSIONS, AVATARS, ENGAGEMENT, EVENTS, FEED, HOME_FEED, HYDRATOR, IDS, MEDIA_INGEST, MEDIA_POOL, MEDIA_URLS, NEO4J, NOTIFIER, POSTS,
-                   PUBLISHER, REDIS, RENDERER, EVENT_VIEWS, RESUME_POINTS, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, VIDEOS)
+                   PUBLISHER, REDIS, RENDERER, EVENT_VIEWS, RESUME_POINTS, S3, SAFETY, SAVED, SEARCH, SEARCH_EFFECTS, SEARCH_READS, SETTINGS, SOCIAL, USER_CARDS, VIDEOS)
 
 
 async def usecases_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -67,12 +70,14 @@ def build(app: web.Application) -> None:
     settings, redis, driver, ids = app[SETTINGS], app[REDIS], app[NEO4J], app[IDS]
     feed, search = app[FEED], app[SEARCH_EFFECTS]
     bodies, liked, hidden = PostBodies(redis, driver), LikedPosts(redis), HiddenAuthors(redis)
-    notifier = app[NOTIFIER] = Notifier(driver, ids, app[EVENTS])
+    cards = app[USER_CARDS] = UserCards(redis, driver)
+    notifier = app[NOTIFIER] = Notifier(driver, ids, app[EVENTS], redis, NotificationMarks(redis), hidden, cards)
     social = Social(driver, ids, feed, search, notifier)
     signups = AttemptLimit(redis, redis_keys.signup_attempts, settings.signups_per_address, settings.signup_window_s,
                            "Too many sign-ups from your address; try again later.")
     app[SOCIAL] = social
-    app[ACCOUNTS] = Accounts(driver, ids, search, social, bodies, signups, LoginLimits(redis, settings))
+    app[ACCOUNTS] = Accounts(driver, ids, search, social, bodies, signups, LoginLimits(redis, settings),
+                             cards)
     quotas = PostQuotas(redis, settings.posts_per_day, settings.posts_per_month)
     # One publish path: media in (ingest), the post committed and announced (v1 posts, Mastodon
     # statuses; finished videos through the same announcer).
@@ -84,18 +89,18 @@ def build(app: web.Application) -> None:
     app[POSTS] = Posts(driver, app[S3], settings.s3_bucket, feed, search, bodies, events=app[EVENTS],
                        presence=Presence(redis, settings.presence_ttl_s, settings.event_live_window_s),
                        followers_page=settings.feed_fanout_page)
-    app[ERASURE] = AccountErasure(driver, redis, app[S3], settings.s3_bucket, feed, search, bodies, app[SESSIONS],
+    app[ERASURE] = AccountErasure(driver, redis, app[S3], settings.s3_bucket, feed, search, bodies, cards, app[SESSIONS],
                                   OAuthTokens(redis, settings.mastodon_token_ttl_s), batch=settings.erase_batch,
                                   lease_s=settings.erase_lease_s, sweep_s=settings.erase_sweep_s)
     app[EXPORTS] = Exports(driver, app[S3], settings.s3_bucket, ids, ExportStates(redis, int(settings.erase_lease_s * 1000)),
                            lambda user_id, key: export_task.submit(settings, user_id, key))
-    app[AVATARS] = Avatars(driver, ingest, app[S3], settings.s3_bucket, bodies)
+    app[AVATARS] = Avatars(driver, ingest, app[S3], settings.s3_bucket, bodies, cards)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)
     app[SAFETY] = Safety(driver, ids, feed, search, hidden)
     app[RESUME_POINTS] = ResumePoints(redis, Presence(redis, settings.presence_ttl_s, settings.event_live_window_s))
     hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked, hidden)
     app[AUTHOR_POSTS] = AuthorPosts(driver, hydrator)
-    app[SAVED] = SavedPosts(driver, ids, hydrator)
+    app[SAVED] = SavedPosts(driver, ids, hydrator, SavedPostIds(redis))
     # Live events are rendered per reader at delivery, from the same stores the API reads.
     views = app[EVENT_VIEWS] = StoreEventViews(driver, bodies, liked, app[MEDIA_URLS], hidden)
     app[RENDERER] = EventRenderer(views)
@@ -129,5 +134,5 @@ def build_mastodon(app: web.Application, settings: Settings) -> None:
                      settings.mastodon_token_window_s, "Too many tokens issued to this app; try again later."))
     app[mastodon.OAUTH] = OAuth(OAuthApps(redis), tokens, app[ACCOUNTS], registrations, app[IDS], issue_limits)
     app[mastodon.MEDIA_LIBRARY] = MediaLibrary(driver, app[MEDIA_INGEST])
-    app[mastodon.PRESENTER] = Presenter(driver, app[MEDIA_URLS])
+    app[mastodon.PRESENTER] = Presenter(driver, app[MEDIA_URLS], app[USER_CARDS], app[SAVED])
     app[mastodon.IDEMPOTENCY], app[mastodon.MARKERS] = IdempotencyKeys(redis), Markers(redis)

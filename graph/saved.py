@@ -53,11 +53,10 @@ async def page(driver: AsyncDriver, viewer_id: int, before: int | None, limit: i
     return [(r["edge_id"], r["post_id"]) for r in records]
 
 
-async def saved_among(driver: AsyncDriver, viewer_id: int, post_ids: list[int]) -> set[int]:
-    """Which of the posts the viewer saved."""
-    if not post_ids:
-        return set()
+async def saved_ids(driver: AsyncDriver, viewer_id: int) -> list[int]:
+    """Every post the viewer saved (an index range on the saver's id): what the Redis set of
+    bookmarks is rebuilt from (stores/saved_post_ids.py)."""
     records, _, _ = await driver.execute_query(
-        """MATCH (:User {id: $viewer})-[r:SAVED]->(p:Post) WHERE p.id IN $ids RETURN collect(p.id) AS ids""",
-        viewer=viewer_id, ids=post_ids)
-    return set(records[0]["ids"]) if records else set()
+        """MATCH (:User)-[r:SAVED]->(:Post) WHERE r.user_id = $viewer RETURN collect(r.post_id) AS ids""",
+        viewer=viewer_id)
+    return list(records[0]["ids"]) if records else []

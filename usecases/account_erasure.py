@@ -40,6 +40,7 @@ from search.port import OutboxSearchEffects
 from stores.leases import Lease
 from stores.post_bodies import PostBodies
 from stores.ratelimit import AttemptLimit
+from stores.user_cards import UserCards
 
 from .periodic import Periodic
 
@@ -58,7 +59,8 @@ def account_redis_keys(user_id: int) -> list[str]:
             redis_keys.liked_posts(user_id), redis_keys.hidden_authors(user_id), redis_keys.affinities(user_id),
             redis_keys.export_state(user_id), redis_keys.export_lease(user_id), redis_keys.mastodon_markers(user_id),
             redis_keys.stream_slots(user_id), redis_keys.video_slots(user_id),
-            redis_keys.deletion_attempts(str(user_id))]
+            redis_keys.deletion_attempts(str(user_id)), redis_keys.saved_posts(user_id),
+            redis_keys.saved_posts_gen(user_id), redis_keys.notifications_mark(user_id)]
 
 
 class AccountErasure:
@@ -66,7 +68,7 @@ class AccountErasure:
     ``tokens``: its OAuth tokens (stores/oauth_tokens.OAuthTokens.revoke_account)."""
 
     def __init__(self, driver: AsyncDriver, redis: Redis, s3: Any, bucket: str, feed: FeedEngine,
-                 search: OutboxSearchEffects, bodies: PostBodies, sessions: Any, tokens: Any, *,
+                 search: OutboxSearchEffects, bodies: PostBodies, cards: UserCards, sessions: Any, tokens: Any, *,
                  batch: int = 200, lease_s: float = 60.0, sweep_s: float = 15.0,
                  attempts: AttemptLimit | None = None) -> None:
         self.driver, self.redis, self.s3, self.bucket = driver, redis, s3, bucket
@@ -74,7 +76,7 @@ class AccountErasure:
         self.attempts = attempts or AttemptLimit(redis, redis_keys.deletion_attempts, CONFIRMATIONS_PER_WINDOW,
                                                  CONFIRMATION_WINDOW_S,
                                                  "Too many attempts to confirm the deletion; try again later.")
-        self.feed, self.search, self.bodies = feed, search, bodies
+        self.feed, self.search, self.bodies, self.cards = feed, search, bodies, cards
         self.sessions, self.tokens = sessions, tokens
         self.batch, self.lease_ms, self.sweep_s = batch, int(lease_s * 1000), sweep_s
         self._driving = OnePerKey()
@@ -91,6 +93,8 @@ class AccountErasure:
         if not await erasure.begin(self.driver, user_id, now_ms=now, tombstone_until_ms=now + USERNAME_REST_MS):
             raise NotFound("This account no longer exists.", code="user_not_found")
         await self._end_sessions(user_id)
+        # Accounts embedded in statuses and notifications: gone at once (whatever embeds it is left out).
+        await self.cards.forget(user_id)
         await self.bodies.forget_author(user_id)
         await self.search.visibility_changed(user_id)      # its profile and every post it made
         self._driving.start(user_id, lambda: self._drive(user_id))

@@ -21,6 +21,7 @@ from media import storage
 from media.avatars import AVATAR_VARIANTS, avatar_key
 from media.process import ProcessedImage
 from stores.post_bodies import PostBodies
+from stores.user_cards import UserCards
 
 from .media_ingest import MediaIngest, Put
 
@@ -36,8 +37,10 @@ def _variants(avatar_id: int, image: ProcessedImage) -> list[Put]:
 
 
 class Avatars:
-    def __init__(self, driver: AsyncDriver, ingest: MediaIngest, s3: Any, bucket: str, bodies: PostBodies) -> None:
+    def __init__(self, driver: AsyncDriver, ingest: MediaIngest, s3: Any, bucket: str, bodies: PostBodies,
+                 cards: UserCards) -> None:
         self.driver, self.ingest, self.s3, self.bucket, self.bodies = driver, ingest, s3, bucket, bodies
+        self.cards = cards
 
     async def set(self, user_id: int, path: str, workdir: str) -> dict[str, Any]:
         """The profile with the photo received at ``path`` as its avatar."""
@@ -73,6 +76,8 @@ class Avatars:
         return obj["ContentLength"], obj["Body"]
 
     async def _after_change(self, user_id: int, old: list[str]) -> None:
+        # Embedded accounts name the avatar too: forgotten before the old objects go.
+        await self.cards.forget(user_id)
         await self._delete(old)
         # Cached post bodies name the author's avatar; the next read takes the new one.
         await self.bodies.forget_author(user_id)

@@ -34,7 +34,7 @@ SHARED_KEYS = (shared.SETTINGS, shared.REDIS, shared.NEO4J, shared.SEARCH, share
                shared.SEARCH_EFFECTS, shared.MEDIA_POOL, shared.EVENTS, shared.LIVE, shared.MEDIA_URLS, shared.EVENT_VIEWS,
                shared.ACCOUNTS, shared.SOCIAL, shared.POSTS, shared.ENGAGEMENT, shared.HYDRATOR, shared.HOME_FEED,
                shared.SEARCH_READS, shared.SESSIONS, shared.AVATARS, shared.SAFETY, shared.SAVED,
-               shared.PUBLISHER, shared.MEDIA_INGEST)
+               shared.PUBLISHER, shared.MEDIA_INGEST, shared.USER_CARDS)
 STALE_SWEEP_S = 3600
 # Bodies read whole (forms, JSON). Media uploads are streamed to disk and bounded by their own
 # limits while read (gateway/uploads.media_form: a photo's, or a video's).

@@ -1,25 +1,38 @@
 """Rendering of Raygram records as Mastodon entities, with what they need from the stores: the
-authors' accounts (one batched graph read per page) and signed media URLs. The shapes themselves
-are pure (entities.py)."""
+accounts they embed, whether the viewer bookmarked each status, and signed media URLs. The shapes
+themselves are pure (entities.py).
+
+Accounts embedded in statuses, replies and notifications come from stores/user_cards.py (profile
+changes show at once; counts may lag the graph by its TTL, 2 s), read in one Redis round trip
+with the viewer's bookmarks (usecases/saved_posts.py): a timeline page asks Neo4j nothing once
+these are warm. An account asked for by itself (``accounts``) is read from the graph."""
 from __future__ import annotations
 
 from typing import Any
 
 from neo4j import AsyncDriver
 
-from graph import mastodon_reads, posts as graph_posts, saved
+from graph import mastodon_reads, posts as graph_posts
 from gateway.media_urls import MediaUrls
+from stores.user_cards import UserCards
+from usecases.saved_posts import SavedPosts
 
 from . import entities
 from gateway.views import media_view
 
 
 class Presenter:
-    def __init__(self, driver: AsyncDriver, urls: MediaUrls) -> None:
-        self.driver, self.urls = driver, urls
+    def __init__(self, driver: AsyncDriver, urls: MediaUrls, cards: UserCards, saved: SavedPosts) -> None:
+        self.driver, self.urls, self.cards, self.saved = driver, urls, cards, saved
 
     async def accounts(self, user_ids: list[int], base: str) -> dict[int, dict[str, Any]]:
+        """Accounts asked for by themselves: from the graph, counts exact."""
         users = await mastodon_reads.users_by_ids(self.driver, user_ids)
+        return {uid: entities.account(u, base) for uid, u in users.items()}
+
+    async def embedded_accounts(self, user_ids: list[int], base: str) -> dict[int, dict[str, Any]]:
+        """Accounts as statuses and notifications embed them (stores/user_cards.py)."""
+        users = await self.cards.get(user_ids)
         return {uid: entities.account(u, base) for uid, u in users.items()}
 
     async def statuses(self, posts: list[dict[str, Any]], base: str, viewer: int | None = None) -> list[dict[str, Any]]:
@@ -32,15 +45,24 @@ class Presenter:
 
     async def statuses_from_views(self, views: list[dict[str, Any]], base: str,
                                   viewer: int | None = None) -> list[dict[str, Any]]:
-        authors = await self.accounts([int(v["author"]["id"]) for v in views], base)
-        marked = (await saved.saved_among(self.driver, viewer, [int(v["id"]) for v in views])
-                  if viewer is not None and views else set())
+        if not views:
+            return []
+        author_ids, post_ids = sorted({int(v["author"]["id"]) for v in views}), [int(v["id"]) for v in views]
+        # The authors and the viewer's bookmarks: one round trip.
+        async with self.cards.redis.pipeline(transaction=False) as pipe:
+            self.cards.queue_get(pipe, author_ids)
+            if viewer is not None:
+                self.saved.queue_saved_among(pipe, viewer, post_ids)
+            replies = await pipe.execute()
+        users = await self.cards.read_through(author_ids, replies[0])
+        authors = {uid: entities.account(u, base) for uid, u in users.items()}
+        marked = await self.saved.saved_among_reply(viewer, post_ids, replies[1]) if viewer is not None else set()
         return [entities.status(v, authors[int(v["author"]["id"])], base, bookmarked=int(v["id"]) in marked)
                 for v in views if int(v["author"]["id"]) in authors]
 
     async def comments(self, comments: list[dict[str, Any]], base: str) -> list[dict[str, Any]]:
         """Comments (with post_author_id and private, graph/mastodon_reads.visible_comments) as replies."""
-        authors = await self.accounts([c["author"]["id"] for c in comments], base)
+        authors = await self.embedded_accounts([c["author"]["id"] for c in comments], base)
         return [entities.comment_status(c, authors[c["author"]["id"]], c["post_author_id"], c["private"], base)
                 for c in comments if c["author"]["id"] in authors]
 
@@ -54,7 +76,7 @@ class Presenter:
         """Notifications Mastodon has a type for, with their accounts and statuses; one whose
         status is gone (a deleted post or comment) is left out."""
         records = [n for n in records if n["type"] in entities.NOTIFICATION_TYPES]
-        actors = await self.accounts([n["actor"]["id"] for n in records], base)
+        actors = await self.embedded_accounts([n["actor"]["id"] for n in records], base)
         post_ids = sorted({n["post_id"] for n in records if n["type"] == "like" and n.get("post_id") is not None})
         comment_ids = sorted({n["comment_id"] for n in records if n["type"] == "comment" and n.get("comment_id")})
         posts_by_id = {}

@@ -5,12 +5,11 @@ from aiohttp import web
 
 from core.errors import ValidationFailed
 from core.ids import parse_id
-from graph import notifications
 
 from .. import schemas
 from ..auth import current_user_id
 from ..http import each, json_object, no_content, paged, read_json, resume_field
-from ..keys import NEO4J, NOTIFIER, RESUME_POINTS
+from ..keys import NOTIFIER, RESUME_POINTS
 from ..openapi import describe
 from ..views import notification_view
 
@@ -19,9 +18,8 @@ from ..views import notification_view
 async def list_notifications(request: web.Request) -> web.Response:
     """The caller's notifications, newest first."""
     viewer = await current_user_id(request)
-    driver = request.app[NEO4J]
-    resume = request.app[RESUME_POINTS]
-    return await paged(request, lambda before, limit: notifications.page(driver, viewer, before, limit),
+    notifier, resume = request.app[NOTIFIER], request.app[RESUME_POINTS]
+    return await paged(request, lambda before, limit: notifier.page(viewer, before, limit),
                        key=lambda n: (n["id"],), render=each(notification_view),
                        first_page=lambda: resume_field(resume, viewer))
 
