@@ -312,10 +312,22 @@ def saved_posts_gen(user_id: int) -> str:
 
 
 def user_card(user_id: int) -> str:
-    """An account as statuses and notifications embed it (JSON: graph/users.USER_FIELDS), kept a
-    few seconds (stores/user_cards.py). Invariant: deleted by every profile edit, avatar change and
-    account deletion, right after the graph write."""
+    """An account's profile as statuses and notifications embed it (JSON: username, names, bio,
+    privacy, avatar; stores/user_cards.py). Invariant: forgotten by every profile edit, avatar
+    change and account deletion, right after the graph write."""
     return f"{PREFIX}user-card:{user_id}"
+
+
+def user_card_gen(user_id: int) -> str:
+    """Counter moved by every forget of ``user_card``: a read that began before a change does not
+    write the profile it read (stores/user_cards.py)."""
+    return f"{PREFIX}user-card-gen:{user_id}"
+
+
+def user_counts(user_id: int) -> str:
+    """An account's follower, following and post counts (JSON), kept a few seconds only
+    (stores/user_cards.COUNTS_TTL_S): every follow and post moves them."""
+    return f"{PREFIX}user-counts:{user_id}"
 
 def notifications_mark(user_id: int) -> str:
     """A random value moved after every change to what a recipient's notifications read (a new

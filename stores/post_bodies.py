@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from neo4j import AsyncDriver
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from core import redis_keys
 from graph import posts
-
-from .json_cache import read_through
 
 # A backstop only (writers delete on change): bounds what a missed delete can leave behind.
 POST_BODY_TTL_S = 600
@@ -39,8 +38,22 @@ class PostBodies:
 
     async def read_through(self, post_ids: list[int], cached: list[bytes | None]) -> dict[int, dict[str, Any]]:
         """The bodies from an MGET's reply, the misses from Neo4j (then cached)."""
-        return await read_through(self.redis, redis_keys.post_body, post_ids, cached,
-                                  lambda missing: posts.get_bodies(self.driver, missing), self.ttl_s)
+        bodies: dict[int, dict[str, Any]] = {}
+        missing = []
+        for post_id, raw in zip(post_ids, cached):
+            if raw is None:
+                missing.append(post_id)
+            else:
+                bodies[post_id] = orjson.loads(raw)
+        if missing:
+            fetched = await posts.get_bodies(self.driver, missing)
+            if fetched:
+                async with self.redis.pipeline(transaction=False) as pipe:
+                    for post_id, body in fetched.items():
+                        pipe.set(redis_keys.post_body(post_id), orjson.dumps(body), ex=self.ttl_s)
+                    await pipe.execute()
+            bodies.update(fetched)
+        return bodies
 
     async def forget(self, post_id: int) -> None:
         await self.redis.delete(redis_keys.post_body(post_id))

@@ -43,6 +43,8 @@ class Notifier:
         self.driver, self.ids, self.events, self.redis = driver, ids, events, redis
         self.marks, self.hidden, self.cards = marks, hidden, cards
         self._pages: MarkedCache[list[dict[str, Any]]] = MarkedCache(PAGE_CACHE_ENTRIES, PAGE_TTL_S)
+        # Which actors each cached page names (no marks: only a guess of what to read, checked).
+        self._actors: MarkedCache[list[int]] = MarkedCache(PAGE_CACHE_ENTRIES, PAGE_TTL_S)
 
     async def notify(self, *, recipient: int, kind: str, actor: int, dedupe: str, post_id: int | None = None,
                      comment_id: int | None = None) -> dict[str, Any] | None:
@@ -66,18 +68,30 @@ class Notifier:
     async def page(self, recipient: int, before: int | None, limit: int) -> list[dict[str, Any]]:
         """Up to ``limit`` + 1 notifications below ``before``, newest first (graph/notifications.page),
         their actors as they are now; those whose actor is gone are left out."""
+        key, now = (recipient, before, limit), time.monotonic()
+        # The actors of the page last served here for this key are read with the marks: while the
+        # page is unchanged (the steady state) that is the only round trip.
+        hinted = self._actors.get(key, None, now) or []
         async with self.redis.pipeline(transaction=False) as pipe:
             self.marks.queue_of(pipe, recipient)
             self.hidden.queue_of(pipe, recipient)
-            mark, hidden = await pipe.execute()
-        marks, key, now = (mark, frozenset(hidden)), (recipient, before, limit), time.monotonic()
+            if hinted:
+                self.cards.queue_get(pipe, hinted, counts=False)
+            mark, hidden, *profiles = await pipe.execute()
+        marks = (mark, frozenset(hidden))
         rows = self._pages.get(key, marks, now)
         if rows is None:
             rows = await notifications.page(self.driver, recipient, before, limit)
             self._pages.put(key, marks, rows, now)
-        actors = await self.cards.get([row["actor"]["id"] for row in rows])
+        wanted = sorted({row["actor"]["id"] for row in rows})
+        if not wanted:
+            actors = {}
+        elif wanted == hinted:
+            actors = await self.cards.read_through(wanted, profiles, counts=False)
+        else:
+            actors = await self.cards.get(wanted, counts=False)
+            self._actors.put(key, None, wanted, now)
         return with_actors(rows, actors)
-
 
 def with_actors(rows: list[dict[str, Any]], actors: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     """Copies of ``rows`` with each actor as ``actors`` has it now; rows whose actor is not there

@@ -6,6 +6,7 @@ value (no emojis, no reblogs, no polls...) rather than left out.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 from fractions import Fraction
@@ -99,6 +100,9 @@ def plain_html(text: str) -> str:
     return "".join(f"<p>{'<br />'.join(html.escape(line) for line in p.split(chr(10)))}</p>" for p in paragraphs)
 
 
+# Remembered per (text, base): a timeline renders the same captions page after page, and this is
+# a tenth of a Mastodon home page's CPU (py-spy). Pure, so a bounded memo is always right.
+@functools.lru_cache(maxsize=2048)
 def content_html(text: str, base: str) -> str:
     """A caption or comment as escaped HTML whose hashtags link to the tag's page."""
     if not text:

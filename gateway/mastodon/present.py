@@ -3,7 +3,7 @@ accounts they embed, whether the viewer bookmarked each status, and signed media
 themselves are pure (entities.py).
 
 Accounts embedded in statuses, replies and notifications come from stores/user_cards.py (profile
-changes show at once; counts may lag the graph by its TTL, 2 s), read in one Redis round trip
+changes show at once; counts may lag the graph by 2 s), read in one Redis round trip
 with the viewer's bookmarks (usecases/saved_posts.py): a timeline page asks Neo4j nothing once
 these are warm. An account asked for by itself (``accounts``) is read from the graph."""
 from __future__ import annotations
@@ -50,13 +50,13 @@ class Presenter:
         author_ids, post_ids = sorted({int(v["author"]["id"]) for v in views}), [int(v["id"]) for v in views]
         # The authors and the viewer's bookmarks: one round trip.
         async with self.cards.redis.pipeline(transaction=False) as pipe:
-            self.cards.queue_get(pipe, author_ids)
+            taken = self.cards.queue_get(pipe, author_ids)
             if viewer is not None:
                 self.saved.queue_saved_among(pipe, viewer, post_ids)
             replies = await pipe.execute()
-        users = await self.cards.read_through(author_ids, replies[0])
+        users = await self.cards.read_through(author_ids, replies[:taken])
         authors = {uid: entities.account(u, base) for uid, u in users.items()}
-        marked = await self.saved.saved_among_reply(viewer, post_ids, replies[1]) if viewer is not None else set()
+        marked = await self.saved.saved_among_reply(viewer, post_ids, replies[taken]) if viewer is not None else set()
         return [entities.status(v, authors[int(v["author"]["id"])], base, bookmarked=int(v["id"]) in marked)
                 for v in views if int(v["author"]["id"]) in authors]
 

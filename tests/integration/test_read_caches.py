@@ -15,7 +15,7 @@ import aiohttp
 import pytest
 
 from core import redis_keys
-from gateway.keys import REDIS
+from gateway.keys import REDIS, SAVED, USER_CARDS
 from tests import images
 
 from .mastodon_world import mastodon_url  # noqa: F401  (fixture)
@@ -42,6 +42,7 @@ async def test_a_cached_notification_page_shows_every_change_at_once(world, clie
     first = await _notes(world, ada)
     assert [(n["type"], n["actor"]["username"], n["read"]) for n in first] == [("follow", bob.username, False)]
     assert await _notes(world, ada) == first                      # served again, now from the cache
+    assert await client.app[REDIS].exists(redis_keys.user_card(int(bob.id)))     # the actor too
 
     # A new notification.
     await world.follow(carol, ada)
@@ -113,3 +114,29 @@ async def test_the_mastodon_home_timeline_shows_bookmarks_and_profile_changes_at
     resp = await client.delete("/api/v1/me", json={"password": ada.password}, headers=ada.auth)
     assert resp.status == 204
     assert [s.id for s in await asyncio.to_thread(bob_api.timeline_home) if s.id == status.id] == []
+
+
+async def test_a_read_that_raced_a_change_never_writes_what_it_read(world, client):
+    """Both caches filled from the graph on a miss (a profile, a bookmarks set) write only if no
+    change happened since the read began: here the change lands between the read and its write."""
+    redis, ada = client.app[REDIS], await world.signup("race")
+    uid = int(ada.id)
+
+    cards = client.app[USER_CARDS]
+    began = await redis.get(redis_keys.user_card_gen(uid))           # a read begins...
+    await cards.forget(uid)                                           # ...a profile edit lands...
+    await cards._write(keys=[redis_keys.user_card(uid), redis_keys.user_card_gen(uid)],
+                       args=[60, (began or b"0").decode(), b'{"display_name": "stale"}'])   # ...the read writes
+    assert not await redis.exists(redis_keys.user_card(uid))
+    now = await redis.get(redis_keys.user_card_gen(uid))               # a read that began after it does
+    await cards._write(keys=[redis_keys.user_card(uid), redis_keys.user_card_gen(uid)],
+                       args=[60, now.decode(), b'{"display_name": "fresh"}'])
+    assert await redis.exists(redis_keys.user_card(uid))
+    await cards.forget(uid)
+
+    saved_ids = client.app[SAVED].saved_ids
+    began = await redis.get(redis_keys.saved_posts_gen(uid))
+    await saved_ids.remove(uid, 12345)                                 # an unsave lands mid-rebuild
+    await saved_ids._build(keys=[redis_keys.saved_posts(uid), redis_keys.saved_posts_gen(uid)],
+                           args=[(began or b"0").decode(), "built", "12345"])
+    assert not await redis.exists(redis_keys.saved_posts(uid))
