@@ -11,12 +11,20 @@ from typing import Any, Iterable
 
 from media.signed_urls import MediaUrlSigner
 
-from .views import post_view
+from .views import media_view, post_view_with
+
+# Media views kept for the current URL window: a photo's view (its URLs included) is the same for
+# every caller during a window, so a page renders one dict lookup per photo instead of four URLs
+# and a view. Bounded like the signer's cache (a few hundred bytes a view); shared between
+# responses, so read-only.
+MEDIA_VIEWS_MAX = 100_000
 
 
 class MediaUrls:
     def __init__(self, signer: MediaUrlSigner) -> None:
         self.signer = signer
+        self._window = -1
+        self._views: dict[tuple, dict[str, Any]] = {}
 
     def urls(self, keys: Iterable[str]) -> dict[str, str]:
         url = self.signer.url
@@ -24,11 +32,25 @@ class MediaUrls:
 
     def render(self, items: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """Post bodies as the contract's ``post``."""
-        url = self.signer.url
+        window = self.signer.window()
+        if window != self._window:
+            self._window, self._views = window, {}
+        views = self._views
         out = []
         for post in items:
-            urls = {key: url(key) for m in post["media"] for key in [*m["keys"], *(m.get("rendition_keys") or [])]}
-            out.append(post_view(post, urls))
+            media = []
+            for m in post["media"]:
+                renditions = m.get("rendition_keys") or ()
+                # What a medium's view can change by: its alt text, and a video's poster and
+                # renditions appearing once transcoded (everything else is fixed at upload).
+                key = (m["id"], m.get("alt"), len(m["keys"]), len(renditions))
+                view = views.get(key)
+                if view is None:
+                    if len(views) >= MEDIA_VIEWS_MAX:
+                        views.clear()
+                    view = views[key] = media_view(m, self.urls([*m["keys"], *renditions]))
+                media.append(view)
+            out.append(post_view_with(post, media))
         return out
 
     def render_one(self, post: dict[str, Any]) -> dict[str, Any]:

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any
 
 from media.avatars import avatar_path
 
 
+# Memoised: every page renders two timestamps per post, and a post's never change (an edit sets
+# a new edited_at); formatting one through datetime costs more than the rest of the post's view.
+@lru_cache(maxsize=65536)
 def rfc3339(ms: int | None) -> str | None:
     if ms is None:
         return None
@@ -65,6 +69,11 @@ def media_view(m: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
 
 def post_view(post: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
     """``urls`` maps each S3 key of the post's media to a URL the caller may use."""
+    return post_view_with(post, [media_view(m, urls) for m in post["media"]])
+
+
+def post_view_with(post: dict[str, Any], media: list[dict[str, Any]]) -> dict[str, Any]:
+    """The post with its media already viewed (``media_view``, in the post's order)."""
     state = post.get("state") or "ready"
     return {
         "id": str(post["id"]),
@@ -77,7 +86,7 @@ def post_view(post: dict[str, Any], urls: dict[str, str]) -> dict[str, Any]:
         "like_count": post.get("like_count", 0),
         "comment_count": post.get("comment_count", 0),
         "liked_by_me": bool(post.get("liked_by_me")),
-        "media": [media_view(m, urls) for m in post["media"]],
+        "media": media,
         # A post with a video is "processing" until every video is transcoded; only its author
         # sees it before it is "ready" (and a "failed" one, with the reason, until deleted).
         "state": state,

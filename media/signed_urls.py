@@ -75,8 +75,12 @@ class MediaUrlSigner:
         self._key = b""
         self._cache: dict[str, str] = {}
 
+    def window(self) -> int:
+        """The start of the current window: URLs signed within it are identical."""
+        return window_start(self._clock(), self.window_s)
+
     def url(self, object_key: str) -> str:
-        start = window_start(self._clock(), self.window_s)
+        start = self.window()
         if start != self._window:
             self._new_window(start)
         found = self._cache.get(object_key)
