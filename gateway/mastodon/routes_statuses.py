@@ -268,8 +268,8 @@ async def home(request: web.Request) -> web.Response:
     else:
         cursor = (RECENT, page.max_id, 0) if page.max_id is not None else None
         items, _ = await feed.page(viewer, "recent", cursor, page.limit)
-    wanted = paging.window([p["id"] for p in items], page)
-    chosen = [p for p in items if p["id"] in set(wanted)]
+    wanted = set(paging.window([p["id"] for p in items], page))
+    chosen = [p for p in items if p["id"] in wanted]
     return page_response(request, await request.app[PRESENTER].statuses(chosen, base_url(request), viewer))
 
 
