@@ -20,6 +20,7 @@ Two entries per account, with two rules:
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
@@ -60,6 +61,7 @@ class UserCards:
         self.redis, self.driver = redis, driver
         self.profile_ttl_s, self.counts_ttl_s = profile_ttl_s, counts_ttl_s
         self._write = redis.register_script(_WRITE_IF_UNCHANGED)
+        self._counting: dict[int, asyncio.Future] = {}      # account -> the counts read under way
 
     async def get(self, user_ids: list[int], *, counts: bool = True) -> Users:
         """The accounts that exist among ``user_ids`` (one round trip when cached); without
@@ -85,34 +87,72 @@ class UserCards:
         profiles = replies[0]
         tallies = replies[1] if counts else [b"{}"] * len(ids)
         found: Users = {}
-        no_profile, no_counts = [], []
+        no_profile, only_counts = [], {}
         for user_id, profile, tally in zip(ids, profiles, tallies):
             if profile is None:
                 no_profile.append(user_id)
-            if tally is None:
-                no_counts.append(user_id)
-            if profile is not None and tally is not None:
+            elif tally is None:
+                only_counts[user_id] = orjson.loads(profile)
+            else:
                 found[user_id] = {**orjson.loads(profile), **orjson.loads(tally)}
-        if no_profile or no_counts:
-            found.update(await self._from_graph(no_profile, no_counts, counts))
+        if no_profile:
+            fetched = await self._profiles_from_graph(no_profile)
+            found.update((i, u if counts else profile_of(u)) for i, u in fetched.items())
+        if only_counts:
+            tallied = await self._shared_counts(sorted(only_counts))
+            # Those the graph no longer has are gone, whatever was cached of them.
+            found.update((i, {**profile, **tallied[i]}) for i, profile in only_counts.items() if i in tallied)
         return found
 
-    async def _from_graph(self, no_profile: list[int], no_counts: list[int], counts: bool) -> Users:
-        gens = await self.redis.mget([redis_keys.user_card_gen(i) for i in no_profile]) if no_profile else []
-        fetched = await mastodon_reads.users_by_ids(self.driver, sorted({*no_profile, *no_counts}))
-        async with self.redis.pipeline(transaction=False) as pipe:
-            written = [(i, gen) for i, gen in zip(no_profile, gens) if i in fetched]
-            if written:
+    async def _profiles_from_graph(self, ids: list[int]) -> Users:
+        """Whole accounts from the graph; each profile written back only if not forgotten since
+        this read began, and its counts for ``counts_ttl_s``."""
+        gens = await self.redis.mget([redis_keys.user_card_gen(i) for i in ids])
+        fetched = await mastodon_reads.users_by_ids(self.driver, ids)
+        written = [(i, gen) for i, gen in zip(ids, gens) if i in fetched]
+        if written:
+            async with self.redis.pipeline(transaction=False) as pipe:
                 await self._write(keys=[*(redis_keys.user_card(i) for i, _ in written),
-                                  *(redis_keys.user_card_gen(i) for i, _ in written)],
+                                        *(redis_keys.user_card_gen(i) for i, _ in written)],
                                   args=[self.profile_ttl_s, *((gen or b"0").decode() for _, gen in written),
                                         *(orjson.dumps(profile_of(fetched[i])) for i, _ in written)], client=pipe)
-            for i in no_counts:
-                if i in fetched:
-                    pipe.set(redis_keys.user_counts(i), orjson.dumps(counts_of(fetched[i])), ex=self.counts_ttl_s)
-            await pipe.execute()
-        # Those the graph no longer has are gone, whatever was cached of them.
-        return {i: (fetched[i] if counts else profile_of(fetched[i])) for i in {*no_profile, *no_counts} if i in fetched}
+                self._queue_counts(pipe, fetched)
+                await pipe.execute()
+        return fetched
+
+    async def _shared_counts(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        """Counts from the graph, one query per account at a time in this process: when an entry
+        expires, every request that finds it missing meanwhile shares the one read (counts may lag
+        anyway; profiles are never shared this way, so a profile read never predates its forget)."""
+        waits = {self._counting[i] for i in ids if i in self._counting}
+        mine = [i for i in ids if i not in self._counting]
+        if mine:
+            task = asyncio.ensure_future(self._counts_from_graph(mine))
+            for i in mine:
+                self._counting[i] = task
+
+            def done(finished: asyncio.Future, mine: list[int] = mine) -> None:
+                for i in mine:
+                    if self._counting.get(i) is finished:
+                        del self._counting[i]
+            task.add_done_callback(done)
+            waits.add(task)
+        out: dict[int, dict[str, Any]] = {}
+        for waited in waits:
+            out.update(await asyncio.shield(waited))     # one caller giving up ends nobody's read
+        return out
+
+    async def _counts_from_graph(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        fetched = await mastodon_reads.users_by_ids(self.driver, ids)
+        if fetched:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                self._queue_counts(pipe, fetched)
+                await pipe.execute()
+        return {i: counts_of(u) for i, u in fetched.items()}
+
+    def _queue_counts(self, pipe: Pipeline, fetched: Users) -> None:
+        for i, user in fetched.items():
+            pipe.set(redis_keys.user_counts(i), orjson.dumps(counts_of(user)), ex=self.counts_ttl_s)
 
     async def forget(self, user_id: int) -> None:
         """The account's profile changed (or the account is gone): the next read asks the graph,

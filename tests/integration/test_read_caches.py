@@ -140,3 +140,14 @@ async def test_a_read_that_raced_a_change_never_writes_what_it_read(world, clien
     await saved_ids._build(keys=[redis_keys.saved_posts(uid), redis_keys.saved_posts_gen(uid)],
                            args=[(began or b"0").decode(), "built", "12345"])
     assert not await redis.exists(redis_keys.saved_posts(uid))
+
+
+async def test_concurrent_reads_of_expired_counts_share_one_graph_read_and_see_the_follow(world, client):
+    ada, bob = await world.signup("cnta"), await world.signup("cntb")
+    cards, redis = client.app[USER_CARDS], client.app[REDIS]
+    assert (await cards.get([int(ada.id)]))[int(ada.id)]["followers_count"] == 0
+    await world.follow(bob, ada)
+    await redis.delete(redis_keys.user_counts(int(ada.id)))           # the counts expire (2 s at most)
+    seen = await asyncio.gather(*(cards.get([int(ada.id), int(bob.id)]) for _ in range(20)))
+    assert {(s[int(ada.id)]["followers_count"], s[int(bob.id)]["following_count"]) for s in seen} == {(1, 1)}
+    assert {s[int(ada.id)]["username"] for s in seen} == {ada.username}
