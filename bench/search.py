@@ -1,6 +1,7 @@
 """Search benchmark: indexing throughput, query latency per kind, creation-to-searchable lag.
 
     .venv/bin/python -m bench.search [--posts 1000000] [--queries 300] [--keep] [--reuse-index]
+                                     [--only caption hashtag user trending] [--profile DIR] [--lag-posts 30]
 
 In one run, against the real services (indexes and outbox of their own, prefix ``raygram-bench``):
   1. seeds ``--posts`` posts (captions from a Zipf vocabulary, 0-3 hashtags each, spread over 30
@@ -9,7 +10,8 @@ In one run, against the real services (indexes and outbox of their own, prefix `
      bulk-loading the same documents, pre-built in memory, into a scratch index (no Neo4j);
      then the outbox path: 20,000 entries drained by the gateway's indexer (entries/s);
   3. p50/p99 through the gateway for caption words, #hashtag search, a hashtag's page, user
-     prefix and trending, each against the same query body sent straight to Elasticsearch;
+     prefix and trending, each against the same query body sent straight to Elasticsearch (after
+     20 unmeasured queries each way: connections and caches warm);
   4. lag from a POST /posts answer to the post being found by search/posts.
 Indexes live under the prefix ``raygram-bench`` and bench posts are deleted from Neo4j at the end
 (unless --keep), so the product's own indexes and later test runs are untouched.
@@ -24,7 +26,12 @@ import argparse
 import asyncio
 import dataclasses
 import random
+import shutil
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import aiohttp
 
@@ -163,7 +170,24 @@ async def drain_rate(redis, driver, count: int) -> float:
         await asyncio.sleep(0.05)
 
 
-async def latency_pairs(http, es, viewer_id: int, token: str, total: int, concurrency: int) -> list[str]:
+def start_profile(pid: int, name: str, out_dir: str) -> subprocess.Popen:
+    """py-spy over the gateway while one kind's gateway pass runs (collapsed stacks, stopped with
+    SIGINT when the pass ends)."""
+    out = Path(out_dir) / (name.replace(" ", "_").replace("#", "") + ".txt")
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return subprocess.Popen([spy, "record", "-p", str(pid), "-f", "raw", "-o", str(out), "-r", "200"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_profile(spy: subprocess.Popen | None) -> None:
+    if spy is not None:
+        spy.send_signal(signal.SIGINT)
+        spy.wait(30)
+
+
+async def latency_pairs(http, es, viewer_id: int, token: str, total: int, concurrency: int, *,
+                        only: list[str] | None = None, gateway_pid: int | None = None,
+                        profile_dir: str | None = None) -> list[str]:
     rng = random.Random(21)
     alias = index_specs(BENCH_PREFIX)["posts"].alias
     users_alias = index_specs(BENCH_PREFIX)["users"].alias
@@ -181,7 +205,7 @@ async def latency_pairs(http, es, viewer_id: int, token: str, total: int, concur
 
     def post_search(q: str):
         # The same Elasticsearch requests as the gateway's (a caption search makes two).
-        return reader.post_search_sorts(es, alias, queries.parse_post_query(q), viewer, origin_ms=now_ms(),
+        return reader.post_search(es, alias, queries.parse_post_query(q), viewer, origin_ms=now_ms(),
                                         after=None, size=21)
 
     kinds = [
@@ -194,6 +218,8 @@ async def latency_pairs(http, es, viewer_id: int, token: str, total: int, concur
     ]
     lines = []
     for name, path, params, make_q, direct in kinds:
+        if only and not any(o in name for o in only):
+            continue
         async def via_gateway(i: int) -> None:
             q = make_q(i)
             url = path or f"/api/v1/hashtags/{q}/posts"
@@ -205,12 +231,22 @@ async def latency_pairs(http, es, viewer_id: int, token: str, total: int, concur
         async def via_es(i: int) -> None:
             await direct(make_q(i))
 
-        gw = await closed_loop(f"{name} (gateway)", via_gateway, concurrency=concurrency, total=total)
+        # Unmeasured warm-up of both sides (connections, caches, JIT of Elasticsearch's query paths).
+        warm = min(20, total)
+        await closed_loop("warm-up", via_gateway, concurrency=concurrency, total=warm)
+        await closed_loop("warm-up", via_es, concurrency=concurrency, total=warm)
+        spy = start_profile(gateway_pid, name, profile_dir) if profile_dir and gateway_pid else None
+        try:
+            gw = await closed_loop(f"{name} (gateway)", via_gateway, concurrency=concurrency, total=total)
+        finally:
+            stop_profile(spy)
         raw = await closed_loop(f"{name} (Elasticsearch direct)", via_es, concurrency=concurrency, total=total)
         lines += [gw.line(), raw.line(),
                   f"  -> gateway/direct p50 {fmt_ratio(gw.pct(50), raw.pct(50))}  p99 {fmt_ratio(gw.pct(99), raw.pct(99))}"
                   f"  throughput {fmt_ratio(gw.throughput, raw.throughput)}"]
         print("\n".join(lines[-3:]), flush=True)
+    if only and "trending" not in only:
+        return lines
 
     async def trending(i: int) -> None:
         async with http.get("/api/v1/hashtags/trending", headers=auth) as r:
@@ -256,6 +292,9 @@ async def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--lag-posts", type=int, default=30)
+    parser.add_argument("--only", nargs="+", metavar="KIND",
+                        help="only the query kinds whose names contain one of these (caption, hashtag, user, trending)")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy the gateway during each kind's pass, into DIR")
     parser.add_argument("--keep", action="store_true",
                         help="keep the seeded posts in Neo4j and the bench indexes for the next run")
     parser.add_argument("--reuse-index", action="store_true",
@@ -297,7 +336,8 @@ async def main() -> None:
                     lines.append(f"outbox drained by one gateway's indexer: {rate:,.0f} entries/s "
                                  f"(each: read from Neo4j, bulk-written)")
                     print(lines[-1], flush=True)
-                lines += await latency_pairs(http, es, viewer, token, args.queries, args.concurrency)
+                lines += await latency_pairs(http, es, viewer, token, args.queries, args.concurrency, only=args.only,
+                                             gateway_pid=gw.proc.pid, profile_dir=args.profile)
                 if args.lag_posts:
                     lag = await creation_lag(http, token, args.lag_posts)
                     lines.append(f"lag {lag.name}: p50 {lag.pct(50):.0f} ms  p99 {lag.pct(99):.0f} ms  "

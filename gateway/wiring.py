@@ -29,6 +29,7 @@ from stores.oauth_tokens import OAuthTokens
 from stores.post_bodies import PostBodies
 from stores.quotas import PostQuotas
 from stores.saved_post_ids import SavedPostIds
+from stores.search_visibility import SearchVisibility
 from stores.ratelimit import AttemptLimit
 from stores.trending_cache import TrendingCache
 from stores.user_cards import UserCards
@@ -107,7 +108,7 @@ def build(app: web.Application) -> None:
     app[HOME_FEED] = HomeFeed(feed, hydrator, Affinities(redis, driver), FeedSnapshots(redis),
                                   settings.feed_ranked_window)
     app[SEARCH_READS] = SearchReads(app[SEARCH], driver, hydrator, TrendingCache(redis, settings.trending_cache_s),
-                                    index_prefix=settings.es_index_prefix,
+                                    SearchVisibility(redis, settings.es_index_prefix), index_prefix=settings.es_index_prefix,
                                     trending_window_s=settings.trending_window_s,
                                     trending_baseline_s=settings.trending_baseline_s,
                                     trending_min_authors=settings.trending_min_authors)

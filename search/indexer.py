@@ -23,6 +23,7 @@ from .documents import post_document, user_document
 from .indexes import POSTS, USERS, index_specs
 from . import reindex_state
 from .outbox import AUTHOR, POST, USER, Entry, entry_version
+from stores.search_visibility import SearchVisibility
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ class Indexer:
         self.es, self.redis, self.driver = es, redis, driver
         self.prefix = prefix
         self.specs = index_specs(prefix)
+        self.visibility = SearchVisibility(redis, prefix)
 
     async def write_targets(self) -> dict[str, list[str]]:
         targets = {kind: [spec.alias] for kind, spec in self.specs.items()}
@@ -59,9 +61,13 @@ class Indexer:
         post_v: dict[int, int] = {}
         user_v: dict[int, int] = {}
         author_v: dict[int, int] = {}
+        announced: list[Entry] = []
         for e in entries:
             versions = {POST: post_v, USER: user_v, AUTHOR: author_v}[e.kind]
             versions[e.id] = max(versions.get(e.id, 0), entry_version(e.entry_id))
+            if e.kind == AUTHOR:
+                announced.append(e)
+        settles = targets is None   # the live path: writes every index searches read (a replay does not)
         for author, version in author_v.items():
             user_v[author] = max(user_v.get(author, 0), version)
             for pid in await posts.ids_by_authors(self.driver, [author]):
@@ -80,6 +86,12 @@ class Indexer:
                 for index in targets[kind]:
                     ops.extend(_upserts_and_deletes(index, chunk, found, to_doc, versions))
                 await bulk(self.es, ops)
+        if announced and settles:
+            # Searches check these authors live until their documents are searchable: written
+            # (above) and refreshed (here, rather than within refresh_interval); then the marks go.
+            await self.es.indices.refresh(index=targets[POSTS])
+            for e in announced:
+                await self.visibility.settle(e.id, e.entry_id)
         return len(post_v) + len(user_v)
 
 

@@ -59,7 +59,7 @@ def _entries(raw: list) -> list[Entry]:
 
 class Outbox:
     def __init__(self, redis: Redis, index_prefix: str) -> None:
-        self.redis = redis
+        self.redis, self.prefix = redis, index_prefix
         self.key = redis_keys.search_outbox(index_prefix)
 
     async def add(self, changes: list[tuple[str, int]]) -> None:

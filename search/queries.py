@@ -93,7 +93,7 @@ def search_posts(query: PostQuery, viewer: Viewer, *, origin_ms: int, after: tup
         ],
         "score_mode": "sum",
         "boost_mode": "multiply",
-    }}, BEST_FIRST, size=size, after=after)
+    }}, BEST_FIRST, size=size, after=after, fields=POST_HIT_FIELDS)
 
 
 def caption_window(query: PostQuery, viewer: Viewer, *, origin_ms: int, candidates: int = CANDIDATES) -> dict:
@@ -131,16 +131,24 @@ def hashtag_posts(tag: str, viewer: Viewer, *, before: int | None, size: int) ->
 
 def _newest_first(filters: list[dict], *, before: int | None, size: int) -> dict:
     return _page({"bool": {"filter": filters}}, [{"id": "desc"}], size=size,
-                 after=None if before is None else (before,))
+                 after=None if before is None else (before,), fields=POST_HIT_FIELDS)
 
 
 # Scores tie often (same words, same length); the id makes the order total for search_after.
 BEST_FIRST = [{"_score": "desc"}, {"id": "desc"}]
 
 
-def _page(query: dict, sort: list[dict], *, size: int, after: tuple | None) -> dict:
+# What a post hit carries besides its sort values: who wrote it and whether the index has them as
+# private, so a search checks against the graph only the hits that may need it
+# (usecases/search_reads.py). Doc values: no _source is read.
+POST_HIT_FIELDS = ["author_id", "author_private"]
+
+
+def _page(query: dict, sort: list[dict], *, size: int, after: tuple | None, fields: list[str] | None = None) -> dict:
     """A page of ids only (hydration fetches the rest), continuing after ``after``'s sort values."""
     body = {"query": query, "sort": sort, "size": size, "_source": False, "track_total_hits": False}
+    if fields:
+        body["docvalue_fields"] = fields
     if after is not None:
         body["search_after"] = list(after)
     return body

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from elasticsearch import ApiError, AsyncElasticsearch, BadRequestError
 
@@ -32,8 +33,28 @@ def hit_sorts(response: dict) -> list[list]:
     return [hit["sort"] for hit in response["hits"]["hits"]]
 
 
-async def post_search_sorts(es: AsyncElasticsearch, alias: str, query: queries.PostQuery, viewer: queries.Viewer, *,
-                            origin_ms: int, after: tuple[float, int] | None, size: int) -> list[list]:
+@dataclass(frozen=True)
+class PostHit:
+    sort: list              # its sort values; the last is the post id
+    author_id: int
+    author_private: bool    # as the index has it (it may lag a change: search/visibility.py)
+
+    @property
+    def id(self) -> int:
+        return self.sort[-1]
+
+
+def post_hits(response: dict) -> list[PostHit]:
+    """The hits of a body built with ``queries.POST_HIT_FIELDS``."""
+    out = []
+    for hit in response["hits"]["hits"]:
+        fields = hit["fields"]
+        out.append(PostHit(hit["sort"], int(fields["author_id"][0]), bool(fields["author_private"][0])))
+    return out
+
+
+async def post_search(es: AsyncElasticsearch, alias: str, query: queries.PostQuery, viewer: queries.Viewer, *,
+                      origin_ms: int, after: tuple[float, int] | None, size: int) -> list[PostHit]:
     """A page of a post search: the candidate window first when there are words to rank (two
     cheap requests instead of scoring every match), then the ranked page within it."""
     floor_id = None
@@ -41,4 +62,4 @@ async def post_search_sorts(es: AsyncElasticsearch, alias: str, query: queries.P
         window = hit_sorts(await run(es, alias, queries.caption_window(query, viewer, origin_ms=origin_ms)))
         floor_id = window[0][0] if window else None
     body = queries.search_posts(query, viewer, origin_ms=origin_ms, after=after, size=size, floor_id=floor_id)
-    return hit_sorts(await run(es, alias, body))
+    return post_hits(await run(es, alias, body))

@@ -48,6 +48,9 @@ class Accounts:
 
     async def edit_profile(self, user_id: int, patch: dict[str, Any]) -> dict[str, Any]:
         """The profile after a (validated) patch of display_name, bio, private."""
+        if "private" in patch:
+            # Before the write: search checks the account's posts live until its index catches up.
+            await self.search.visibility_changing(user_id)
         user = await users.update_profile(self.driver, user_id, patch)
         if user is None:
             raise NotFound("This account no longer exists.", code="user_not_found")

@@ -48,6 +48,7 @@ class Social:
                                                     edge_id=self.ids.next_id(), now_ms=now_ms())
         if accept:
             await self._now_followed(account_id, [requester_id])
+            await self.search.followees_changed(requester_id)      # a new private followee for search
             await self.notifier.notify(recipient=requester_id, kind="follow_accept", actor=account_id,
                                        dedupe=f"follow_accept:{account_id}:{requester_id}")
 

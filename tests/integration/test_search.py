@@ -15,8 +15,8 @@ import pytest
 from core import redis_keys
 from core.clock import now_ms
 from gateway.app import create_app
-from gateway.keys import IDS, NEO4J, REDIS, SETTINGS
-from graph import posts
+from gateway.keys import IDS, NEO4J, REDIS, SEARCH_EFFECTS, SETTINGS
+from graph import posts, users
 from search.client import open_client
 from core.ids import min_id_at
 from search import queries, reader
@@ -333,11 +333,11 @@ async def test_caption_search_pages_through_equal_timestamps_and_ranks_only_its_
         query, viewer = queries.parse_post_query(f"twin {unique}"), queries.Viewer(1, ())
         seen, after = [], None
         while True:
-            sorts = await reader.post_search_sorts(es, alias, query, viewer, origin_ms=at + 500, after=after, size=3)
-            seen += [s[-1] for s in sorts[:2]]
-            if len(sorts) <= 2:
+            hits = await reader.post_search(es, alias, query, viewer, origin_ms=at + 500, after=after, size=3)
+            seen += [h.id for h in hits[:2]]
+            if len(hits) <= 2:
                 break
-            after = tuple(sorts[1])
+            after = tuple(hits[1].sort)
         assert seen == sorted(same, reverse=True) + sorted(older, reverse=True)
         window = await reader.run(es, alias, queries.caption_window(query, viewer, origin_ms=at + 500, candidates=4))
         floor = reader.hit_sorts(window)[0][0]
@@ -352,3 +352,43 @@ async def test_caption_search_pages_through_equal_timestamps_and_ranks_only_its_
         for spec in index_specs(prefix).values():
             await es.options(ignore_status=404).indices.delete_index_template(name=spec.alias)
         await es.close()
+
+
+async def test_search_needs_no_graph_read_yet_never_shows_a_private_post_to_a_non_follower(world, client, unique):
+    """The viewer's private followees are cached and the index's privacy is trusted for public
+    authors (search/visibility.py): a follower removed after the cache was filled, and an account
+    gone private before the index knows it, still show nothing to whoever may not see it."""
+    shy = await world.signup("shy", private=True)
+    fan = await world.signup("fan")
+    stranger = await world.signup("stranger")
+    loud = await world.signup("loud")
+    assert await world.follow(fan, shy) == "requested"
+    secret = await world.post(shy, caption=f"hush {unique}")
+    await found(world, shy, f"hush {unique}", [secret["id"]])
+    # Searched before the approval: the fan's cached followees are empty. The approval drops them.
+    assert await world.search_posts(fan, f"hush {unique}") == []
+    resp = await client.post(f"/api/v1/me/follow-requests/{fan.username}/accept", headers=shy.auth)
+    assert resp.status == 204
+    assert ids(await world.search_posts(fan, f"hush {unique}")) == [secret["id"]]     # at once
+    # Removed as a follower: the cache still names shy, the graph no longer lets the fan in.
+    assert (await client.delete(f"/api/v1/me/followers/{fan.username}", headers=shy.auth)).status in (200, 204)
+    assert await world.search_posts(fan, f"hush {unique}") == []
+
+    # An account going private while the index still has it public: hidden at once, before the
+    # indexer has rewritten its posts (the graph write is made here without the outbox entry, so
+    # neither the index nor the cached post body has caught up; only the pending mark protects it).
+    said = await world.post(loud, caption=f"shout {unique}")
+    await found(world, stranger, f"shout {unique}", [said["id"]])
+    search_effects = client.app[SEARCH_EFFECTS]
+    await search_effects.visibility_changing(int(loud.id))
+    await users.update_profile(client.app[NEO4J], int(loud.id), {"private": True})
+    assert await world.search_posts(stranger, f"shout {unique}") == []
+    assert ids(await world.search_posts(loud, f"shout {unique}")) == [said["id"]]
+    # Announced: the indexer rewrites the posts, refreshes, then drops the mark; still hidden.
+    await search_effects.visibility_changed(int(loud.id))
+    pending = redis_keys.search_privacy_pending(client.app[SETTINGS].es_index_prefix)
+
+    async def settled():
+        return not await client.app[REDIS].hexists(pending, loud.id)
+    assert await eventually(settled)
+    assert await world.search_posts(stranger, f"shout {unique}") == []
