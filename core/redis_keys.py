@@ -143,7 +143,7 @@ def search_outbox(index_prefix: str) -> str:
 
 def search_followees(viewer_id: int) -> str:
     """Comma-separated ids of the private accounts that approved ``viewer_id``, for search's
-    visibility filter (search/visibility.py). A cache that may miss a new approval for its TTL;
+    visibility filter (stores/search_visibility.py). A cache that may miss a new approval for its TTL;
     never trusted alone to show a private post (each such hit is checked against the graph)."""
     return f"{PREFIX}search-followees:{viewer_id}"
 
@@ -151,7 +151,7 @@ def search_followees(viewer_id: int) -> str:
 def search_privacy_pending(index_prefix: str) -> str:
     """Hash author id -> token of accounts whose privacy changed and the indexes named
     ``index_prefix`` may not show it yet. Invariant: set before the graph write; removed only by
-    an indexer after that change's outbox entry is written and refreshed (search/visibility.py)."""
+    an indexer after that change's outbox entry is written and refreshed (stores/search_visibility.py)."""
     return f"{PREFIX}search-privacy-pending:{index_prefix}"
 
 
