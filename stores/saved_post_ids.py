@@ -34,7 +34,10 @@ _BUILD = """
 if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then
     return 0
 end
-redis.call('SADD', KEYS[1], unpack(ARGV, 2))
+-- In slices: Lua's unpack is bounded (about 8,000 values), an account's saves are not.
+for i = 2, #ARGV, 1000 do
+    redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
 return 1
 """
 
