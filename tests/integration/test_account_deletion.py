@@ -157,7 +157,8 @@ async def test_an_erasure_cut_short_by_sigkill_is_finished_by_the_sweep(settings
     survivor = await aiohttp_client(survivor_app, headers={"X-Forwarded-For": f"test-client-{unique}"})
     app = survivor.app
     owned = await _owned(app[NEO4J], int(ada.id))
-    # Killed mid-erasure: one post per step, and the kill came right after the answer.
-    assert owned["users"] == 1 and owned["posts"], owned
+    # Killed mid-erasure (one row per step, the kill right after the answer): the node, deleted
+    # last, is still there, whatever else the killed gateway got through.
+    assert owned["users"] == 1, owned
     keys, post_ids = owned["keys"], owned["posts"]
     assert await eventually(lambda: _gone_everywhere(app, int(ada.id), keys, post_ids), timeout=90)
