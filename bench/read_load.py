@@ -244,7 +244,8 @@ async def main(seconds: int, connections: int, workers: int, floor_workers: int,
         (workdir / "answers.json").write_text(json.dumps({k: v.decode() for k, v in answers.items()}))
         floor = subprocess.Popen([sys.executable, "-m", "bench.floor_server", str(floor_port),
                                   str(workdir / "answers.json"), str(floor_workers)],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                 start_new_session=True)       # terminate() signals its whole group
         try:
             floor_url = f"http://127.0.0.1:{floor_port}"
             assert wait_until(lambda: http_status(floor_url + "/health") == 200, timeout=30)
