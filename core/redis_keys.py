@@ -333,3 +333,19 @@ def notifications_mark(user_id: int) -> str:
     """A random value moved after every change to what a recipient's notifications read (a new
     one, marking read): gateways reuse a page read under the same mark (usecases/notify.py)."""
     return f"{PREFIX}notifications-mark:{user_id}"
+
+
+def author_posts_mark(author_id: int) -> str:
+    """A random value moved after every change to what an account's profile grid shows anyone:
+    a post published, ready, failed or deleted, the account's privacy changed, the account
+    deleted. Gateways reuse the post ids and visibility they read under the same mark
+    (usecases/author_posts.py, stores/profile_marks.py)."""
+    return f"{PREFIX}author-posts-mark:{author_id}"
+
+
+def pair_mark(a: int, b: int) -> str:
+    """A random value moved after every change between two accounts that decides whether one may
+    see the other's posts (follow, unfollow, accepted request, removed follower, block, unblock,
+    mute, unmute); the same key whichever way round (stores/profile_marks.py)."""
+    lo, hi = (a, b) if a <= b else (b, a)
+    return f"{PREFIX}pair-mark:{lo}:{hi}"

@@ -13,7 +13,7 @@ from aiohttp import web
 from core import redis_keys
 from core.config import Settings
 from live.presence import Presence
-from live.render import EventRenderer
+from live.session import EventRenderer
 from live.resume_points import ResumePoints
 from media.process import ImageLimits
 from stores.affinities import Affinities
@@ -24,6 +24,7 @@ from stores.liked_posts import LikedPosts
 from stores.login_limits import LoginLimits
 from stores.mastodon_state import IdempotencyKeys, Markers
 from stores.notification_marks import NotificationMarks
+from stores.profile_marks import ProfileMarks
 from stores.oauth_apps import OAuthApps
 from stores.oauth_tokens import OAuthTokens
 from stores.post_bodies import PostBodies
@@ -71,36 +72,39 @@ def build(app: web.Application) -> None:
     settings, redis, driver, ids = app[SETTINGS], app[REDIS], app[NEO4J], app[IDS]
     feed, search = app[FEED], app[SEARCH_EFFECTS]
     bodies, liked, hidden = PostBodies(redis, driver), LikedPosts(redis), HiddenAuthors(redis)
+    profile_marks = ProfileMarks(redis)       # profile grids (usecases/author_posts.py), moved by writes
     cards = app[USER_CARDS] = UserCards(redis, driver)
     notifier = app[NOTIFIER] = Notifier(driver, ids, app[EVENTS], redis, NotificationMarks(redis), hidden, cards)
-    social = Social(driver, ids, feed, search, notifier)
+    social = Social(driver, ids, feed, search, notifier, profile_marks)
     signups = AttemptLimit(redis, redis_keys.signup_attempts, settings.signups_per_address, settings.signup_window_s,
                            "Too many sign-ups from your address; try again later.")
     app[SOCIAL] = social
     app[ACCOUNTS] = Accounts(driver, ids, search, social, bodies, signups, LoginLimits(redis, settings),
-                             cards)
+                             cards, profile_marks)
     quotas = PostQuotas(redis, settings.posts_per_day, settings.posts_per_month)
     # One publish path: media in (ingest), the post committed and announced (v1 posts, Mastodon
     # statuses; finished videos through the same announcer).
-    announcer = Announcer(feed, search)
-    videos = app[VIDEOS] = VideoPosts(driver, redis, app[S3], settings, quotas, bodies, announcer, app[EVENTS])
+    announcer = Announcer(feed, search, profile_marks)
+    videos = app[VIDEOS] = VideoPosts(driver, redis, app[S3], settings, quotas, bodies, announcer, app[EVENTS],
+                                        profile_marks=profile_marks)
     ingest = app[MEDIA_INGEST] = MediaIngest(ids, app[MEDIA_POOL], ImageLimits.from_settings(settings), app[S3],
                                              settings.s3_bucket, videos)
     app[PUBLISHER] = Publisher(driver, ids, quotas, ingest, announcer, videos)
     app[POSTS] = Posts(driver, app[S3], settings.s3_bucket, feed, search, bodies, events=app[EVENTS],
                        presence=Presence(redis, settings.presence_ttl_s, settings.event_live_window_s),
-                       followers_page=settings.feed_fanout_page)
+                       followers_page=settings.feed_fanout_page, profile_marks=profile_marks)
     app[ERASURE] = AccountErasure(driver, redis, app[S3], settings.s3_bucket, feed, search, bodies, cards, app[SESSIONS],
                                   OAuthTokens(redis, settings.mastodon_token_ttl_s), batch=settings.erase_batch,
-                                  lease_s=settings.erase_lease_s, sweep_s=settings.erase_sweep_s)
+                                  lease_s=settings.erase_lease_s, sweep_s=settings.erase_sweep_s,
+                                  profile_marks=profile_marks)
     app[EXPORTS] = Exports(driver, app[S3], settings.s3_bucket, ids, ExportStates(redis, int(settings.erase_lease_s * 1000)),
                            lambda user_id, key: export_task.submit(settings, user_id, key))
     app[AVATARS] = Avatars(driver, ingest, app[S3], settings.s3_bucket, bodies, cards)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)
-    app[SAFETY] = Safety(driver, ids, feed, search, hidden)
+    app[SAFETY] = Safety(driver, ids, feed, search, hidden, profile_marks)
     app[RESUME_POINTS] = ResumePoints(redis, Presence(redis, settings.presence_ttl_s, settings.event_live_window_s))
     hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked, hidden)
-    app[AUTHOR_POSTS] = AuthorPosts(driver, hydrator)
+    app[AUTHOR_POSTS] = AuthorPosts(driver, bodies, liked, profile_marks)
     app[SAVED] = SavedPosts(driver, ids, hydrator, SavedPostIds(redis))
     # Live events are rendered per reader at delivery, from the same stores the API reads.
     views = app[EVENT_VIEWS] = StoreEventViews(driver, bodies, liked, app[MEDIA_URLS], hidden)

@@ -39,6 +39,7 @@ from media.export_archive import account_prefix
 from search.port import OutboxSearchEffects
 from stores.leases import Lease
 from stores.post_bodies import PostBodies
+from stores.profile_marks import ProfileMarks
 from stores.ratelimit import AttemptLimit
 from stores.user_cards import UserCards
 
@@ -70,8 +71,9 @@ class AccountErasure:
     def __init__(self, driver: AsyncDriver, redis: Redis, s3: Any, bucket: str, feed: FeedEngine,
                  search: OutboxSearchEffects, bodies: PostBodies, cards: UserCards, sessions: Any, tokens: Any, *,
                  batch: int = 200, lease_s: float = 60.0, sweep_s: float = 15.0,
-                 attempts: AttemptLimit | None = None) -> None:
+                 attempts: AttemptLimit | None = None, profile_marks: ProfileMarks) -> None:
         self.driver, self.redis, self.s3, self.bucket = driver, redis, s3, bucket
+        self.profile_marks = profile_marks
         # Password confirmations per account and window: a stolen token cannot guess the password here.
         self.attempts = attempts or AttemptLimit(redis, redis_keys.deletion_attempts, CONFIRMATIONS_PER_WINDOW,
                                                  CONFIRMATION_WINDOW_S,
@@ -93,6 +95,7 @@ class AccountErasure:
         if not await erasure.begin(self.driver, user_id, now_ms=now, tombstone_until_ms=now + USERNAME_REST_MS):
             raise NotFound("This account no longer exists.", code="user_not_found")
         await self._end_sessions(user_id)
+        await self.profile_marks.author_changed(user_id)     # its profile grid: not found at once
         # Accounts embedded in statuses and notifications: gone at once (whatever embeds it is left out).
         await self.cards.forget(user_id)
         await self.bodies.forget_author(user_id)

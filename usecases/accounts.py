@@ -15,6 +15,7 @@ from graph import users
 from search.port import OutboxSearchEffects
 from stores.login_limits import LoginLimits
 from stores.post_bodies import PostBodies
+from stores.profile_marks import ProfileMarks
 from stores.user_cards import UserCards
 from stores.ratelimit import AttemptLimit
 
@@ -23,9 +24,10 @@ from .social import Social
 
 class Accounts:
     def __init__(self, driver: AsyncDriver, ids: IdGenerator, search: OutboxSearchEffects, social: Social,
-                 bodies: PostBodies, signups: AttemptLimit, logins: LoginLimits, cards: UserCards) -> None:
+                 bodies: PostBodies, signups: AttemptLimit, logins: LoginLimits, cards: UserCards,
+                 profile_marks: ProfileMarks) -> None:
         self.driver, self.ids, self.search, self.social, self.bodies = driver, ids, search, social, bodies
-        self.signups, self.logins, self.cards = signups, logins, cards
+        self.signups, self.logins, self.cards, self.profile_marks = signups, logins, cards, profile_marks
 
     async def sign_up(self, *, username: str, password: str, display_name: str, address: str) -> dict[str, Any]:
         """The new account (input already valid); 409 if the username is taken."""
@@ -57,6 +59,8 @@ class Accounts:
         # Going public approves everyone who asked, as followers would expect.
         if patch.get("private") is False and await self.social.approve_all_requests(user_id):
             user = await users.get_by_id(self.driver, user_id)     # their follower count
+        if "private" in patch:
+            await self.profile_marks.author_changed(user_id)      # who may see the grid
         await self.cards.forget(user_id)      # accounts embedded in statuses and notifications
         if "private" in patch:
             # Every post of the account changes who may see and find it.

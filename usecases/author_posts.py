@@ -1,37 +1,120 @@
 """An account's posts, newest first, as one viewer may see them (a profile's grid).
 
-Ids come from the graph's index, bodies from the post-body cache (usecases/hydration.py): the
-way the feed is read, so a profile page costs one light graph query instead of rebuilding every
-post from the graph. When the cache cannot answer for every id (the author's own processing
-video, a muted author's posts, which a profile still shows), the graph renders the page.
+In the steady state a page costs no graph read: two Redis round trips after the session (the
+marks; then the bodies and liked flags), the way the feed is read. What the graph says is
+kept in this process (feed/read_cache.MarkedCache) under change marks read before the graph
+(stores/profile_marks.py):
+
+- whether the viewer may see the account's posts (a block either way: not found; private and
+  not followed: forbidden), under the author's mark and the pair's mark;
+- the ids of a page, under the author's mark (the author's own page, which shows their
+  processing and failed videos, apart from everyone else's).
+
+The use cases that change either move the mark right after their graph write (publish, ready,
+failed, delete, privacy, account deletion; follow, unfollow, accept, remove follower, block,
+unblock, mute, unmute), so the next read is right on every gateway process. ``TTL_S`` bounds
+only what a mark lost to a Redis failure between a write and its mark could cost.
+
+Bodies come from the post-body cache (stores/post_bodies.py), liked flags from the viewer's
+liked set. When the cache cannot answer for every id (the author's own processing video, a post
+deleted since its id was read), the graph renders the page.
 """
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from neo4j import AsyncDriver
 
 from core.errors import Forbidden
+from feed.read_cache import MarkedCache
 from graph import posts
+from stores.liked_posts import LikedPosts
+from stores.post_bodies import PostBodies
+from stores.profile_marks import ProfileMarks
 
-from .hydration import Hydrator
+# Entries held per process, and for how long at most (a backstop: marks move on every change).
+VISIBILITY_ENTRIES = 16384
+PAGE_ENTRIES = 8192
+TTL_S = 60.0
+# Username -> account id: only a guess of whose marks to read, checked against the graph's
+# answer whenever the graph is read (usernames never change; a deleted account's moves its mark).
+NAME_ENTRIES = 16384
+NAME_TTL_S = 3600.0
+
+Marks = tuple[bytes | None, bytes | None]      # the author's mark, the pair's
+
+
+@dataclass(frozen=True)
+class Grid:
+    """One viewer's view of one account's posts, opened by ``AuthorPosts.open``."""
+    owner: AuthorPosts
+    author: int
+    viewer: int
+    author_mark: bytes | None
+    cacheable: bool                 # the marks were read before the graph: pages may be kept
+
+    async def page(self, before: int | None, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` + 1 posts older than ``before`` (the extra one tells that more exist)."""
+        return await self.owner.page(self, before, limit)
 
 
 class AuthorPosts:
-    def __init__(self, driver: AsyncDriver, hydrator: Hydrator) -> None:
-        self.driver, self.hydrator = driver, hydrator
+    def __init__(self, driver: AsyncDriver, bodies: PostBodies, liked: LikedPosts, marks: ProfileMarks) -> None:
+        self.driver, self.bodies, self.liked, self.marks = driver, bodies, liked, marks
+        self._names: MarkedCache[int] = MarkedCache(NAME_ENTRIES, NAME_TTL_S)
+        self._visible: MarkedCache[tuple[int, bool]] = MarkedCache(VISIBILITY_ENTRIES, TTL_S)
+        self._ids: MarkedCache[list[int]] = MarkedCache(PAGE_ENTRIES, TTL_S)
 
-    async def author(self, username: str, viewer: int) -> int:
-        """The account's id; NotFound (unknown, or a block either way), Forbidden (private, not followed)."""
-        author, visible = await posts.author_visibility(self.driver, username, viewer)
+    async def open(self, username: str, viewer: int) -> Grid:
+        """The account's grid for the viewer; NotFound (unknown, or a block either way),
+        Forbidden (private, not followed)."""
+        now = time.monotonic()
+        hint = self._names.get(username, None, now)
+        marks: Marks | None = None
+        found = None
+        if hint is not None:
+            async with self.marks.redis.pipeline(transaction=False) as pipe:
+                self.marks.queue_of(pipe, hint, viewer)
+                author_mark, pair_mark = await pipe.execute()
+            marks = (author_mark, pair_mark)
+            found = self._visible.get((username, viewer), marks, now)
+        if found is None:
+            found = await posts.author_visibility(self.driver, username, viewer)
+            if found[0] == hint:
+                self._visible.put((username, viewer), marks, found, now)
+            else:
+                # No guess, or a wrong one: the marks read (if any) were another account's.
+                self._names.put(username, None, found[0], now)
+                marks = None
+        author, visible = found
         if not visible:
             raise Forbidden("This account is private; only its followers can see its posts.", code="private_account")
-        return author
+        return Grid(self, author, viewer, marks[0] if marks else None, marks is not None)
 
-    async def page(self, author: int, viewer: int, before: int | None, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` + 1 posts older than ``before`` (the extra one tells that more exist)."""
-        ids = await posts.ids_by_author(self.driver, author, viewer, before, limit)
-        found = await self.hydrator.hydrate(ids, viewer)
-        if len(found) == len(ids):
-            return found
-        return await posts.list_by_author(self.driver, author, viewer, before, limit)
+    async def page(self, grid: Grid, before: int | None, limit: int) -> list[dict[str, Any]]:
+        author, viewer = grid.author, grid.viewer
+        key, now = (author, viewer == author, before, limit), time.monotonic()
+        ids = self._ids.get(key, grid.author_mark, now) if grid.cacheable else None
+        if ids is None:
+            ids = await posts.ids_by_author(self.driver, author, viewer, before, limit)
+            if grid.cacheable:
+                self._ids.put(key, grid.author_mark, ids, now)
+        if not ids:
+            return []
+        async with self.bodies.redis.pipeline(transaction=False) as pipe:
+            self.bodies.queue_get(pipe, ids)
+            self.liked.queue_which(pipe, viewer, ids)
+            cached, liked_reply = await pipe.execute()
+        bodies = await self.bodies.read_through(ids, cached)
+        if len(bodies) != len(ids):
+            return await posts.list_by_author(self.driver, author, viewer, before, limit)
+        return with_liked([bodies[i] for i in ids], self.liked.which_reply(liked_reply))
+
+
+def with_liked(bodies: list[dict[str, Any]], liked: list[bool]) -> list[dict[str, Any]]:
+    """The bodies (decoded afresh for this read) with the viewer's ``liked_by_me`` (pure)."""
+    for body, is_liked in zip(bodies, liked):
+        body["liked_by_me"] = is_liked
+    return bodies

@@ -23,6 +23,7 @@ from core import live_protocol as protocol
 from media import storage
 from search.port import OutboxSearchEffects
 from stores.post_bodies import PostBodies
+from stores.profile_marks import ProfileMarks
 
 from .publisher import checked_hashtags
 
@@ -31,8 +32,9 @@ log = logging.getLogger(__name__)
 
 class Posts:
     def __init__(self, driver: AsyncDriver, s3: Any, bucket: str, feed: FeedEngine, search: OutboxSearchEffects,
-                 bodies: PostBodies, events: Any = None, presence: Any = None, followers_page: int = 5000) -> None:
-        self.driver, self.s3, self.bucket = driver, s3, bucket
+                 bodies: PostBodies, events: Any = None, presence: Any = None, followers_page: int = 5000, *,
+                 profile_marks: ProfileMarks) -> None:
+        self.driver, self.s3, self.bucket, self.profile_marks = driver, s3, bucket, profile_marks
         self.feed, self.search, self.bodies = feed, search, bodies
         # stores.event_log.EventLog and live.presence.Presence: where feed.update events go.
         self.events, self.presence, self.followers_page = events, presence, followers_page
@@ -68,6 +70,7 @@ class Posts:
     async def delete(self, post_id: int, actor_id: int) -> None:
         """Delete a post and its media (its author only)."""
         keys = await posts.delete_post(self.driver, post_id, actor_id)
+        await self.profile_marks.author_changed(actor_id)         # gone from the author's grid at once
         await self.bodies.forget(post_id)
         await self.feed.unpublished(post_id, actor_id)
         await self.search.post_changed(post_id)

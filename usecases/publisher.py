@@ -28,6 +28,7 @@ from actors.feed_engine import FeedEngine
 from graph import posts, staged_media
 from media.hashtags import MAX_HASHTAGS, parse_hashtags
 from search.port import OutboxSearchEffects
+from stores.profile_marks import ProfileMarks
 from stores.quotas import PostQuotas
 
 from .media_ingest import MediaIngest, numbered
@@ -48,10 +49,11 @@ class Announcer:
     live ``feed.post`` events the shards log for readers present) and the search outbox. A photo
     post right after its commit; a video post when its transcodes end."""
 
-    def __init__(self, feed: FeedEngine, search: OutboxSearchEffects) -> None:
-        self.feed, self.search = feed, search
+    def __init__(self, feed: FeedEngine, search: OutboxSearchEffects, profile_marks: ProfileMarks) -> None:
+        self.feed, self.search, self.profile_marks = feed, search, profile_marks
 
     async def published(self, post: dict[str, Any]) -> None:
+        await self.profile_marks.author_changed(post["author"]["id"])      # the profile grid shows it at once
         await self.feed.published(post)
         await self.search.post_changed(post["id"])
 
@@ -75,6 +77,8 @@ class Publisher:
                                                caption=caption, hashtags=hashtags, media=media, now_ms=now_ms(),
                                                state="processing" if got.probed else None)
         if got.probed:
+            # The author's own grid shows it processing at once.
+            await self.announcer.profile_marks.author_changed(author_id)
             # Announced when its videos are transcoded (or failed, with the quota given back).
             await self.videos.started(post["id"])
         else:

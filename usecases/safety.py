@@ -20,12 +20,14 @@ from actors.feed_engine import FeedEngine
 from graph import blocks, follows
 from search.port import OutboxSearchEffects
 from stores.hidden_authors import HiddenAuthors
+from stores.profile_marks import ProfileMarks
 
 
 class Safety:
     def __init__(self, driver: AsyncDriver, ids: IdGenerator, feed: FeedEngine, search: OutboxSearchEffects,
-                 hidden: HiddenAuthors) -> None:
+                 hidden: HiddenAuthors, profile_marks: ProfileMarks) -> None:
         self.driver, self.ids, self.feed, self.search, self.hidden = driver, ids, feed, search, hidden
+        self.profile_marks = profile_marks
 
     async def block(self, viewer: int, username: str) -> int:
         """Block (idempotent): follows and requests both ways end, the two stop seeing each other;
@@ -66,6 +68,7 @@ class Safety:
     async def remove_follower(self, viewer: int, username: str) -> int:
         """``username`` stops following the viewer (idempotent); they may follow again."""
         follower, removed = await blocks.remove_follower(self.driver, viewer, username)
+        await self.profile_marks.pairs_changed([(viewer, follower)])     # every time: a retry repairs it
         if removed:
             await self.feed.unfollowed([follower], viewer)
             await self.search.user_changed(viewer)
@@ -82,3 +85,4 @@ class Safety:
         """The pair's hidden sets as the graph's edges say now."""
         a_hides_b, b_hides_a = hides(await blocks.pair_edges(self.driver, a, b))
         await self.hidden.set_pair(a, b, a_hides_b, b_hides_a)
+        await self.profile_marks.pairs_changed([(a, b)])         # a block ends follows and hides grids

@@ -14,14 +14,16 @@ from core.clock import now_ms
 from core.ids import IdGenerator
 from graph import follows
 from search.port import OutboxSearchEffects
+from stores.profile_marks import ProfileMarks
 
 from .notify import Notifier
 
 
 class Social:
     def __init__(self, driver: AsyncDriver, ids: IdGenerator, feed: FeedEngine, search: OutboxSearchEffects,
-                 notifier: Notifier) -> None:
+                 notifier: Notifier, profile_marks: ProfileMarks) -> None:
         self.driver, self.ids, self.feed, self.search, self.notifier = driver, ids, feed, search, notifier
+        self.profile_marks = profile_marks
 
     async def follow(self, follower_id: int, username: str) -> str:
         """Follow, or ask to follow a private account. Idempotent; the resulting state."""
@@ -38,6 +40,8 @@ class Social:
     async def unfollow(self, follower_id: int, username: str) -> None:
         """Unfollow, or withdraw a pending request. Idempotent."""
         change = await follows.unfollow(self.driver, follower_id, username)
+        # Every time, not only on a change: a retry also repairs a mark a failure left unmoved.
+        await self.profile_marks.pairs_changed([(follower_id, change.target_id)])
         if change.was_following:
             await self.feed.unfollowed([follower_id], change.target_id)
             await self.search.user_changed(change.target_id)      # follower count
@@ -63,5 +67,6 @@ class Social:
         """The graph already says ``follower_ids`` follow ``account_id``; the rest follows."""
         if not follower_ids:
             return
+        await self.profile_marks.pairs_changed((f, account_id) for f in follower_ids)   # profile grids
         await self.feed.followed(follower_ids, account_id)        # backfill their timelines
         await self.search.user_changed(account_id)                # follower count

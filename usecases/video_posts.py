@@ -53,6 +53,7 @@ from media.video_plan import HIGH, LOW, ProbedVideo, VideoLimits, transcode_dead
 from stores.leases import Lease
 from stores.event_log import EventLog
 from stores.post_bodies import PostBodies
+from stores.profile_marks import ProfileMarks
 from stores.quotas import PostQuotas
 from stores.video_slots import VideoSlots
 
@@ -82,10 +83,11 @@ POST, STAGED = "post", "staged"
 class VideoPosts:
     def __init__(self, driver: AsyncDriver, redis: Redis, s3: Any, settings: Settings, quotas: PostQuotas,
                  bodies: PostBodies, announcer: Announcer, events: EventLog,
-                 submit: Submit = transcode_task.submit) -> None:
+                 submit: Submit = transcode_task.submit, *, profile_marks: ProfileMarks) -> None:
         self.driver, self.redis, self.s3, self.settings, self.events = driver, redis, s3, settings, events
         self.bucket = settings.s3_bucket
         self.quotas, self.bodies, self.announcer, self.submit = quotas, bodies, announcer, submit
+        self.profile_marks = profile_marks
         self.limits = VideoLimits.from_settings(settings)
         self.image_limits = ImageLimits.from_settings(settings)
         self.max_per_post = settings.video_max_per_post
@@ -270,6 +272,7 @@ class VideoPosts:
         info = await posts.mark_failed(self.driver, post_id, code, message)
         if info is None:
             return
+        await self.profile_marks.author_changed(info["author_id"])     # the author's grid shows it failed
         await self.quotas.give_back(info["author_id"], info["created_at"])
         # The author's app shows the post as processing: tell it (a ready post reaches the author
         # as their own feed's feed.post; a failed one has no feed to go through).
