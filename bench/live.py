@@ -23,8 +23,8 @@ import time
 import aiohttp
 import redis.asyncio as aioredis
 
-from live import protocol
-from live.event_log import EventLog
+from core import live_protocol as protocol
+from stores.event_log import EventLog
 from actors.shards import connect, stop_named_actors
 from core.config import load_settings
 from core.ids import IdGenerator

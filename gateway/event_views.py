@@ -1,4 +1,4 @@
-"""What the live renderer (live/render.py) reads from the stores, with explicit dependencies:
+"""What the live renderer (live/session.py) reads from the stores, with explicit dependencies:
 posts as a feed reader may see them now (never an author the reader blocks, is blocked by or
 mutes), and notifications that still exist."""
 from __future__ import annotations

@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry
 from redis.asyncio import Redis
 
 from live.hub import LiveHub
-from live.render import EventRenderer
+from live.session import EventRenderer
 from live.resume_points import ResumePoints
 from actors.feed_engine import FeedEngine
 from actors.shards import ShardLink

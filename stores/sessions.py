@@ -13,7 +13,7 @@ from redis.asyncio import Redis
 
 from core import redis_keys
 
-from live.protocol import revocation
+from core.live_protocol import revocation
 
 
 def digest(token: str) -> str:

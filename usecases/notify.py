@@ -26,8 +26,8 @@ from core.clock import now_ms
 from core.ids import IdGenerator
 from feed.read_cache import MarkedCache
 from graph import notifications
-from live import protocol
-from live.event_log import EventLog
+from core import live_protocol as protocol
+from stores.event_log import EventLog
 from stores.hidden_authors import HiddenAuthors
 from stores.notification_marks import NotificationMarks
 from stores.user_cards import UserCards

@@ -1,6 +1,6 @@
 """Live events in Mastodon's streaming shapes (pure).
 
-The renderer (live/render.py) finalises each logged event for its reader as a frame
+The renderer (live/session.py) finalises each logged event for its reader as a frame
 ``{"id", "type", "data"}``; here a frame becomes Mastodon's event: ``update`` (a Status), ``status.update`` (an edited Status),
 ``delete`` (a status id) or ``notification`` (a Notification), written as a server-sent event
 whose ``id`` is the event's id in the account's log (what a client resumes from with

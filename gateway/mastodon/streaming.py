@@ -29,7 +29,6 @@ from graph import notifications as graph_notifications
 from live import session as live
 from live.hub import Subscriber
 from core.live_protocol import TOO_MANY_STREAMS, TOO_MANY_STREAMS_REASON
-from live.render import EventRenderer
 
 from . import stream_events
 from .auth import user_id
@@ -39,7 +38,7 @@ from .present import Presenter
 
 
 class MastodonEventViews:
-    """live/render.py's EventViews, answering with Mastodon entities for one base URL."""
+    """live/session.py's EventViews, answering with Mastodon entities for one base URL."""
 
     def __init__(self, inner: StoreEventViews, presenter: Presenter, driver, base: str) -> None:
         self.inner, self.presenter, self.driver, self.base = inner, presenter, driver, base
@@ -67,7 +66,7 @@ class MastodonEventViews:
 def _session(request: web.Request, viewer: int, digest: str, last: int | None,
              kinds: frozenset[str] | None) -> live.LiveSession:
     app, settings = request.app, request.app[SETTINGS]
-    renderer = EventRenderer(MastodonEventViews(app[EVENT_VIEWS], app[PRESENTER], app[NEO4J], base_url(request)))
+    renderer = live.EventRenderer(MastodonEventViews(app[EVENT_VIEWS], app[PRESENTER], app[NEO4J], base_url(request)))
     return live.LiveSession(app[LIVE], app[EVENTS], renderer,
                             Subscriber(viewer, settings.ws_queue_max, session=digest, kinds=kinds),
                             last=last, session_left=lambda: app[OAUTH_TOKENS].remaining_s(digest),

@@ -9,8 +9,7 @@
 - the Redis key space is used by stores/ and by the packages that are stores of their own service
   (graph/ for Neo4j, search/ for Elasticsearch and its outbox, actors/ for the shard actors'
   state), and nowhere else beyond the few named below; Redis scripts are written in stores/ only;
-- no two packages import each other, directly or round a longer cycle (an import of a moved
-  module's alias counts as an import of where it moved; the alias itself is only a re-export).
+- no two packages import each other, directly or round a longer cycle.
 """
 from __future__ import annotations
 
@@ -33,8 +32,6 @@ REDIS_KEYS_ELSEWHERE = {
     "live/hub.py", "live/presence.py", "live/resume_points.py",
 }
 STORE_PACKAGES = ("stores", "graph", "search", "actors")
-# Modules that moved, by their old name: the old file only re-exports (for importers not moved yet).
-MOVED = {"live.protocol": "core.live_protocol", "live.event_log": "stores.event_log"}
 GRAPH_WRITE = re.compile(r"\b(CREATE|MERGE|SET|DELETE|REMOVE|execute_write)\b")
 
 
@@ -160,17 +157,6 @@ def test_redis_keys_only_in_stores():
                 assert not uses, f"{_rel(path)} uses Redis keys itself: a store in stores/ should"
 
 
-def _moved_alias(path: Path) -> bool:
-    return _rel(path).removesuffix(".py").replace("/", ".") in MOVED
-
-
-def test_a_moved_modules_alias_only_re_exports_it():
-    for old, new in MOVED.items():
-        tree = ast.parse((ROOT / (old.replace(".", "/") + ".py")).read_text())
-        code = [node for node in tree.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
-        assert all(isinstance(node, ast.ImportFrom) and node.module == new for node in code), f"{old} is more than an alias"
-
-
 def test_redis_scripts_only_in_stores():
     for package in PACKAGES:
         if package == "stores":
@@ -183,11 +169,7 @@ def test_no_package_cycles():
     edges: dict[str, set[str]] = {package: set() for package in PACKAGES}
     for package in PACKAGES:
         for path in _modules(package):
-            if _moved_alias(path):
-                continue
             for module, _ in _imports(path):
-                module = next((new + module[len(old):] for old, new in MOVED.items()
-                               if module == old or module.startswith(old + ".")), module)
                 top = module.split(".")[0]
                 if top in PACKAGES and top != package:
                     edges[package].add(top)
