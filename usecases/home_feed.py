@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from core.clock import now_ms
 from core.errors import BadRequest
@@ -28,6 +28,10 @@ from stores.affinities import Affinities
 from stores.feed_snapshots import FeedSnapshots
 
 from .hydration import Hydrator
+
+if TYPE_CHECKING:
+    from redis.asyncio.client import Pipeline
+
 
 RECENT, RANKED = 0, 1
 ORDERS = ("ranked", "recent")
@@ -65,11 +69,20 @@ class HomeFeed:
         return await self._start_ranked(viewer, limit)
 
     async def _recent(self, viewer: int, before: int | None, limit: int) -> Page:
+        items, nxt, _ = await self.recent_with(viewer, before, limit, None)
+        return items, nxt
+
+    async def recent_with(self, viewer: int, before: int | None, limit: int,
+                          also: Callable[[Pipeline, list[tuple[int, int]]], None] | None
+                          ) -> tuple[list[dict[str, Any]], tuple[int, int, int] | None, list]:
+        """A recent page, with the reads ``also`` queues (given the page's (post, author) entries)
+        in the pipeline that hydrates it, and their replies (none for an empty page)."""
         entries = await self.feed.read(viewer, before, limit + 1)
         more = len(entries) > limit
         entries = entries[:limit]
-        items = await self.hydrator.hydrate([p for p, _ in entries], viewer)
-        return items, ((RECENT, entries[-1][0], 0) if more and entries else None)
+        items, replies = await self.hydrator.hydrate_with(
+            [p for p, _ in entries], viewer, (lambda pipe: also(pipe, entries)) if also is not None else None)
+        return items, ((RECENT, entries[-1][0], 0) if more and entries else None), replies
 
     async def _start_ranked(self, viewer: int, limit: int) -> Page:
         entries, marks = await self.feed.read_marked(viewer, None, self.ranked_window)

@@ -7,7 +7,7 @@ still follows them (one graph query, only when such posts are on the page).
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from neo4j import AsyncDriver
 
@@ -15,6 +15,9 @@ from graph import posts
 from stores.hidden_authors import HiddenAuthors
 from stores.liked_posts import LikedPosts
 from stores.post_bodies import PostBodies
+
+if TYPE_CHECKING:
+    from redis.asyncio.client import Pipeline
 
 
 class Hydrator:
@@ -33,8 +36,14 @@ class Hydrator:
 
         ``live_privacy``: decide who is private from the graph now rather than from cached bodies
         (for lists built from a source that may lag behind a privacy change, i.e. search)."""
+        return (await self.hydrate_with(post_ids, viewer, None, live_privacy=live_privacy))[0]
+
+    async def hydrate_with(self, post_ids: list[int], viewer: int, also: Callable[[Pipeline], None] | None,
+                           *, live_privacy: bool = False) -> tuple[list[dict[str, Any]], list]:
+        """``hydrate``, with the reads ``also`` queues in the same pipeline (the Mastodon home
+        timeline's accounts and bookmarks), and their replies; none when ``post_ids`` is empty."""
         if not post_ids:
-            return []
+            return [], []
         # Bodies, liked flags and the authors the viewer hides (blocked either way, or muted: out of
         # every feed page, replay, search and hashtag page): one pipeline, one round trip (a
         # redis-py command costs ~0.1-0.2 ms of this process's CPU whatever it carries).
@@ -42,7 +51,9 @@ class Hydrator:
             self.bodies.queue_get(pipe, post_ids)
             self.liked.queue_which(pipe, viewer, post_ids)
             self.hidden_authors.queue_of(pipe, viewer)
-            cached, liked_reply, hidden_reply = await pipe.execute()
+            if also is not None:
+                also(pipe)
+            cached, liked_reply, hidden_reply, *extra = await pipe.execute()
         bodies = await self.bodies.read_through(post_ids, cached)
         liked, hidden = self.liked.which_reply(liked_reply), self.hidden_authors.of_reply(hidden_reply)
         # Whose posts might be hidden: every other author (live), or those the cached bodies call private.
@@ -57,4 +68,4 @@ class Hydrator:
                 continue
             body["liked_by_me"] = is_liked     # bodies are decoded afresh for each call: no copy needed
             out.append(body)
-        return out
+        return out, extra

@@ -18,12 +18,15 @@ from stores.user_cards import UserCards
 from usecases.saved_posts import SavedPosts
 
 from . import entities
+from .status_memo import StatusMemo
 from gateway.views import media_view
 
 
 class Presenter:
     def __init__(self, driver: AsyncDriver, urls: MediaUrls, cards: UserCards, saved: SavedPosts) -> None:
         self.driver, self.urls, self.cards, self.saved = driver, urls, cards, saved
+        # Statuses and accounts built once per version and URL window (status_memo.py).
+        self.memo = StatusMemo(urls.signer.window, urls.render_one)
 
     async def accounts(self, user_ids: list[int], base: str) -> dict[int, dict[str, Any]]:
         """Accounts asked for by themselves: from the graph, counts exact."""
@@ -33,15 +36,33 @@ class Presenter:
     async def embedded_accounts(self, user_ids: list[int], base: str) -> dict[int, dict[str, Any]]:
         """Accounts as statuses and notifications embed them (stores/user_cards.py)."""
         users = await self.cards.get(user_ids)
-        return {uid: entities.account(u, base) for uid, u in users.items()}
+        return {uid: self.memo.account(u, base) for uid, u in users.items()}
 
     async def statuses(self, posts: list[dict[str, Any]], base: str, viewer: int | None = None) -> list[dict[str, Any]]:
         """Posts (graph records or hydrated bodies, as the v1 API renders them) as Statuses;
-        with ``viewer``, ``bookmarked`` says whether the viewer saved each."""
+        with ``viewer``, ``bookmarked`` says whether the viewer saved each. Each status is built
+        once per version and URL window; only the viewer's flags are set per request."""
         if not posts:
             return []
-        views = self.urls.render(posts)
-        return await self.statuses_from_views(views, base, viewer)
+        author_ids, post_ids = sorted({int(p["author"]["id"]) for p in posts}), [int(p["id"]) for p in posts]
+        # The authors and the viewer's bookmarks: one round trip.
+        async with self.cards.redis.pipeline(transaction=False) as pipe:
+            taken = self.cards.queue_get(pipe, author_ids)
+            if viewer is not None:
+                self.saved.queue_saved_among(pipe, viewer, post_ids)
+            replies = await pipe.execute()
+        return await self.statuses_from_replies(posts, base, viewer, author_ids, post_ids, replies, taken)
+
+    def page_reads(self, viewer: int) -> "PageReads":
+        """A timeline page's accounts and bookmarks, to be read in the pipeline that hydrates it."""
+        return PageReads(self, viewer)
+
+    async def statuses_from_replies(self, posts: list[dict[str, Any]], base: str, viewer: int | None,
+                                    author_ids: list[int], post_ids: list[int], replies: list,
+                                    taken: int) -> list[dict[str, Any]]:
+        users = await self.cards.read_through(author_ids, replies[:taken])
+        marked = await self.saved.saved_among_reply(viewer, post_ids, replies[taken]) if viewer is not None else set()
+        return self.memo.statuses(posts, users, base, marked)
 
     async def statuses_from_views(self, views: list[dict[str, Any]], base: str,
                                   viewer: int | None = None) -> list[dict[str, Any]]:
@@ -104,3 +125,27 @@ class Presenter:
             out.append(entities.notification(n, actor, status))
         return out
 
+
+
+class PageReads:
+    """The authors' cards and the viewer's bookmarks of a home timeline page, queued (``queue``,
+    given the page's (post, author) entries) in the pipeline that hydrates the page
+    (usecases/home_feed.HomeFeed.recent_with): a page is one Redis round trip after the feed read."""
+
+    def __init__(self, presenter: Presenter, viewer: int) -> None:
+        self.presenter, self.viewer = presenter, viewer
+        self.author_ids: list[int] = []
+        self.post_ids: list[int] = []
+        self.taken = 0
+
+    def queue(self, pipe, entries: list[tuple[int, int]]) -> None:
+        self.post_ids, self.author_ids = [p for p, _ in entries], sorted({a for _, a in entries})
+        self.taken = self.presenter.cards.queue_get(pipe, self.author_ids)
+        self.presenter.saved.queue_saved_among(pipe, self.viewer, self.post_ids)
+
+    async def statuses(self, posts: list[dict[str, Any]], base: str, replies: list) -> list[dict[str, Any]]:
+        """The page's posts (hydrated from those entries) as Statuses, from the queued reads' replies."""
+        if not posts:
+            return []
+        return await self.presenter.statuses_from_replies(posts, base, self.viewer, self.author_ids, self.post_ids,
+                                                          replies, self.taken)

@@ -14,7 +14,6 @@ from gateway.uploads import receive_media
 from gateway.views import rfc3339
 from gateway.keys import ENGAGEMENT, HOME_FEED, NEO4J, POSTS, PUBLISHER, SAVED, SEARCH_READS, SETTINGS
 from graph import engagement, mastodon_reads, posts as graph_posts, staged_media
-from usecases.home_feed import RECENT
 
 from . import entities, paging
 from .auth import user_id
@@ -263,14 +262,15 @@ async def home(request: web.Request) -> web.Response:
     viewer = await user_id(request, "read:statuses")
     page = paging.parse(request.query)
     feed = request.app[HOME_FEED]
+    # The page's accounts and the viewer's bookmarks are read in the pipeline that hydrates it.
+    reads = request.app[PRESENTER].page_reads(viewer)
     if page.lower is not None:
-        items, _ = await feed.page(viewer, "recent", None, NEWER_WINDOW)
+        items, _, replies = await feed.recent_with(viewer, None, NEWER_WINDOW, reads.queue)
     else:
-        cursor = (RECENT, page.max_id, 0) if page.max_id is not None else None
-        items, _ = await feed.page(viewer, "recent", cursor, page.limit)
+        items, _, replies = await feed.recent_with(viewer, page.max_id, page.limit, reads.queue)
     wanted = set(paging.window([p["id"] for p in items], page))
     chosen = [p for p in items if p["id"] in wanted]
-    return page_response(request, await request.app[PRESENTER].statuses(chosen, base_url(request), viewer))
+    return page_response(request, await reads.statuses(chosen, base_url(request), replies))
 
 
 async def tag_timeline(request: web.Request) -> web.Response:

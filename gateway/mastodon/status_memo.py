@@ -1,0 +1,90 @@
+"""Finished Mastodon entities kept per gateway process, as Mastodon keeps its rendered statuses:
+a Status is the same for every viewer but for two flags, so a timeline page builds each status
+once per version and URL window and overlays the viewer's ``favourited`` and ``bookmarked``.
+
+A Status is remembered under everything it is built from: the post's id, caption, hashtags,
+edit time and counts, each medium's id, alt text and which variants and renditions exist (what a
+media view can change by: gateway/media_urls.py), the embedded account's every field, and the
+base URL. So an edited caption, a like, a deleted variant, a finished transcode or a changed
+avatar (a new user card) is a new key and shows at once; a deleted post is never asked for. The
+whole memo is dropped when the URL window turns (its URLs would go stale) and when it is full.
+
+Entities are shared between responses: read-only (orjson encodes them; nothing mutates them).
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from stores.user_cards import COUNT_FIELDS, PROFILE_FIELDS
+
+from . import entities
+
+# A status is a few KB of Python objects (its account and media are shared with other entries).
+STATUSES_MAX = 8192
+ACCOUNTS_MAX = 8192
+_CARD_FIELDS = PROFILE_FIELDS + COUNT_FIELDS
+
+
+def account_key(user: dict[str, Any], base: str) -> tuple:
+    """Everything entities.account reads of a user card (profile and counts)."""
+    return (base, *(user.get(k) for k in _CARD_FIELDS))
+
+
+def status_key(post: dict[str, Any], account: tuple) -> tuple:
+    """Everything entities.status reads of a post but the viewer's flags, with its account's key."""
+    return (post["id"], post.get("caption"), post.get("edited_at"), post.get("created_at"),
+            post.get("like_count", 0), post.get("comment_count", 0), tuple(post.get("hashtags") or ()),
+            tuple((m["id"], m.get("alt"), len(m.get("keys") or ()), len(m.get("rendition_keys") or ()))
+                  for m in post.get("media") or ()),
+            account)
+
+
+class StatusMemo:
+    def __init__(self, window: Callable[[], int], render: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        """``window``: the current URL window (gateway/media_urls.MediaUrls.signer.window);
+        ``render``: a post as its v1 view (MediaUrls.render_one), called on a miss only."""
+        self._window_of, self._render = window, render
+        self._window = -1
+        self._statuses: dict[tuple, dict[str, Any]] = {}
+        self._accounts: dict[tuple, dict[str, Any]] = {}
+
+    def _turn(self) -> None:
+        window = self._window_of()
+        if window != self._window:
+            self._window, self._statuses, self._accounts = window, {}, {}
+
+    def account(self, user: dict[str, Any], base: str, key: tuple | None = None) -> dict[str, Any]:
+        """The Account of a user card (shared: read-only)."""
+        key = key or account_key(user, base)
+        found = self._accounts.get(key)
+        if found is None:
+            if len(self._accounts) >= ACCOUNTS_MAX:
+                self._accounts.clear()
+            found = self._accounts[key] = entities.account(user, base)
+        return found
+
+    def statuses(self, posts: list[dict[str, Any]], users: dict[int, dict[str, Any]], base: str,
+                 bookmarked: set[int] | frozenset = frozenset()) -> list[dict[str, Any]]:
+        """Posts (graph records or hydrated bodies) as Statuses, their authors' cards from
+        ``users`` (a post whose author is not there is left out), the viewer's flags overlaid:
+        ``favourited`` from the post's ``liked_by_me``, ``bookmarked`` if its id is in ``bookmarked``."""
+        self._turn()
+        memo = self._statuses
+        out = []
+        for post in posts:
+            user = users.get(int(post["author"]["id"]))
+            if user is None:
+                continue
+            akey = account_key(user, base)
+            key = status_key(post, akey)
+            status = memo.get(key)
+            if status is None:
+                if len(memo) >= STATUSES_MAX:
+                    memo.clear()
+                status = memo[key] = entities.status(self._render(post), self.account(user, base, akey), base)
+            # A copy with the viewer's flags in their places (the key order stays the entity's).
+            status = dict(status)
+            status["favourited"] = bool(post.get("liked_by_me"))
+            status["bookmarked"] = int(post["id"]) in bookmarked
+            out.append(status)
+        return out
