@@ -1,7 +1,8 @@
 """An account's posts, newest first, as one viewer may see them (a profile's grid).
 
-In the steady state a page costs no graph read: two Redis round trips after the session (the
-marks; then the bodies and liked flags), the way the feed is read. What the graph says is
+In the steady state a page costs no graph read and one Redis round trip after the session: the
+marks, with the bodies and liked flags of the ids the page had when last served here (a guess,
+checked once the marks are known; a second round trip if it was wrong). What the graph says is
 kept in this process (feed/read_cache.MarkedCache) under change marks read before the graph
 (stores/profile_marks.py):
 
@@ -22,7 +23,6 @@ deleted since its id was read), the graph renders the page.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 from neo4j import AsyncDriver
@@ -46,38 +46,34 @@ NAME_TTL_S = 3600.0
 Marks = tuple[bytes | None, bytes | None]      # the author's mark, the pair's
 
 
-@dataclass(frozen=True)
-class Grid:
-    """One viewer's view of one account's posts, opened by ``AuthorPosts.open``."""
-    owner: AuthorPosts
-    author: int
-    viewer: int
-    author_mark: bytes | None
-    cacheable: bool                 # the marks were read before the graph: pages may be kept
-
-    async def page(self, before: int | None, limit: int) -> list[dict[str, Any]]:
-        """Up to ``limit`` + 1 posts older than ``before`` (the extra one tells that more exist)."""
-        return await self.owner.page(self, before, limit)
-
-
 class AuthorPosts:
     def __init__(self, driver: AsyncDriver, bodies: PostBodies, liked: LikedPosts, marks: ProfileMarks) -> None:
         self.driver, self.bodies, self.liked, self.marks = driver, bodies, liked, marks
         self._names: MarkedCache[int] = MarkedCache(NAME_ENTRIES, NAME_TTL_S)
         self._visible: MarkedCache[tuple[int, bool]] = MarkedCache(VISIBILITY_ENTRIES, TTL_S)
         self._ids: MarkedCache[list[int]] = MarkedCache(PAGE_ENTRIES, TTL_S)
+        # The ids last served here for a page (no marks: only a guess of which bodies to read
+        # with the marks, checked against the page's ids once the marks are known).
+        self._hints: MarkedCache[list[int]] = MarkedCache(PAGE_ENTRIES, TTL_S)
 
-    async def open(self, username: str, viewer: int) -> Grid:
-        """The account's grid for the viewer; NotFound (unknown, or a block either way),
-        Forbidden (private, not followed)."""
+    async def page(self, username: str, viewer: int, before: int | None, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` + 1 of the account's posts older than ``before`` (the extra one tells
+        that more exist); NotFound (unknown, or a block either way), Forbidden (private, not
+        followed). In the steady state one Redis round trip: the marks, the bodies and the
+        liked flags of the ids this page had last time."""
         now = time.monotonic()
         hint = self._names.get(username, None, now)
         marks: Marks | None = None
-        found = None
+        found = prefetched = None
         if hint is not None:
+            page_key = (hint, viewer == hint, before, limit)
+            hinted = self._hints.get(page_key, None, now) or []
             async with self.marks.redis.pipeline(transaction=False) as pipe:
                 self.marks.queue_of(pipe, hint, viewer)
-                author_mark, pair_mark = await pipe.execute()
+                if hinted:
+                    self.bodies.queue_get(pipe, hinted)
+                    self.liked.queue_which(pipe, viewer, hinted)
+                author_mark, pair_mark, *prefetched = await pipe.execute()
             marks = (author_mark, pair_mark)
             found = self._visible.get((username, viewer), marks, now)
         if found is None:
@@ -91,22 +87,23 @@ class AuthorPosts:
         author, visible = found
         if not visible:
             raise Forbidden("This account is private; only its followers can see its posts.", code="private_account")
-        return Grid(self, author, viewer, marks[0] if marks else None, marks is not None)
 
-    async def page(self, grid: Grid, before: int | None, limit: int) -> list[dict[str, Any]]:
-        author, viewer = grid.author, grid.viewer
-        key, now = (author, viewer == author, before, limit), time.monotonic()
-        ids = self._ids.get(key, grid.author_mark, now) if grid.cacheable else None
+        page_key = (author, viewer == author, before, limit)
+        ids = self._ids.get(page_key, marks[0], now) if marks is not None else None
         if ids is None:
             ids = await posts.ids_by_author(self.driver, author, viewer, before, limit)
-            if grid.cacheable:
-                self._ids.put(key, grid.author_mark, ids, now)
+            if marks is not None:
+                self._ids.put(page_key, marks[0], ids, now)
         if not ids:
             return []
-        async with self.bodies.redis.pipeline(transaction=False) as pipe:
-            self.bodies.queue_get(pipe, ids)
-            self.liked.queue_which(pipe, viewer, ids)
-            cached, liked_reply = await pipe.execute()
+        if prefetched and ids == hinted:
+            cached, liked_reply = prefetched
+        else:
+            self._hints.put(page_key, None, ids, now)
+            async with self.bodies.redis.pipeline(transaction=False) as pipe:
+                self.bodies.queue_get(pipe, ids)
+                self.liked.queue_which(pipe, viewer, ids)
+                cached, liked_reply = await pipe.execute()
         bodies = await self.bodies.read_through(ids, cached)
         if len(bodies) != len(ids):
             return await posts.list_by_author(self.driver, author, viewer, before, limit)

@@ -126,8 +126,9 @@ async def delete_post(request: web.Request) -> web.Response:
 async def user_posts(request: web.Request) -> web.Response:
     """A user's posts, newest first."""
     viewer = await current_user_id(request)
-    grid = await request.app[AUTHOR_POSTS].open(username_param(request), viewer)
-    return await paged(request, grid.page, key=lambda p: (p["id"],), render=request.app[MEDIA_URLS].render)
+    username, author_posts = username_param(request), request.app[AUTHOR_POSTS]
+    return await paged(request, lambda before, limit: author_posts.page(username, viewer, before, limit),
+                       key=lambda p: (p["id"],), render=request.app[MEDIA_URLS].render)
 
 
 def setup(app: web.Application) -> None:
