@@ -138,10 +138,33 @@ class FeedEngine:
         pulled = self._pulled.get(user_id, None, time.monotonic())
         # Read before the shard is asked: the entries are then at least as new as these marks.
         marks = await self.marks.of(user_id, pulled or ())
+        return await self.read_under(user_id, before, limit, pulled, marks), marks
+
+    def queue_marks(self, pipe, user_id: int) -> tuple[int, ...] | None:
+        """``read_marked``'s marks read, queued in a caller's pipeline (one MGET: its reply, as a
+        tuple, is the marks); returns the pulled accounts it covers, for ``read_under``."""
+        pulled = self._pulled.get(user_id, None, time.monotonic())
+        pipe.mget([redis_keys.feed_mark(user_id), *(redis_keys.pulled_mark(a) for a in pulled or ())])
+        return pulled
+
+    def peek(self, user_id: int, before: int | None, limit: int) -> tuple[Marks, list[Entry]] | None:
+        """The page this process last read for (user, before, limit) and the marks it is current
+        for, unchecked: a caller may read its posts speculatively with the marks, and use them only
+        if the marks it read are these (usecases/home_feed.HomeFeed.first_page)."""
+        found = self._pages.peek((user_id, before, limit), time.monotonic())
+        if found is None:
+            return None
+        marks, flat = found
+        return marks, list(zip(flat[::2], flat[1::2]))
+
+    async def read_under(self, user_id: int, before: int | None, limit: int, pulled: tuple[int, ...] | None,
+                         marks: Marks) -> list[Entry]:
+        """The entries, given the marks just read for ``pulled`` (``queue_marks``): this process's
+        copy if it is current for them, else the shard's (then kept under them)."""
         key = (user_id, before, limit)
         flat = self._pages.get(key, marks, time.monotonic())
         if flat is not None:
-            return list(zip(flat[::2], flat[1::2])), marks
+            return list(zip(flat[::2], flat[1::2]))
         entries, merged = await self.reads.read(await self.link.for_user(user_id), (user_id, before, limit))
         merged = tuple(merged)
         # Reusable only if the marks read cover every account merged into it; a reader whose
@@ -149,4 +172,4 @@ class FeedEngine:
         if merged == (pulled or ()):
             self._pages.put(key, marks, array("q", (n for entry in entries for n in entry)), time.monotonic())
         self._pulled.put(user_id, None, merged, time.monotonic())
-        return entries, marks
+        return entries

@@ -33,6 +33,15 @@ class MarkedCache(Generic[V]):
         self._values.move_to_end(key)
         return value
 
+    def peek(self, key: Hashable, now: float) -> tuple[Any, V] | None:
+        """The value held for ``key`` and the marks it was stored under, if younger than the TTL,
+        whatever the marks are now: for a caller that reads the marks and what the value
+        implies in one round trip, and uses the value only if the marks it read are these."""
+        found = self._values.get(key)
+        if found is None or now - found[1] >= self.ttl_s:
+            return None
+        return found[0], found[2]
+
     def put(self, key: Hashable, marks: Any, value: V, now: float) -> None:
         self._values[key] = (marks, now, value)
         self._values.move_to_end(key)

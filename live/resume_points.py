@@ -26,9 +26,19 @@ class ResumePoints:
     async def take(self, user_id: int) -> int:
         """The account's last event id, after marking it as reading (see the module's docstring)."""
         async with self.redis.pipeline(transaction=False) as pipe:   # one round trip, in this order
-            self.presence.mark(pipe, [user_id], now_ms())
-            pipe.get(redis_keys.event_seq(user_id))
-            *_, value = await pipe.execute()
+            self.queue_take(pipe, user_id)
+            replies = await pipe.execute()
+        return self.taken(replies)
+
+    def queue_take(self, pipe, user_id: int) -> None:
+        """``take`` queued first in a caller's pipeline (whatever it reads after is read after the
+        mark, as ``take`` requires); the pipeline's replies up to here go to ``taken``."""
+        self.presence.mark(pipe, [user_id], now_ms())
+        pipe.get(redis_keys.event_seq(user_id))
+
+    @staticmethod
+    def taken(replies: list) -> int:
+        value = replies[-1]
         return int(value) if value is not None else 0
 
     async def lapsed(self, user_id: int) -> bool:

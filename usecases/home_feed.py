@@ -76,13 +76,56 @@ class HomeFeed:
                           also: Callable[[Pipeline, list[tuple[int, int]]], None] | None
                           ) -> tuple[list[dict[str, Any]], tuple[int, int, int] | None, list]:
         """A recent page, with the reads ``also`` queues (given the page's (post, author) entries)
-        in the pipeline that hydrates it, and their replies (none for an empty page)."""
-        entries = await self.feed.read(viewer, before, limit + 1)
+        in the pipeline that hydrates it, and their replies (none for an empty page). Usually one
+        Redis round trip: see ``first_page``."""
+        items, nxt, _, replies = await self._recent_one_trip(viewer, before, limit, None, also)
+        return items, nxt, replies
+
+    async def _recent_one_trip(self, viewer: int, before: int | None, limit: int,
+                               first: Callable[[Pipeline], None] | None,
+                               also: Callable[[Pipeline, list[tuple[int, int]]], None] | None
+                               ) -> tuple[list[dict[str, Any]], tuple[int, int, int] | None, list, list]:
+        """A recent page after ``first``'s reads, with ``also``'s: the page, its next cursor,
+        ``first``'s replies and ``also``'s. In one round trip when the page this process last read
+        for (viewer, before, limit) is current: the marks, and that page's hydration (and
+        ``also``) read speculatively with them, used only if the marks read are the ones it was
+        kept under; otherwise read as ``_recent`` reads it, after these marks."""
+        if self.feed.strategy == "pull":
+            first_replies: list = []
+            if first is not None:
+                async with self.hydrator.bodies.redis.pipeline(transaction=False) as pipe:
+                    first(pipe)
+                    first_replies = await pipe.execute()
+            entries = await self.feed.read(viewer, before, limit + 1)
+            guess = None
+        else:
+            guess = self.feed.peek(viewer, before, limit + 1)
+            guessed = guess[1][:limit] if guess is not None else []
+            async with self.hydrator.bodies.redis.pipeline(transaction=False) as pipe:
+                if first is not None:
+                    first(pipe)
+                taken = len(pipe)
+                pulled = self.feed.queue_marks(pipe, viewer)
+                if guessed:
+                    self.hydrator.queue(pipe, [p for p, _ in guessed], viewer)
+                    if also is not None:
+                        also(pipe, guessed)
+                replies = await pipe.execute()
+            first_replies, marks = replies[:taken], tuple(replies[taken])
+            if guess is not None and guess[0] == marks:
+                entries = guess[1]
+                items = (await self.hydrator.finish([p for p, _ in guessed], viewer, replies[taken + 1:taken + 4])
+                         if guessed else [])
+                extra = replies[taken + 4:]
+            else:
+                guess = None
+                entries = await self.feed.read_under(viewer, before, limit + 1, pulled, marks)
         more = len(entries) > limit
         entries = entries[:limit]
-        items, replies = await self.hydrator.hydrate_with(
-            [p for p, _ in entries], viewer, (lambda pipe: also(pipe, entries)) if also is not None else None)
-        return items, ((RECENT, entries[-1][0], 0) if more and entries else None), replies
+        if guess is None:
+            items, extra = await self.hydrator.hydrate_with(
+                [p for p, _ in entries], viewer, (lambda pipe: also(pipe, entries)) if also is not None else None)
+        return items, ((RECENT, entries[-1][0], 0) if more and entries else None), first_replies, extra
 
     async def _start_ranked(self, viewer: int, limit: int) -> Page:
         entries, marks = await self.feed.read_marked(viewer, None, self.ranked_window)
@@ -91,11 +134,61 @@ class HomeFeed:
             ranked = await self._rank(viewer, entries)
             if marks is not None:
                 self._ranked.put(viewer, marks, ranked, time.monotonic())
+        page, used = await self._fill(ranked[0], viewer, limit)
+        return page, self._ranked_next(ranked, used)
+
+    @staticmethod
+    def _ranked_next(ranked: Ranked, used: int) -> tuple[int, int, int] | None:
         order, floor, snapshot = ranked
-        page, used = await self._fill(order, viewer, limit)
         if used < len(order):
-            return page, (RANKED, snapshot, used)
-        return page, ((RECENT, floor, 0) if floor else None)
+            return RANKED, snapshot, used
+        return (RECENT, floor, 0) if floor else None
+
+    async def first_page(self, viewer: int, order: str, limit: int, first: Callable[[Pipeline], None]
+                         ) -> tuple[list[dict[str, Any]], tuple[int, int, int] | None, list]:
+        """``page`` without a cursor, after the reads ``first`` queues (the resume point), in one
+        Redis round trip when the feed is unchanged since this process last served the reader:
+        ``first``'s commands, the feed's marks, and the hydration of the page this process last
+        answered (its ids under the marks it was read for, FeedEngine.peek / the ranked orders).
+        The guess is used only if the marks read are the ones it was kept under, i.e. exactly
+        when ``page`` would have used it: otherwise the page is read as ``page`` reads it, after
+        these marks. Returns the page, its next cursor and ``first``'s replies."""
+        if order == "recent":
+            items, nxt, first_replies, _ = await self._recent_one_trip(viewer, None, limit, first, None)
+            return items, nxt, first_replies
+        redis = self.hydrator.bodies.redis
+        if self.feed.strategy == "pull":
+            async with redis.pipeline(transaction=False) as pipe:
+                first(pipe)
+                replies = await pipe.execute()
+            items, nxt = await self.page(viewer, order, None, limit)
+            return items, nxt, replies
+        guess = self._ranked.peek(viewer, time.monotonic())
+        ids = guess[1][0][:limit] if guess is not None else []
+        async with redis.pipeline(transaction=False) as pipe:
+            first(pipe)
+            taken = len(pipe)
+            pulled = self.feed.queue_marks(pipe, viewer)
+            if ids:
+                self.hydrator.queue(pipe, ids, viewer)
+            replies = await pipe.execute()
+        marks = tuple(replies[taken])
+        hit = guess is not None and guess[0] == marks
+        if hit:
+            ranked = guess[1]
+            page = await self.hydrator.finish(ids, viewer, replies[taken + 1:]) if ids else []
+            used = len(ids)
+            if len(page) < limit and used < len(ranked[0]):      # hidden posts on the page: fill on
+                rest, more = await self._fill(ranked[0][used:], viewer, limit - len(page))
+                page, used = page + rest, used + more
+            return page, self._ranked_next(ranked, used), replies[:taken]
+        entries = await self.feed.read_under(viewer, None, self.ranked_window, pulled, marks)
+        ranked = self._ranked.get(viewer, marks, time.monotonic())
+        if ranked is None:
+            ranked = await self._rank(viewer, entries)
+            self._ranked.put(viewer, marks, ranked, time.monotonic())
+        page, used = await self._fill(ranked[0], viewer, limit)
+        return page, self._ranked_next(ranked, used), replies[:taken]
 
     async def _rank(self, viewer: int, entries: list[tuple[int, int]]) -> Ranked:
         """Ranked on the cached bodies' counts and the cached affinities; only the page returned is

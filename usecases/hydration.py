@@ -44,16 +44,28 @@ class Hydrator:
         timeline's accounts and bookmarks), and their replies; none when ``post_ids`` is empty."""
         if not post_ids:
             return [], []
-        # Bodies, liked flags and the authors the viewer hides (blocked either way, or muted: out of
-        # every feed page, replay, search and hashtag page): one pipeline, one round trip (a
-        # redis-py command costs ~0.1-0.2 ms of this process's CPU whatever it carries).
         async with self.bodies.redis.pipeline(transaction=False) as pipe:
-            self.bodies.queue_get(pipe, post_ids)
-            self.liked.queue_which(pipe, viewer, post_ids)
-            self.hidden_authors.queue_of(pipe, viewer)
+            self.queue(pipe, post_ids, viewer)
             if also is not None:
                 also(pipe)
-            cached, liked_reply, hidden_reply, *extra = await pipe.execute()
+            replies = await pipe.execute()
+        return await self.finish(post_ids, viewer, replies[:3], live_privacy=live_privacy), replies[3:]
+
+    def queue(self, pipe: Pipeline, post_ids: list[int], viewer: int) -> None:
+        """``hydrate``'s reads (``post_ids`` not empty) in a caller's pipeline: three commands,
+        whose replies go to ``finish``.
+
+        Bodies, liked flags and the authors the viewer hides (blocked either way, or muted: out of
+        every feed page, replay, search and hashtag page): one pipeline, one round trip (a
+        redis-py command costs ~0.1-0.2 ms of this process's CPU whatever it carries)."""
+        self.bodies.queue_get(pipe, post_ids)
+        self.liked.queue_which(pipe, viewer, post_ids)
+        self.hidden_authors.queue_of(pipe, viewer)
+
+    async def finish(self, post_ids: list[int], viewer: int, replies: list, *,
+                     live_privacy: bool = False) -> list[dict[str, Any]]:
+        """The posts from ``queue``'s three replies."""
+        cached, liked_reply, hidden_reply = replies
         bodies = await self.bodies.read_through(post_ids, cached)
         liked, hidden = self.liked.which_reply(liked_reply), self.hidden_authors.of_reply(hidden_reply)
         # Whose posts might be hidden: every other author (live), or those the cached bodies call private.
@@ -68,4 +80,4 @@ class Hydrator:
                 continue
             body["liked_by_me"] = is_liked     # bodies are decoded afresh for each call: no copy needed
             out.append(body)
-        return out, extra
+        return out

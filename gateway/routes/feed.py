@@ -9,7 +9,7 @@ from usecases.home_feed import ORDERS
 
 from .. import schemas
 from ..auth import current_user_id
-from ..http import json_response, resume_field
+from ..http import json_response
 from ..keys import HOME_FEED, MEDIA_URLS, RESUME_POINTS
 from ..openapi import describe
 
@@ -24,9 +24,16 @@ async def feed(request: web.Request) -> web.Response:
         raise ValidationFailed("order must be 'ranked' or 'recent'.", code="invalid_order")
     limit = cursors.parse_limit(request.query.get("limit"))
     cursor = cursors.decode(request.query.get("cursor"), arity=3)
-    # Taken before the page is read: a socket resuming from it misses nothing posted after.
-    extra = await resume_field(request.app[RESUME_POINTS], viewer) if cursor is None else {}
-    items, nxt = await request.app[HOME_FEED].page(viewer, order, cursor, limit)
+    if cursor is None:
+        # The resume point is taken before the page is read (a socket resuming from it misses
+        # nothing posted after), in the round trip that reads the feed's marks and, usually, the page.
+        resume = request.app[RESUME_POINTS]
+        items, nxt, replies = await request.app[HOME_FEED].first_page(
+            viewer, order, limit, lambda pipe: resume.queue_take(pipe, viewer))
+        extra = {"last_event_id": str(resume.taken(replies))}
+    else:
+        items, nxt = await request.app[HOME_FEED].page(viewer, order, cursor, limit)
+        extra = {}
     return json_response({"items": request.app[MEDIA_URLS].render(items),
                           "next_cursor": cursors.encode(*nxt) if nxt else None, **extra})
 

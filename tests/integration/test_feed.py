@@ -204,3 +204,38 @@ async def test_a_fan_out_that_never_completed_is_retried_later(aiohttp_client, i
         await asyncio.sleep(0.5)
     assert await feed_ids(world, reader) == [post["id"]]
     assert not await client.app[REDIS].hexists(redis_keys.fanout_pending(), post["id"])
+
+
+async def test_a_first_page_read_in_one_round_trip_shows_every_change_at_once(client, world):
+    """A first page is hydrated speculatively with the marks (usecases/home_feed.first_page): the
+    page this process last served, used only while the feed's marks hold. Edits, likes, deletions,
+    new posts and blocks must show on the very next read, in both orders, with a resume point."""
+    ada, bob, cy = await world.signup("ada"), await world.signup("bob"), await world.signup("cy")
+    await world.follow(bob, ada)
+    await world.follow(bob, cy)
+    first = await world.post(ada, [TINY], caption="first")
+    theirs = await world.post(cy, [TINY], caption="theirs")
+
+    async def page(order: str) -> dict:
+        return await world.get(bob, "/api/v1/feed", order=order, limit=5)
+
+    for order in ("recent", "ranked", "recent", "ranked"):        # twice: the second is the guess
+        body = await page(order)
+        assert {p["id"] for p in body["items"]} == {first["id"], theirs["id"]}
+        assert int(body["last_event_id"]) >= 0
+    resp = await client.patch(f"/api/v1/posts/{first['id']}", json={"caption": "edited"}, headers=ada.auth)
+    assert resp.status == 200
+    assert (await client.put(f"/api/v1/posts/{first['id']}/like", headers=cy.auth)).status in (200, 204)
+    for order in ("recent", "ranked"):
+        shown = {p["id"]: p for p in (await page(order))["items"]}[first["id"]]
+        assert (shown["caption"], shown["like_count"], shown["liked_by_me"]) == ("edited", 1, False)
+    assert (await client.put(f"/api/v1/posts/{first['id']}/like", headers=bob.auth)).status in (200, 204)
+    for order in ("recent", "ranked"):
+        assert {p["id"]: p for p in (await page(order))["items"]}[first["id"]]["liked_by_me"] is True
+    second = await world.post(ada, [TINY], caption="second")
+    assert (await client.delete(f"/api/v1/posts/{first['id']}", headers=ada.auth)).status == 204
+    for order in ("recent", "ranked"):
+        assert {p["id"] for p in (await page(order))["items"]} == {second["id"], theirs["id"]}
+    assert (await client.put(f"/api/v1/users/{cy.username}/block", headers=bob.auth)).status in (200, 204)
+    for order in ("recent", "ranked"):
+        assert [p["id"] for p in (await page(order))["items"]] == [second["id"]]

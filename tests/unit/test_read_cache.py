@@ -39,3 +39,13 @@ def test_the_least_recently_used_value_goes_first():
     cache.put("c", (), 3, now=1)
     assert cache.get("b", (), now=1) is None
     assert (cache.get("a", (), now=1), cache.get("c", (), now=1), len(cache)) == (1, 3, 2)
+
+
+def test_peek_shows_the_value_and_its_marks_unchecked_within_the_ttl_only():
+    cache = MarkedCache(capacity=4, ttl_s=60)
+    assert cache.peek("bob", now=0) is None
+    cache.put("bob", (b"m1",), [1], now=0)
+    assert cache.peek("bob", now=59) == ((b"m1",), [1])
+    assert cache.peek("bob", now=60) is None
+    # A peek is no use: the value is still dropped by a get with other marks.
+    assert cache.get("bob", (b"m2",), now=1) is None and cache.peek("bob", now=1) is None
