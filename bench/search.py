@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.search [--posts 1000000] [--queries 300] [--keep] [--reuse-index]
                                      [--only caption hashtag user trending] [--profile DIR] [--lag-posts 30]
+                                     [--workers 1] [--concurrency 4]
 
 In one run, against the real services (indexes and outbox of their own, prefix ``raygram-bench``):
   1. seeds ``--posts`` posts (captions from a Zipf vocabulary, 0-3 hashtags each, spread over 30
@@ -175,7 +176,8 @@ def start_profile(pid: int, name: str, out_dir: str) -> subprocess.Popen:
     SIGINT when the pass ends)."""
     out = Path(out_dir) / (name.replace(" ", "_").replace("#", "") + ".txt")
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    return subprocess.Popen([spy, "record", "-p", str(pid), "-f", "raw", "-o", str(out), "-r", "200"],
+    # --subprocesses: with --workers the serving processes are the supervisor's children.
+    return subprocess.Popen([spy, "record", "-p", str(pid), "-f", "raw", "-o", str(out), "-r", "200", "--subprocesses"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -212,9 +214,9 @@ async def latency_pairs(http, es, viewer_id: int, token: str, total: int, concur
         ("caption words", "/api/v1/search/posts", lambda q: {"q": q}, words_q, post_search),
         ("#hashtag search", "/api/v1/search/posts", lambda q: {"q": "#" + q}, tag_q, lambda q: post_search("#" + q)),
         ("hashtag page", None, lambda q: {}, tag_q,
-         lambda q: es.search(index=alias, body=queries.hashtag_posts(q, viewer, before=None, size=21))),
+         lambda q: es.search(index=alias, body=queries.hashtag_posts(q, viewer, before=None, size=21), request_cache=True)),
         ("user prefix", "/api/v1/search/users", lambda q: {"q": q}, user_q,
-         lambda q: es.search(index=users_alias, body=queries.search_users(q, after=None, size=21))),
+         lambda q: es.search(index=users_alias, body=queries.search_users(q, after=None, size=21), request_cache=True)),
     ]
     lines = []
     for name, path, params, make_q, direct in kinds:
@@ -292,6 +294,8 @@ async def main() -> None:
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--lag-posts", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="gateway worker processes (the stack runs one per core; 1 keeps runs comparable)")
     parser.add_argument("--only", nargs="+", metavar="KIND",
                         help="only the query kinds whose names contain one of these (caption, hashtag, user, trending)")
     parser.add_argument("--profile", metavar="DIR", help="py-spy the gateway during each kind's pass, into DIR")
@@ -324,7 +328,7 @@ async def main() -> None:
         port = free_port()
         env = {"RAYGRAM_ES_INDEX_PREFIX": BENCH_PREFIX, "RAYGRAM_RAY_NAMESPACE": NAMESPACE,
                "RAYGRAM_POSTS_PER_DAY": "100000", "RAYGRAM_POSTS_PER_MONTH": "100000",
-               "RAYGRAM_SIGNUPS_PER_ADDRESS": "100000"}
+               "RAYGRAM_SIGNUPS_PER_ADDRESS": "100000", "RAYGRAM_GATEWAY_WORKERS": str(args.workers)}
         with GatewayProcess(settings, port, env) as gw:
             async with session(base_url=gw.url) as http:
                 name = f"bench_search_{random.randrange(10**6)}"

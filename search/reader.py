@@ -13,9 +13,12 @@ from . import queries
 log = logging.getLogger(__name__)
 
 
-async def run(es: AsyncElasticsearch, index: str, body: dict) -> dict:
+async def run(es: AsyncElasticsearch, index: str, body: dict, *, cache: bool = False) -> dict:
+    """``cache``: the body names no moment of its own (no "now", no origin), so Elasticsearch's
+    shard request cache may answer it: a cached answer is dropped at the next refresh that changed
+    the index, so it is always the answer an uncached search would give."""
     try:
-        return (await es.search(index=index, body=body)).body
+        return (await es.search(index=index, body=body, request_cache=True if cache else None)).body
     except BadRequestError as exc:
         # Input only reaches safe query types, so this is a query Elasticsearch cannot run
         # (e.g. limits of its own): the caller's answer is a clean 422, never a 500.
@@ -62,4 +65,5 @@ async def post_search(es: AsyncElasticsearch, alias: str, query: queries.PostQue
         window = hit_sorts(await run(es, alias, queries.caption_window(query, viewer, origin_ms=origin_ms)))
         floor_id = window[0][0] if window else None
     body = queries.search_posts(query, viewer, origin_ms=origin_ms, after=after, size=size, floor_id=floor_id)
-    return post_hits(await run(es, alias, body))
+    # Tags alone: newest first, with no recency origin in the body, so repeats are cacheable.
+    return post_hits(await run(es, alias, body, cache=not query.words))

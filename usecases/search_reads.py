@@ -68,7 +68,7 @@ class SearchReads:
         """Accounts whose username or display name starts with ``prefix``; exact usernames first."""
         after = (cursors.from_float_key(cursor[0]), cursor[1]) if cursor else None
         body = queries.search_users(prefix, after=after, size=limit + 1)
-        sorts = reader.hit_sorts(await reader.run(self.es, self.users_alias, body))
+        sorts = reader.hit_sorts(await reader.run(self.es, self.users_alias, body, cache=True))
         page, nxt = _paged(sorts, limit, lambda s: (cursors.float_key(s[0]), s[1]))
         return await search_source.users_as_seen_by(self.driver, [s[1] for s in page], viewer_id), nxt
 
@@ -93,7 +93,8 @@ class SearchReads:
         return result
 
     async def _hits(self, body: dict) -> list[PostHit]:
-        return reader.post_hits(await reader.run(self.es, self.posts_alias, body))
+        # Hashtag pages: newest first by id, nothing time-relative in the body (cacheable).
+        return reader.post_hits(await reader.run(self.es, self.posts_alias, body, cache=True))
 
     async def _as_seen_by(self, viewer_id: int, search: Callable[[queries.Viewer], Awaitable[list[PostHit]]]
                           ) -> tuple[list[PostHit], set[int]]:
