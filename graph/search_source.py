@@ -12,7 +12,6 @@ from neo4j import AsyncDriver
 # A video post is indexed once it is ready (until then the index treats it as absent).
 from . import posts
 from .predicates import READY as _READY
-from .users import RELATIONSHIP_FIELDS, USER_FIELDS, with_relationship
 
 # `p` (the post) and `u` (its author) must be bound.
 _POST_DOC = """{
@@ -72,16 +71,3 @@ async def private_followees(driver: AsyncDriver, viewer_id: int) -> list[int]:
         """MATCH (:User {id: $viewer})-[:FOLLOWS]->(a:User) WHERE a.private
            RETURN collect(a.id) AS ids""", viewer=viewer_id)
     return records[0]["ids"] if records else []
-
-
-async def users_as_seen_by(driver: AsyncDriver, user_ids: list[int], viewer_id: int) -> list[dict[str, Any]]:
-    """Users in the given order, each with the viewer's relationship to them (unless it is the
-    viewer); those in a block with the viewer (either way) are left out."""
-    records, _, _ = await driver.execute_query(
-        f"""MATCH (v:User {{id: $viewer}})
-            UNWIND range(0, size($ids) - 1) AS i
-            MATCH (u:User {{id: $ids[i]}}) WHERE NOT EXISTS {{ (u)-[:BLOCKS]-(v) }}
-            RETURN i, {USER_FIELDS} AS user,
-                   CASE WHEN u = v THEN null ELSE {RELATIONSHIP_FIELDS} END AS relationship
-            ORDER BY i""", ids=user_ids, viewer=viewer_id)
-    return [with_relationship(r) for r in records]

@@ -116,3 +116,42 @@ async def known_avatar_ids(driver: AsyncDriver, avatar_ids: list[int]) -> set[in
     records, _, _ = await driver.execute_query(
         "UNWIND $ids AS id MATCH (u:User {avatar_id: id}) RETURN id", ids=avatar_ids)
     return {r["id"] for r in records}
+
+
+# User search's page (usecases/search_reads.py): each account as one flat list, not nested maps,
+# because decoding the Bolt answer is most of a user search's CPU in the gateway (fewer values:
+# no key per field); the viewer's relationship packed in bits. `u` and `v` must be bound.
+_SEARCH_ROW = """[u.id, u.username, u.display_name, u.bio, u.private, u.created_at, u.avatar_keys[0],
+    COUNT { (u)<-[:FOLLOWS]-() }, COUNT { (u)-[:FOLLOWS]->() },
+    COUNT { (u)-[:POSTED]->() } - COUNT { MATCH (p:Post) WHERE p.author_id = u.id AND p.state IN %s },
+    CASE WHEN u = v THEN -1 ELSE
+        CASE WHEN EXISTS { (v)-[:FOLLOWS]->(u) } THEN 1 ELSE 0 END
+      + CASE WHEN EXISTS { (v)-[:REQUESTED]->(u) } THEN 2 ELSE 0 END
+      + CASE WHEN EXISTS { (u)-[:FOLLOWS]->(v) } THEN 4 ELSE 0 END
+      + CASE WHEN EXISTS { (v)-[:BLOCKS]->(u) } THEN 8 ELSE 0 END
+      + CASE WHEN EXISTS { (v)-[:MUTES]->(u) } THEN 16 ELSE 0 END END]""" % unready_states()
+
+_ROW_FIELDS = ("id", "username", "display_name", "bio", "private", "created_at", "avatar",
+               "followers_count", "following_count", "posts_count")
+RELATIONSHIP_BITS = ("following", "requested", "followed_by", "blocking", "muting")
+
+
+def user_from_row(row: list) -> dict[str, Any]:
+    """A ``_SEARCH_ROW`` as the user dict of ``get_by_username`` (pure): ``relationship`` unless
+    the row is the viewer's own (bits -1)."""
+    user = dict(zip(_ROW_FIELDS, row))
+    bits = row[len(_ROW_FIELDS)]
+    if bits >= 0:
+        user["relationship"] = {name: bool(bits >> i & 1) for i, name in enumerate(RELATIONSHIP_BITS)}
+    return user
+
+
+async def as_seen_by(driver: AsyncDriver, user_ids: list[int], viewer_id: int) -> list[dict[str, Any]]:
+    """Users in the given order, each with the viewer's relationship to them (unless it is the
+    viewer); those in a block with the viewer (either way) are left out."""
+    records, _, _ = await driver.execute_query(
+        f"""MATCH (v:User {{id: $viewer}})
+            UNWIND range(0, size($ids) - 1) AS i
+            MATCH (u:User {{id: $ids[i]}}) WHERE NOT EXISTS {{ (u)-[:BLOCKS]-(v) }}
+            RETURN {_SEARCH_ROW} AS row ORDER BY i""", ids=user_ids, viewer=viewer_id)
+    return [user_from_row(r["row"]) for r in records]

@@ -24,6 +24,7 @@ from neo4j import AsyncDriver
 from core import cursors
 from core.clock import now_ms
 from graph import search_source
+from graph import users as graph_users
 from search import queries, reader
 from search.indexes import POSTS, USERS, index_specs
 from search.reader import PostHit
@@ -70,7 +71,7 @@ class SearchReads:
         body = queries.search_users(prefix, after=after, size=limit + 1)
         sorts = reader.hit_sorts(await reader.run(self.es, self.users_alias, body, cache=True))
         page, nxt = _paged(sorts, limit, lambda s: (cursors.float_key(s[0]), s[1]))
-        return await search_source.users_as_seen_by(self.driver, [s[1] for s in page], viewer_id), nxt
+        return await graph_users.as_seen_by(self.driver, [s[1] for s in page], viewer_id), nxt
 
     async def hashtag(self, viewer_id: int, tag: str, limit: int, cursor: tuple | None) -> Page:
         """Posts carrying the hashtag, newest first."""

@@ -558,3 +558,16 @@ def test_hostile_cursors_are_a_clean_400(cursor):
     with pytest.raises(BadRequest) as exc:
         cursors.decode(cursor)
     assert _code(exc) == "invalid_cursor"
+
+
+def test_a_user_search_row_reads_as_the_user_and_the_viewers_relationship():
+    from graph.users import user_from_row
+    row = [7, "ada", "Ada L", "hi", True, 1000, "avatars/7/a.jpg", 3, 2, 5]
+    user = user_from_row([*row, 1 | 4 | 16])
+    assert user == {"id": 7, "username": "ada", "display_name": "Ada L", "bio": "hi", "private": True,
+                    "created_at": 1000, "avatar": "avatars/7/a.jpg", "followers_count": 3, "following_count": 2,
+                    "posts_count": 5, "relationship": {"following": True, "requested": False, "followed_by": True,
+                                                       "blocking": False, "muting": True}}
+    assert user_from_row([*row, 2 | 8])["relationship"] == {"following": False, "requested": True,
+                                                            "followed_by": False, "blocking": True, "muting": False}
+    assert "relationship" not in user_from_row([*row, -1])      # the viewer themself
