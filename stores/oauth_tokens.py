@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from core import redis_keys
 from core.live_protocol import revocation
+from stores.capped_sets import evict_oldest_past_cap
 
 CODE_TTL_S = 600
 
@@ -24,13 +25,7 @@ redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 redis.call('ZADD', KEYS[1], ARGV[4], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
-local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[6])
-if over <= 0 then return {} end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, over - 1)
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
-for _, d in ipairs(oldest) do redis.call('DEL', ARGV[7] .. d) end
-return oldest
-"""
+""" + evict_oldest_past_cap(cap="ARGV[6]", member_key_prefix="ARGV[7]")
 
 
 def digest(token: str) -> str:

@@ -15,8 +15,8 @@ from typing import Iterable
 from redis.asyncio import Redis
 
 from core import redis_keys
-
 from core.live_protocol import eviction
+from stores.capped_sets import evict_oldest_past_cap
 
 # KEYS: the account's slots, the new stream's alive key. ARGV: stream id, now (ms), cap, alive
 # TTL (s), alive key prefix. Atomic: two streams opened at once on two processes cannot both
@@ -28,13 +28,7 @@ end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
 redis.call('SET', KEYS[2], '1', 'EX', ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[4])
-local over = redis.call('ZCARD', KEYS[1]) - tonumber(ARGV[3])
-if over <= 0 then return {} end
-local oldest = redis.call('ZRANGE', KEYS[1], 0, over - 1)
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, over - 1)
-for _, m in ipairs(oldest) do redis.call('DEL', ARGV[5] .. m) end
-return oldest
-"""
+""" + evict_oldest_past_cap(cap="ARGV[3]", member_key_prefix="ARGV[5]")
 
 
 class StreamSlots:

@@ -9,6 +9,7 @@ so a retried request also repairs a set a crash left behind.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from neo4j import AsyncDriver
@@ -23,11 +24,14 @@ from stores.hidden_authors import HiddenAuthors
 from stores.profile_marks import ProfileMarks
 
 
+@dataclass(eq=False)
 class Safety:
-    def __init__(self, driver: AsyncDriver, ids: IdGenerator, feed: FeedEngine, search: OutboxSearchEffects,
-                 hidden: HiddenAuthors, profile_marks: ProfileMarks) -> None:
-        self.driver, self.ids, self.feed, self.search, self.hidden = driver, ids, feed, search, hidden
-        self.profile_marks = profile_marks
+    driver: AsyncDriver
+    ids: IdGenerator
+    feed: FeedEngine
+    search: OutboxSearchEffects
+    hidden: HiddenAuthors
+    profile_marks: ProfileMarks
 
     async def block(self, viewer: int, username: str) -> int:
         """Block (idempotent): follows and requests both ways end, the two stop seeing each other;

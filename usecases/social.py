@@ -7,6 +7,8 @@ the followers' timelines merge the account's posts, and its follower count chang
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from neo4j import AsyncDriver
 
 from actors.feed_engine import FeedEngine
@@ -19,11 +21,14 @@ from stores.profile_marks import ProfileMarks
 from .notify import Notifier
 
 
+@dataclass(eq=False)
 class Social:
-    def __init__(self, driver: AsyncDriver, ids: IdGenerator, feed: FeedEngine, search: OutboxSearchEffects,
-                 notifier: Notifier, profile_marks: ProfileMarks) -> None:
-        self.driver, self.ids, self.feed, self.search, self.notifier = driver, ids, feed, search, notifier
-        self.profile_marks = profile_marks
+    driver: AsyncDriver
+    ids: IdGenerator
+    feed: FeedEngine
+    search: OutboxSearchEffects
+    notifier: Notifier
+    profile_marks: ProfileMarks
 
     async def follow(self, follower_id: int, username: str) -> str:
         """Follow, or ask to follow a private account. Idempotent; the resulting state."""
