@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+import orjson
 from aiohttp import web
 from multidict import MultiDict
 
 from core import json_body
 from core.errors import BadRequest, NotFound, UnsupportedMediaType
 from core.ids import parse_id
-from gateway.http import json_response, read_body
+from gateway.http import read_body
 from gateway.keys import SETTINGS
 
 from . import paging
@@ -83,7 +84,12 @@ def page_response(request: web.Request, items: list[dict[str, Any]], cursors: li
     """A newest-first list with Mastodon's Link header, built from the first and last items' ids
     (or their ``cursors``: a follower list pages by follow, not by account)."""
     keys = cursors if cursors is not None else [item["id"] for item in items]
-    response = json_response(items)
+    return encoded_page_response(request, orjson.dumps(items), keys)
+
+
+def encoded_page_response(request: web.Request, body: bytes, keys: list[str]) -> web.Response:
+    """``page_response`` of a list already encoded as JSON, paged by ``keys``."""
+    response = web.Response(body=body, content_type="application/json")
     link = paging.link_header(f"{base_url(request)}{request.path}", request.query,
                               keys[0] if keys else None, keys[-1] if keys else None)
     if link:

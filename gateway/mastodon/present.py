@@ -60,9 +60,14 @@ class Presenter:
     async def statuses_from_replies(self, posts: list[dict[str, Any]], base: str, viewer: int | None,
                                     author_ids: list[int], post_ids: list[int], replies: list,
                                     taken: int) -> list[dict[str, Any]]:
+        users, marked = await self._read_replies(viewer, author_ids, post_ids, replies, taken)
+        return self.memo.statuses(posts, users, base, marked)
+
+    async def _read_replies(self, viewer: int | None, author_ids: list[int], post_ids: list[int], replies: list,
+                            taken: int) -> tuple[dict[int, dict[str, Any]], set[int]]:
         users = await self.cards.read_through(author_ids, replies[:taken])
         marked = await self.saved.saved_among_reply(viewer, post_ids, replies[taken]) if viewer is not None else set()
-        return self.memo.statuses(posts, users, base, marked)
+        return users, marked
 
     async def statuses_from_views(self, views: list[dict[str, Any]], base: str,
                                   viewer: int | None = None) -> list[dict[str, Any]]:
@@ -143,9 +148,11 @@ class PageReads:
         self.taken = self.presenter.cards.queue_get(pipe, self.author_ids)
         self.presenter.saved.queue_saved_among(pipe, self.viewer, self.post_ids)
 
-    async def statuses(self, posts: list[dict[str, Any]], base: str, replies: list) -> list[dict[str, Any]]:
-        """The page's posts (hydrated from those entries) as Statuses, from the queued reads' replies."""
+    async def encoded(self, posts: list[dict[str, Any]], base: str, replies: list) -> list[tuple[str, bytes]]:
+        """The page's posts (hydrated from those entries) as encoded Statuses (id, JSON), from the
+        queued reads' replies (status_memo.StatusMemo.encoded)."""
         if not posts:
             return []
-        return await self.presenter.statuses_from_replies(posts, base, self.viewer, self.author_ids, self.post_ids,
-                                                          replies, self.taken)
+        users, marked = await self.presenter._read_replies(self.viewer, self.author_ids, self.post_ids, replies,
+                                                           self.taken)
+        return self.presenter.memo.encoded(posts, users, base, marked)

@@ -17,8 +17,9 @@ from graph import engagement, mastodon_reads, posts as graph_posts, staged_media
 
 from . import entities, paging
 from .auth import user_id
-from .http import base_url, many, page_response, params, path_id
+from .http import base_url, encoded_page_response, many, page_response, params, path_id
 from .keys import IDEMPOTENCY, MEDIA_LIBRARY, PRESENTER
+from .status_memo import json_list
 
 # Candidates read for a min_id / since_id page (newer than an id): clients poll with these for
 # what arrived since their newest item, rarely more than a page.
@@ -270,7 +271,8 @@ async def home(request: web.Request) -> web.Response:
         items, _, replies = await feed.recent_with(viewer, page.max_id, page.limit, reads.queue)
     wanted = set(paging.window([p["id"] for p in items], page))
     chosen = [p for p in items if p["id"] in wanted]
-    return page_response(request, await reads.statuses(chosen, base_url(request), replies))
+    encoded = await reads.encoded(chosen, base_url(request), replies)
+    return encoded_page_response(request, json_list(encoded), [status_id for status_id, _ in encoded])
 
 
 async def tag_timeline(request: web.Request) -> web.Response:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import orjson
+
 from stores.user_cards import COUNT_FIELDS, PROFILE_FIELDS
 
 from . import entities
@@ -63,28 +65,59 @@ class StatusMemo:
             found = self._accounts[key] = entities.account(user, base)
         return found
 
+    def _entry(self, post: dict[str, Any], users: dict[int, dict[str, Any]], base: str) -> list | None:
+        """[the Status without the viewer's flags, its encodings by flags], or None without an author."""
+        user = users.get(int(post["author"]["id"]))
+        if user is None:
+            return None
+        akey = account_key(user, base)
+        key = status_key(post, akey)
+        entry = self._statuses.get(key)
+        if entry is None:
+            if len(self._statuses) >= STATUSES_MAX:
+                self._statuses.clear()
+            status = entities.status(self._render(post), self.account(user, base, akey), base)
+            entry = self._statuses[key] = [status, {}]
+        return entry
+
     def statuses(self, posts: list[dict[str, Any]], users: dict[int, dict[str, Any]], base: str,
                  bookmarked: set[int] | frozenset = frozenset()) -> list[dict[str, Any]]:
         """Posts (graph records or hydrated bodies) as Statuses, their authors' cards from
         ``users`` (a post whose author is not there is left out), the viewer's flags overlaid:
         ``favourited`` from the post's ``liked_by_me``, ``bookmarked`` if its id is in ``bookmarked``."""
         self._turn()
-        memo = self._statuses
         out = []
         for post in posts:
-            user = users.get(int(post["author"]["id"]))
-            if user is None:
+            entry = self._entry(post, users, base)
+            if entry is None:
                 continue
-            akey = account_key(user, base)
-            key = status_key(post, akey)
-            status = memo.get(key)
-            if status is None:
-                if len(memo) >= STATUSES_MAX:
-                    memo.clear()
-                status = memo[key] = entities.status(self._render(post), self.account(user, base, akey), base)
             # A copy with the viewer's flags in their places (the key order stays the entity's).
-            status = dict(status)
+            status = dict(entry[0])
             status["favourited"] = bool(post.get("liked_by_me"))
             status["bookmarked"] = int(post["id"]) in bookmarked
             out.append(status)
         return out
+
+    def encoded(self, posts: list[dict[str, Any]], users: dict[int, dict[str, Any]], base: str,
+                bookmarked: set[int] | frozenset = frozenset()) -> list[tuple[str, bytes]]:
+        """``statuses`` as (id, JSON) pairs: each status encoded once per version, URL window and
+        pair of flags; a page is their join (``json_list``), the same bytes as encoding the list."""
+        self._turn()
+        out = []
+        for post in posts:
+            entry = self._entry(post, users, base)
+            if entry is None:
+                continue
+            flags = (bool(post.get("liked_by_me")), int(post["id"]) in bookmarked)
+            raw = entry[1].get(flags)
+            if raw is None:
+                status = dict(entry[0])
+                status["favourited"], status["bookmarked"] = flags
+                raw = entry[1][flags] = orjson.dumps(status)
+            out.append((entry[0]["id"], raw))
+        return out
+
+
+def json_list(encoded: list[tuple[str, bytes]]) -> bytes:
+    """A JSON array of already encoded values (orjson's compact form: no spaces)."""
+    return b"[" + b",".join(raw for _, raw in encoded) + b"]"

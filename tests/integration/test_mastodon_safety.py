@@ -134,3 +134,39 @@ async def test_mastodon_py_edits_a_status_and_reads_its_history(world, mastodon_
     with pytest.raises(Exception) as refused:
         await asyncio.to_thread(bob.status_update, status.id, "not mine")
     assert "403" in str(refused.value) or "Forbidden" in type(refused.value).__name__
+
+
+async def test_mastodon_py_home_timeline_flags_are_each_viewers_own_and_changes_show_at_once(world, mastodon_url):
+    """Statuses are built once per version and shared between viewers (gateway/mastodon/
+    status_memo.py), pages read in one round trip when unchanged: favourited and bookmarked are
+    each viewer's, and an edit, a like count and a display name show on the next read."""
+    ada_v1, bob_v1, cy_v1 = await world.signup("mhada"), await world.signup("mhbob"), await world.signup("mhcy")
+    ada, bob, cy = [await asyncio.to_thread(_login, mastodon_url, a.username, a.password)
+                    for a in (ada_v1, bob_v1, cy_v1)]
+    for reader in (bob, cy):
+        await asyncio.to_thread(reader.account_follow, (await asyncio.to_thread(reader.account_lookup,
+                                                                                ada_v1.username)).id)
+    status = await _post(ada, "hello #home")
+
+    async def seen(api: Mastodon):
+        home = await eventually(lambda: _until(api, status.id))
+        assert home is not None
+        return next(s for s in await asyncio.to_thread(api.timeline_home) if s.id == status.id)
+
+    for reader in (bob, cy, bob, cy):                          # twice each: the second is remembered
+        mine = await seen(reader)
+        assert (mine.favourited, mine.bookmarked, mine.favourites_count) == (False, False, 0)
+    await asyncio.to_thread(bob.status_favourite, status.id)
+    await asyncio.to_thread(cy.status_bookmark, status.id)
+    for_bob, for_cy = await seen(bob), await seen(cy)
+    assert (for_bob.favourited, for_bob.bookmarked, for_bob.favourites_count) == (True, False, 1)
+    assert (for_cy.favourited, for_cy.bookmarked, for_cy.favourites_count) == (False, True, 1)
+    await asyncio.to_thread(ada.status_update, status.id, "edited #home")
+    await asyncio.to_thread(ada.account_update_credentials, display_name="Ada Renamed")
+    for reader in (bob, cy):
+        after = await seen(reader)
+        assert "edited" in after.content and after.edited_at is not None
+        assert after.account.display_name == "Ada Renamed"
+    await asyncio.to_thread(ada.status_delete, status.id)
+    for reader in (bob, cy):
+        assert status.id not in await _home_ids(reader)

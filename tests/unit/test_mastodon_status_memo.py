@@ -102,3 +102,16 @@ def test_a_post_whose_author_is_gone_is_left_out_and_shared_entries_stay_unchang
     first["content"] = "mutated by a caller"
     again = m.statuses([post()], {2: user()}, BASE)[0]
     assert again["favourited"] is False and again["bookmarked"] is False and again["content"] != "mutated by a caller"
+
+
+def test_an_encoded_page_is_the_same_bytes_as_encoding_the_statuses():
+    from gateway.mastodon.status_memo import json_list
+    now = [1000.0]
+    m = memo(now)
+    posts = [post(1, liked_by_me=True), post(2), post(3, author={"id": 7, "username": "gone"}), post(4)]
+    for _ in range(2):                                       # built, then remembered
+        for saved in (set(), {2}, {1, 4}):
+            encoded = m.encoded(posts, {2: user()}, BASE, saved)
+            assert [i for i, _ in encoded] == ["1", "2", "4"]
+            assert json_list(encoded) == orjson.dumps(m.statuses(posts, {2: user()}, BASE, saved))
+    assert json_list([]) == b"[]"
