@@ -13,7 +13,7 @@ Entities are shared between responses: read-only (orjson encodes them; nothing m
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -80,40 +80,39 @@ class StatusMemo:
             entry = self._statuses[key] = [status, {}]
         return entry
 
+    def _flagged(self, posts: list[dict[str, Any]], users: dict[int, dict[str, Any]], base: str,
+                 bookmarked: set[int] | frozenset) -> Iterator[tuple[list, tuple[bool, bool]]]:
+        """Each post's entry (those whose author is in ``users``) with the viewer's
+        (favourited, bookmarked)."""
+        self._turn()
+        for post in posts:
+            entry = self._entry(post, users, base)
+            if entry is not None:
+                yield entry, (bool(post.get("liked_by_me")), int(post["id"]) in bookmarked)
+
+    @staticmethod
+    def _with_flags(status: dict[str, Any], flags: tuple[bool, bool]) -> dict[str, Any]:
+        # A copy with the viewer's flags in their places (the key order stays the entity's).
+        status = dict(status)
+        status["favourited"], status["bookmarked"] = flags
+        return status
+
     def statuses(self, posts: list[dict[str, Any]], users: dict[int, dict[str, Any]], base: str,
                  bookmarked: set[int] | frozenset = frozenset()) -> list[dict[str, Any]]:
         """Posts (graph records or hydrated bodies) as Statuses, their authors' cards from
         ``users`` (a post whose author is not there is left out), the viewer's flags overlaid:
         ``favourited`` from the post's ``liked_by_me``, ``bookmarked`` if its id is in ``bookmarked``."""
-        self._turn()
-        out = []
-        for post in posts:
-            entry = self._entry(post, users, base)
-            if entry is None:
-                continue
-            # A copy with the viewer's flags in their places (the key order stays the entity's).
-            status = dict(entry[0])
-            status["favourited"] = bool(post.get("liked_by_me"))
-            status["bookmarked"] = int(post["id"]) in bookmarked
-            out.append(status)
-        return out
+        return [self._with_flags(entry[0], flags) for entry, flags in self._flagged(posts, users, base, bookmarked)]
 
     def encoded(self, posts: list[dict[str, Any]], users: dict[int, dict[str, Any]], base: str,
                 bookmarked: set[int] | frozenset = frozenset()) -> list[tuple[str, bytes]]:
         """``statuses`` as (id, JSON) pairs: each status encoded once per version, URL window and
         pair of flags; a page is their join (``json_list``), the same bytes as encoding the list."""
-        self._turn()
         out = []
-        for post in posts:
-            entry = self._entry(post, users, base)
-            if entry is None:
-                continue
-            flags = (bool(post.get("liked_by_me")), int(post["id"]) in bookmarked)
+        for entry, flags in self._flagged(posts, users, base, bookmarked):
             raw = entry[1].get(flags)
             if raw is None:
-                status = dict(entry[0])
-                status["favourited"], status["bookmarked"] = flags
-                raw = entry[1][flags] = orjson.dumps(status)
+                raw = entry[1][flags] = orjson.dumps(self._with_flags(entry[0], flags))
             out.append((entry[0]["id"], raw))
         return out
 
