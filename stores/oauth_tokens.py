@@ -12,6 +12,7 @@ from redis.asyncio import Redis
 
 from core import redis_keys
 from core.live_protocol import revocation
+from stores import ratelimit
 from stores.capped_sets import evict_oldest_past_cap
 
 CODE_TTL_S = 600
@@ -26,6 +27,32 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
 redis.call('ZADD', KEYS[1], ARGV[4], ARGV[5])
 redis.call('EXPIRE', KEYS[1], ARGV[2])
 """ + evict_oldest_past_cap(cap="ARGV[6]", member_key_prefix="ARGV[7]")
+
+# KEYS: the token's key, the caller's address window (the count when the token resolves to
+# nothing). ARGV: the window (s), the account window key prefix, the app window key prefix.
+# Resolves the token and counts the request in the window of whom it stands for, in one round
+# trip: the token is read before the count, as two calls would. The account id is read from the
+# grant's text (as issue() writes it), never through cjson's doubles (ids past 2^53 would round);
+# a grant in any other shape is returned uncounted ({raw}), for the caller to count.
+_RESOLVE_COUNTING = """
+local raw = redis.call('GET', KEYS[1])
+local key = KEYS[2]
+if raw then
+  local uid = string.match(raw, '^{"user_id": (%-?%d+), ')
+  if uid then
+    key = ARGV[2] .. uid
+  elseif string.match(raw, '^{"user_id": null, ') then
+    local ok, grant = pcall(cjson.decode, raw)
+    if not ok or type(grant['client_id']) ~= 'string' then return {raw} end
+    key = ARGV[3] .. grant['client_id']
+  else
+    return {raw}
+  end
+end
+local n = redis.call('INCR', key)
+redis.call('EXPIRE', key, ARGV[1], 'NX')
+return {raw or false, n, redis.call('TTL', key)}
+"""
 
 
 def digest(token: str) -> str:
@@ -60,6 +87,7 @@ class OAuthTokens:
         self.redis, self.ttl_s, self.live_cap = redis, ttl_s, live_cap
         self.app_ttl_s = app_ttl_s if app_ttl_s is not None else ttl_s
         self._issue = redis.register_script(_ISSUE)
+        self._resolve_counting = redis.register_script(_RESOLVE_COUNTING)
 
     def ttl_for(self, user_id: int | None) -> int:
         return self.ttl_s if user_id is not None else self.app_ttl_s
@@ -85,6 +113,29 @@ class OAuthTokens:
         d = digest(token)
         raw = await self.redis.get(redis_keys.oauth_token(d))
         return Grant(**json.loads(raw), digest=d) if raw is not None else None
+
+    async def resolve_counting(self, token: str, *, address_key: str, user_key_prefix: str, app_key_prefix: str,
+                               window_s: int) -> tuple[Grant | None, int | None, int]:
+        """``resolve`` and one count in a fixed window (stores/ratelimit.count), in one round trip:
+        the window is ``user_key_prefix`` + the account id for an account's token,
+        ``app_key_prefix`` + the client id for an app-only one, ``address_key`` when the token
+        resolves to nothing. The grant, the count so far (None: not counted, a grant this
+        method cannot place; the caller counts it) and the seconds the window has left."""
+        grant, d = None, None
+        if 0 < len(token) <= 128 and token.isascii():
+            d = digest(token)
+        if d is None:
+            n, left_s = await ratelimit.count(self.redis, address_key, window_s)
+            return None, n, left_s
+        reply = await self._resolve_counting(keys=[redis_keys.oauth_token(d), address_key],
+                                             args=[window_s, user_key_prefix, app_key_prefix])
+        raw = reply[0]
+        if raw is not None:
+            grant = Grant(**json.loads(raw), digest=d)
+        if len(reply) < 3:
+            return grant, None, window_s
+        ttl = int(reply[2])
+        return grant, int(reply[1]), ttl if ttl > 0 else window_s
 
     async def revoke(self, token: str) -> Grant | None:
         """Revoke a token (fine if unknown); the grant it stood for, if any."""

@@ -25,9 +25,14 @@ async def count(redis: Redis, key: str, window_s: int) -> tuple[int, int]:
     return int(n), int(ttl) if ttl and ttl > 0 else window_s
 
 
+def request_key(subject: str) -> str:
+    """The window of ``subject``'s Mastodon API requests (a prefix, for a subject's start)."""
+    return redis_keys.mastodon_requests(subject)
+
+
 async def count_request(redis: Redis, subject: str, window_s: int) -> tuple[int, int]:
     """One Mastodon API request of ``subject`` (gateway/mastodon/ratelimit.subject)."""
-    return await count(redis, redis_keys.mastodon_requests(subject), window_s)
+    return await count(redis, request_key(subject), window_s)
 
 
 async def reserve(redis: Redis, key: str, limit: int, window_s: int, message: str) -> None:

@@ -22,8 +22,8 @@ from stores.sweep_locks import SweepLocks
 from usecases.periodic import Periodic
 
 from . import entities, ratelimit
-from .auth import grant_of, token_of
-from .keys import MEDIA_LIBRARY
+from .auth import remember, token_of
+from .keys import MEDIA_LIBRARY, OAUTH_TOKENS
 from . import nodeinfo, routes_accounts, routes_oauth, routes_statuses, routes_misc, streaming
 
 log = logging.getLogger(__name__)
@@ -87,9 +87,16 @@ async def rate_limit(request: web.Request, handler) -> web.StreamResponse:
     settings = request.app[shared.SETTINGS]
     # The token is checked first (the handler reuses the lookup): a window per account, never
     # per token text.
-    grant = await grant_of(request) if token_of(request) else None
-    window = await ratelimit.count(request.app[shared.REDIS], ratelimit.subject(grant, client_address(request)),
-                                   settings.mastodon_requests_per_window, settings.mastodon_window_s)
+    # Both in one Redis round trip (gateway/mastodon/ratelimit.resolve_and_count).
+    redis, token = request.app[shared.REDIS], token_of(request)
+    if token:
+        grant, window = await ratelimit.resolve_and_count(
+            redis, request.app[OAUTH_TOKENS], token, client_address(request),
+            settings.mastodon_requests_per_window, settings.mastodon_window_s)
+        remember(request, grant)
+    else:
+        window = await ratelimit.count(redis, ratelimit.subject(None, client_address(request)),
+                                       settings.mastodon_requests_per_window, settings.mastodon_window_s)
     headers = ratelimit.headers(window, time.time())
     if window.exceeded:
         return web.json_response({"error": "Too many requests"}, status=429,

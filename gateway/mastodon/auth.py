@@ -33,6 +33,12 @@ async def grant_of(request: web.Request) -> Grant | None:
     return grant
 
 
+def remember(request: web.Request, grant: Grant | None) -> None:
+    """A grant resolved elsewhere (the rate limit's round trip), for the handler to reuse."""
+    if grant is not None:
+        request[_GRANT] = grant
+
+
 async def app_grant(request: web.Request) -> Grant:
     """Any valid token, an app-only one (client credentials) included."""
     grant = await grant_of(request)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import json
 import re
 import secrets
 from urllib.parse import parse_qs, urlsplit
@@ -175,3 +176,54 @@ async def test_oauth_hygiene(world, mastodon_url):
 
         meta = await (await session.get(f"{url}/.well-known/oauth-authorization-server")).json()
         assert meta["code_challenge_methods_supported"] == ["S256"]
+
+
+async def test_token_and_window_in_one_round_trip_keep_their_subjects(world, client, aiohttp_server, settings,
+                                                                      unique):
+    """Issue 20: the token is resolved and the request counted in one Redis round trip. Each request
+    still counts against the account (user token), the app (app-only token) or the address (no
+    token, or one that resolves to nothing: a revoked token on the very next request); a grant
+    stored in another JSON shape is still placed by its account."""
+    url = await _server(client, aiohttp_server, settings, mastodon_requests_per_window=50, mastodon_window_s=60)
+    redis = client.app[REDIS]
+    account = await world.signup("mdonetrip")
+    address = f"onetrip-{unique}"
+    async with aiohttp.ClientSession(headers={"X-Forwarded-For": address}) as session:
+        app = await register_app(session, url)
+        resp = await _password(session, url, app, account, address)
+        token = (await resp.json())["access_token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        resp = await session.get(f"{url}/api/v1/accounts/verify_credentials", headers=bearer)
+        assert resp.status == 200, await resp.text()
+        user_id = (await resp.json())["id"]
+        assert resp.headers["X-RateLimit-Limit"] == "50" and resp.headers["X-RateLimit-Remaining"] == "49"
+        assert re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", resp.headers["X-RateLimit-Reset"])
+        assert int(await redis.get(redis_keys.mastodon_requests(f"u:{user_id}"))) == 1
+        assert 0 < await redis.ttl(redis_keys.mastodon_requests(f"u:{user_id}")) <= 60
+
+        resp = await session.post(f"{url}/oauth/token", data={
+            "grant_type": "client_credentials", "client_id": app["client_id"], "client_secret": app["client_secret"]})
+        app_bearer = {"Authorization": f"Bearer {(await resp.json())['access_token']}"}
+        resp = await session.get(f"{url}/api/v1/apps/verify_credentials", headers=app_bearer)
+        assert resp.status == 200 and resp.headers["X-RateLimit-Remaining"] == "49"
+        assert int(await redis.get(redis_keys.mastodon_requests(f"c:{app['client_id']}"))) == 1
+        assert (await session.get(f"{url}/api/v1/accounts/verify_credentials", headers=app_bearer)).status == 401
+
+        before = int(await redis.get(redis_keys.mastodon_requests(f"a:{address}")) or 0)
+        resp = await session.post(f"{url}/oauth/revoke", data={
+            "token": token, "client_id": app["client_id"], "client_secret": app["client_secret"]})
+        assert resp.status == 200
+        resp = await session.get(f"{url}/api/v1/accounts/verify_credentials", headers=bearer)
+        assert resp.status == 401
+        assert int(await redis.get(redis_keys.mastodon_requests(f"a:{address}"))) == before + 2   # revoke, then this
+        assert int(await redis.get(redis_keys.mastodon_requests(f"u:{user_id}"))) == 1
+
+        # A grant written compactly (no longer the shape the script reads the account from).
+        other = secrets.token_urlsafe(32)
+        body = {"user_id": int(user_id), "client_id": app["client_id"], "scopes": ["read"], "created_at_ms": 1}
+        await redis.set(redis_keys.oauth_token(hashlib.sha256(other.encode()).hexdigest()),
+                        json.dumps(body, separators=(",", ":")), ex=60)
+        resp = await session.get(f"{url}/api/v1/accounts/verify_credentials",
+                                 headers={"Authorization": f"Bearer {other}"})
+        assert resp.status == 200 and resp.headers["X-RateLimit-Remaining"] == "48"
+        assert int(await redis.get(redis_keys.mastodon_requests(f"u:{user_id}"))) == 2
