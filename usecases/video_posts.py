@@ -164,21 +164,23 @@ class VideoPosts:
         owner, ids = videos[0]["author_id"], [v["id"] for v in videos]
         async with self._holding(owner, ids):
             results = await asyncio.gather(*(self._transcode(v) for v in videos))
-            failed = next((r for r in results if not r["ok"]), None)
-            if failed is not None:
-                await self._fail(post_id, failed["code"], failed["message"])
-            elif (post := await posts.mark_ready(self.driver, post_id, results)) is None:
-                # Deleted while transcoding (its delete removed the source): the outputs go too.
-                await self._delete([k for r in results for k in r["poster_keys"] + r["rendition_keys"]])
-            else:
-                await self.bodies.forget(post_id)
-                await self._delete([v["source_key"] for v in videos])
-                await self.announcer.published(post)
-            await self.slots.give_back(owner, ids)
+        failed = next((r for r in results if not r["ok"]), None)
+        if failed is not None:
+            await self._fail(post_id, failed["code"], failed["message"])
+        elif (post := await posts.mark_ready(self.driver, post_id, results)) is None:
+            # Deleted while transcoding (its delete removed the source): the outputs go too.
+            await self._delete([k for r in results for k in r["poster_keys"] + r["rendition_keys"]])
+        else:
+            await self.bodies.forget(post_id)
+            await self._delete([v["source_key"] for v in videos])
+            await self.announcer.published(post)
 
     @contextlib.asynccontextmanager
     async def _holding(self, owner: int, media_ids: list[int]):
-        """The account's transcoding slots for these videos, kept from lapsing while driven."""
+        """The account's transcoding slots for these videos, kept from lapsing while they transcode
+        and given back once every transcode has an outcome, before the post or upload changes
+        state: whoever sees it ready or failed finds the slots free (a crash before then leaves
+        them to lapse, or to the sweep that takes the video over and holds them again)."""
         await self.slots.hold(owner, media_ids)
 
         async def keep() -> None:
@@ -194,6 +196,10 @@ class VideoPosts:
             yield
         finally:
             keeper.cancel()
+            # Awaited, so a refresh in flight cannot land after the slots are given back.
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+        await self.slots.give_back(owner, media_ids)
 
     async def _transcode(self, video: dict[str, Any]) -> dict[str, Any]:
         """One video's task, submitted and awaited within its deadline."""
@@ -209,8 +215,8 @@ class VideoPosts:
         if video is None:
             return          # ready, failed or deleted meanwhile
         async with self._holding(video["owner_id"], [media_id]):
-            await self._settle_staged(media_id, video, await self._transcode(video))
-            await self.slots.give_back(video["owner_id"], [media_id])
+            result = await self._transcode(video)
+        await self._settle_staged(media_id, video, result)
 
     async def _settle_staged(self, media_id: int, video: dict[str, Any], result: dict[str, Any]) -> None:
         if not result["ok"]:
@@ -272,8 +278,8 @@ class VideoPosts:
         info = await posts.mark_failed(self.driver, post_id, code, message)
         if info is None:
             return
-        await self.profile_marks.author_changed(info["author_id"])     # the author's grid shows it failed
         await self.quotas.give_back(info["author_id"], info["created_at"])
+        await self.profile_marks.author_changed(info["author_id"])     # the author's grid shows it failed
         # The author's app shows the post as processing: tell it (a ready post reaches the author
         # as their own feed's feed.post; a failed one has no feed to go through).
         await self.events.append(info["author_id"], protocol.post_failed(post_id, code, message))
