@@ -71,8 +71,7 @@ class AuthorPosts:
             async with self.marks.redis.pipeline(transaction=False) as pipe:
                 self.marks.queue_of(pipe, hint, viewer)
                 if hinted:
-                    self.bodies.queue_get(pipe, hinted)
-                    self.liked.queue_which(pipe, viewer, hinted)
+                    self._queue_posts(pipe, hinted, viewer)
                 author_mark, pair_mark, *prefetched = await pipe.execute()
             marks = (author_mark, pair_mark)
             found = self._visible.get((username, viewer), marks, now)
@@ -101,13 +100,18 @@ class AuthorPosts:
         else:
             self._hints.put(page_key, None, ids, now)
             async with self.bodies.redis.pipeline(transaction=False) as pipe:
-                self.bodies.queue_get(pipe, ids)
-                self.liked.queue_which(pipe, viewer, ids)
+                self._queue_posts(pipe, ids, viewer)
                 cached, liked_reply = await pipe.execute()
         bodies = await self.bodies.read_through(ids, cached)
         if len(bodies) != len(ids):
             return await posts.list_by_author(self.driver, author, viewer, before, limit)
         return with_liked([bodies[i] for i in ids], self.liked.which_reply(liked_reply))
+
+    def _queue_posts(self, pipe, ids: list[int], viewer: int) -> None:
+        """The page's bodies, then the viewer's liked flags of them (two replies). Not
+        usecases/hydration.Hydrator's reads: a profile shows a muted author's posts."""
+        self.bodies.queue_get(pipe, ids)
+        self.liked.queue_which(pipe, viewer, ids)
 
 
 def with_liked(bodies: list[dict[str, Any]], liked: list[bool]) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from actors.feed_engine import FeedEngine
 from feed.ranking import Candidate, affinity, rank
 from feed.read_cache import MarkedCache
 from stores.affinities import Affinities
+from stores.feed_marks import Marks
 from stores.feed_snapshots import FeedSnapshots
 
 from .hydration import Hydrator
@@ -91,11 +92,7 @@ class HomeFeed:
         ``also``) read speculatively with them, used only if the marks read are the ones it was
         kept under; otherwise read as ``_recent`` reads it, after these marks."""
         if self.feed.strategy == "pull":
-            first_replies: list = []
-            if first is not None:
-                async with self.hydrator.bodies.redis.pipeline(transaction=False) as pipe:
-                    first(pipe)
-                    first_replies = await pipe.execute()
+            first_replies = await self._first_alone(first)
             entries = await self.feed.read(viewer, before, limit + 1)
             guess = None
         else:
@@ -114,9 +111,10 @@ class HomeFeed:
             first_replies, marks = replies[:taken], tuple(replies[taken])
             if guess is not None and guess[0] == marks:
                 entries = guess[1]
-                items = (await self.hydrator.finish([p for p, _ in guessed], viewer, replies[taken + 1:taken + 4])
+                hydrated = taken + 1 + self.hydrator.QUEUED
+                items = (await self.hydrator.finish([p for p, _ in guessed], viewer, replies[taken + 1:hydrated])
                          if guessed else [])
-                extra = replies[taken + 4:]
+                extra = replies[hydrated:]
             else:
                 guess = None
                 entries = await self.feed.read_under(viewer, before, limit + 1, pulled, marks)
@@ -127,15 +125,30 @@ class HomeFeed:
                 [p for p, _ in entries], viewer, (lambda pipe: also(pipe, entries)) if also is not None else None)
         return items, ((RECENT, entries[-1][0], 0) if more and entries else None), first_replies, extra
 
+    async def _first_alone(self, first: Callable[[Pipeline], None] | None) -> list:
+        """``first``'s reads in a round trip of their own (the pull strategy: the feed is read
+        from the shard, not under marks) and their replies."""
+        if first is None:
+            return []
+        async with self.hydrator.bodies.redis.pipeline(transaction=False) as pipe:
+            first(pipe)
+            return await pipe.execute()
+
     async def _start_ranked(self, viewer: int, limit: int) -> Page:
         entries, marks = await self.feed.read_marked(viewer, None, self.ranked_window)
+        ranked = await self._ranked_under(viewer, entries, marks)
+        page, used = await self._fill(ranked[0], viewer, limit)
+        return page, self._ranked_next(ranked, used)
+
+    async def _ranked_under(self, viewer: int, entries: list[tuple[int, int]], marks: Marks | None) -> Ranked:
+        """The ranked order of ``entries`` read under ``marks``: this process's, if kept under
+        them, else ranked now (and kept under them)."""
         ranked = self._ranked.get(viewer, marks, time.monotonic()) if marks is not None else None
         if ranked is None:
             ranked = await self._rank(viewer, entries)
             if marks is not None:
                 self._ranked.put(viewer, marks, ranked, time.monotonic())
-        page, used = await self._fill(ranked[0], viewer, limit)
-        return page, self._ranked_next(ranked, used)
+        return ranked
 
     @staticmethod
     def _ranked_next(ranked: Ranked, used: int) -> tuple[int, int, int] | None:
@@ -156,16 +169,13 @@ class HomeFeed:
         if order == "recent":
             items, nxt, first_replies, _ = await self._recent_one_trip(viewer, None, limit, first, None)
             return items, nxt, first_replies
-        redis = self.hydrator.bodies.redis
         if self.feed.strategy == "pull":
-            async with redis.pipeline(transaction=False) as pipe:
-                first(pipe)
-                replies = await pipe.execute()
+            replies = await self._first_alone(first)
             items, nxt = await self.page(viewer, order, None, limit)
             return items, nxt, replies
         guess = self._ranked.peek(viewer, time.monotonic())
         ids = guess[1][0][:limit] if guess is not None else []
-        async with redis.pipeline(transaction=False) as pipe:
+        async with self.hydrator.bodies.redis.pipeline(transaction=False) as pipe:
             first(pipe)
             taken = len(pipe)
             pulled = self.feed.queue_marks(pipe, viewer)
@@ -183,10 +193,7 @@ class HomeFeed:
                 page, used = page + rest, used + more
             return page, self._ranked_next(ranked, used), replies[:taken]
         entries = await self.feed.read_under(viewer, None, self.ranked_window, pulled, marks)
-        ranked = self._ranked.get(viewer, marks, time.monotonic())
-        if ranked is None:
-            ranked = await self._rank(viewer, entries)
-            self._ranked.put(viewer, marks, ranked, time.monotonic())
+        ranked = await self._ranked_under(viewer, entries, marks)
         page, used = await self._fill(ranked[0], viewer, limit)
         return page, self._ranked_next(ranked, used), replies[:taken]
 

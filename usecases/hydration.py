@@ -21,6 +21,9 @@ if TYPE_CHECKING:
 
 
 class Hydrator:
+    # Commands ``queue`` adds to a pipeline: their replies, in order, are what ``finish`` takes.
+    QUEUED = 3
+
     def __init__(self, driver: AsyncDriver, bodies: PostBodies, liked: LikedPosts, hidden_authors: HiddenAuthors) -> None:
         self.driver, self.bodies, self.liked, self.hidden_authors = driver, bodies, liked, hidden_authors
 
@@ -49,10 +52,11 @@ class Hydrator:
             if also is not None:
                 also(pipe)
             replies = await pipe.execute()
-        return await self.finish(post_ids, viewer, replies[:3], live_privacy=live_privacy), replies[3:]
+        done = self.QUEUED
+        return await self.finish(post_ids, viewer, replies[:done], live_privacy=live_privacy), replies[done:]
 
     def queue(self, pipe: Pipeline, post_ids: list[int], viewer: int) -> None:
-        """``hydrate``'s reads (``post_ids`` not empty) in a caller's pipeline: three commands,
+        """``hydrate``'s reads (``post_ids`` not empty) in a caller's pipeline: ``QUEUED`` commands,
         whose replies go to ``finish``.
 
         Bodies, liked flags and the authors the viewer hides (blocked either way, or muted: out of

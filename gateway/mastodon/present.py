@@ -44,30 +44,16 @@ class Presenter:
         once per version and URL window; only the viewer's flags are set per request."""
         if not posts:
             return []
-        author_ids, post_ids = sorted({int(p["author"]["id"]) for p in posts}), [int(p["id"]) for p in posts]
         # The authors and the viewer's bookmarks: one round trip.
+        reads = PageReads(self, viewer)
         async with self.cards.redis.pipeline(transaction=False) as pipe:
-            taken = self.cards.queue_get(pipe, author_ids)
-            if viewer is not None:
-                self.saved.queue_saved_among(pipe, viewer, post_ids)
+            reads.queue(pipe, [(int(p["id"]), int(p["author"]["id"])) for p in posts])
             replies = await pipe.execute()
-        return await self.statuses_from_replies(posts, base, viewer, author_ids, post_ids, replies, taken)
+        return await reads.statuses(posts, base, replies)
 
     def page_reads(self, viewer: int) -> "PageReads":
         """A timeline page's accounts and bookmarks, to be read in the pipeline that hydrates it."""
         return PageReads(self, viewer)
-
-    async def statuses_from_replies(self, posts: list[dict[str, Any]], base: str, viewer: int | None,
-                                    author_ids: list[int], post_ids: list[int], replies: list,
-                                    taken: int) -> list[dict[str, Any]]:
-        users, marked = await self._read_replies(viewer, author_ids, post_ids, replies, taken)
-        return self.memo.statuses(posts, users, base, marked)
-
-    async def _read_replies(self, viewer: int | None, author_ids: list[int], post_ids: list[int], replies: list,
-                            taken: int) -> tuple[dict[int, dict[str, Any]], set[int]]:
-        users = await self.cards.read_through(author_ids, replies[:taken])
-        marked = await self.saved.saved_among_reply(viewer, post_ids, replies[taken]) if viewer is not None else set()
-        return users, marked
 
     async def statuses_from_views(self, views: list[dict[str, Any]], base: str,
                                   viewer: int | None = None) -> list[dict[str, Any]]:
@@ -133,11 +119,12 @@ class Presenter:
 
 
 class PageReads:
-    """The authors' cards and the viewer's bookmarks of a home timeline page, queued (``queue``,
-    given the page's (post, author) entries) in the pipeline that hydrates the page
-    (usecases/home_feed.HomeFeed.recent_with): a page is one Redis round trip after the feed read."""
+    """The authors' cards and the viewer's bookmarks of a page of posts, queued (``queue``, given
+    the page's (post, author) entries) in a caller's pipeline: for a home timeline page, the one
+    that hydrates it (usecases/home_feed.HomeFeed.recent_with), so a page is one Redis round trip
+    after the feed read. Without a viewer, nothing is bookmarked."""
 
-    def __init__(self, presenter: Presenter, viewer: int) -> None:
+    def __init__(self, presenter: Presenter, viewer: int | None) -> None:
         self.presenter, self.viewer = presenter, viewer
         self.author_ids: list[int] = []
         self.post_ids: list[int] = []
@@ -146,13 +133,24 @@ class PageReads:
     def queue(self, pipe, entries: list[tuple[int, int]]) -> None:
         self.post_ids, self.author_ids = [p for p, _ in entries], sorted({a for _, a in entries})
         self.taken = self.presenter.cards.queue_get(pipe, self.author_ids)
-        self.presenter.saved.queue_saved_among(pipe, self.viewer, self.post_ids)
+        if self.viewer is not None:
+            self.presenter.saved.queue_saved_among(pipe, self.viewer, self.post_ids)
+
+    async def statuses(self, posts: list[dict[str, Any]], base: str, replies: list) -> list[dict[str, Any]]:
+        """The posts (hydrated from the queued entries) as Statuses, from the queued reads' replies."""
+        users, marked = await self._read(posts, replies)
+        return self.presenter.memo.statuses(posts, users, base, marked)
 
     async def encoded(self, posts: list[dict[str, Any]], base: str, replies: list) -> list[tuple[str, bytes]]:
-        """The page's posts (hydrated from those entries) as encoded Statuses (id, JSON), from the
-        queued reads' replies (status_memo.StatusMemo.encoded)."""
-        if not posts:
-            return []
-        users, marked = await self.presenter._read_replies(self.viewer, self.author_ids, self.post_ids, replies,
-                                                           self.taken)
+        """``statuses`` as encoded Statuses (id, JSON) (status_memo.StatusMemo.encoded)."""
+        users, marked = await self._read(posts, replies)
         return self.presenter.memo.encoded(posts, users, base, marked)
+
+    async def _read(self, posts: list[dict[str, Any]], replies: list) -> tuple[dict[int, dict[str, Any]], set[int]]:
+        if not posts:           # an empty page queued nothing
+            return {}, set()
+        presenter = self.presenter
+        users = await presenter.cards.read_through(self.author_ids, replies[:self.taken])
+        marked = (await presenter.saved.saved_among_reply(self.viewer, self.post_ids, replies[self.taken])
+                  if self.viewer is not None else set())
+        return users, marked
