@@ -218,6 +218,7 @@ def _ensure_wrk() -> None:
 
 def _profile(pid: int, name: str, seconds: int, out_dir: str) -> subprocess.Popen:
     """py-spy over the gateway (and its worker processes) while the load runs: collapsed stacks."""
+    Path(out_dir).mkdir(parents=True, exist_ok=True)          # py-spy writes nothing into a missing folder
     out = Path(out_dir) / (name.replace(" ", "_") + ".txt")
     spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     return subprocess.Popen([spy, "record", "-p", str(pid), "--subprocesses", "-d", str(max(1, seconds - 1)),
