@@ -324,6 +324,20 @@ def user_card_gen(user_id: int) -> str:
     return f"{PREFIX}user-card-gen:{user_id}"
 
 
+def relations(user_id: int) -> str:
+    """Hash of an account's relationships (other account id -> bits, core/relationship_bits.py;
+    field ``built`` once filled): a rebuildable cache of the graph (stores/relations.py).
+    Invariant: dropped, with the other account's, after every follow, unfollow, request, answer,
+    removed follower, block, unblock, mute and unmute between them."""
+    return f"{PREFIX}relations:{user_id}"
+
+
+def relations_gen(user_id: int) -> str:
+    """Counter moved by every drop of ``relations``: a rebuild that read the graph before a change
+    does not write what it read (stores/relations.py)."""
+    return f"{PREFIX}relations-gen:{user_id}"
+
+
 def user_counts(user_id: int) -> str:
     """An account's follower, following and post counts (JSON), kept a few seconds only
     (stores/user_cards.COUNTS_TTL_S): every follow and post moves them."""

@@ -32,6 +32,7 @@ from stores.quotas import PostQuotas
 from stores.saved_post_ids import SavedPostIds
 from stores.search_visibility import SearchVisibility
 from stores.ratelimit import AttemptLimit
+from stores.relations import Relations
 from stores.trending_cache import TrendingCache
 from stores.user_cards import UserCards
 from usecases.account_erasure import AccountErasure
@@ -52,6 +53,7 @@ from usecases.publisher import Announcer, Publisher
 from usecases.safety import Safety
 from usecases.saved_posts import SavedPosts
 from usecases.search_reads import SearchReads
+from usecases.seen_accounts import SeenAccounts
 from usecases.social import Social
 from usecases.video_posts import VideoPosts
 
@@ -75,7 +77,8 @@ def build(app: web.Application) -> None:
     profile_marks = ProfileMarks(redis)       # profile grids (usecases/author_posts.py), moved by writes
     cards = app[USER_CARDS] = UserCards(redis, driver)
     notifier = app[NOTIFIER] = Notifier(driver, ids, app[EVENTS], redis, NotificationMarks(redis), hidden, cards)
-    social = Social(driver, ids, feed, search, notifier, profile_marks)
+    relations = Relations(redis, driver)      # user search's flags, dropped by social and safety writes
+    social = Social(driver, ids, feed, search, notifier, profile_marks, relations)
     signups = AttemptLimit(redis, redis_keys.signup_attempts, settings.signups_per_address, settings.signup_window_s,
                            "Too many sign-ups from your address; try again later.")
     app[SOCIAL] = social
@@ -99,9 +102,9 @@ def build(app: web.Application) -> None:
                                   profile_marks=profile_marks)
     app[EXPORTS] = Exports(driver, app[S3], settings.s3_bucket, ids, ExportStates(redis, int(settings.erase_lease_s * 1000)),
                            lambda user_id, key: export_task.submit(settings, user_id, key))
-    app[AVATARS] = Avatars(driver, ingest, app[S3], settings.s3_bucket, bodies, cards)
+    app[AVATARS] = Avatars(driver, ingest, app[S3], settings.s3_bucket, bodies, cards, search)
     app[ENGAGEMENT] = Engagement(driver, ids, liked, bodies, search, notifier)
-    app[SAFETY] = Safety(driver, ids, feed, search, hidden, profile_marks)
+    app[SAFETY] = Safety(driver, ids, feed, search, hidden, profile_marks, relations)
     app[RESUME_POINTS] = ResumePoints(redis, Presence(redis, settings.presence_ttl_s, settings.event_live_window_s))
     hydrator = app[HYDRATOR] = Hydrator(driver, bodies, liked, hidden)
     app[AUTHOR_POSTS] = AuthorPosts(driver, bodies, liked, profile_marks)
@@ -112,7 +115,8 @@ def build(app: web.Application) -> None:
     app[HOME_FEED] = HomeFeed(feed, hydrator, Affinities(redis, driver), FeedSnapshots(redis),
                                   settings.feed_ranked_window)
     app[SEARCH_READS] = SearchReads(app[SEARCH], driver, hydrator, TrendingCache(redis, settings.trending_cache_s),
-                                    SearchVisibility(redis, settings.es_index_prefix), index_prefix=settings.es_index_prefix,
+                                    SearchVisibility(redis, settings.es_index_prefix),
+                                    SeenAccounts(redis, cards, relations), index_prefix=settings.es_index_prefix,
                                     trending_window_s=settings.trending_window_s,
                                     trending_baseline_s=settings.trending_baseline_s,
                                     trending_min_authors=settings.trending_min_authors)

@@ -143,15 +143,16 @@ async def notification_batch(driver: AsyncDriver, user_id: int, limit: int) -> i
 
 async def edge_batch(driver: AsyncDriver, user_id: int, limit: int) -> tuple[int, list[int]]:
     """Delete up to ``limit`` of the account's remaining relationships (follows both ways,
-    requests, blocks, mutes, saves); (how many, the accounts it followed: their counts changed)."""
+    requests, blocks, mutes, saves); (how many, the accounts it followed or was followed by:
+    their counts changed)."""
     records, _, _ = await driver.execute_query(
         """MATCH (u:ErasingUser {id: $id})-[r]-(other)
-           WITH r, CASE WHEN type(r) = 'FOLLOWS' AND startNode(r) = u THEN other.id END AS followee
+           WITH r, CASE WHEN type(r) = 'FOLLOWS' THEN other.id END AS counted
            LIMIT $limit
            DELETE r
-           RETURN count(*) AS n, [f IN collect(followee) WHERE f IS NOT NULL] AS followees""",
+           RETURN count(*) AS n, [f IN collect(counted) WHERE f IS NOT NULL] AS counted""",
         id=user_id, limit=limit)
-    return (records[0]["n"], list(records[0]["followees"])) if records else (0, [])
+    return (records[0]["n"], list(records[0]["counted"])) if records else (0, [])
 
 
 async def finish(driver: AsyncDriver, user_id: int) -> None:

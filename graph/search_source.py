@@ -12,6 +12,7 @@ from neo4j import AsyncDriver
 # A video post is indexed once it is ready (until then the index treats it as absent).
 from . import posts
 from .predicates import READY as _READY
+from .users import USER_FIELDS
 
 # `p` (the post) and `u` (its author) must be bound.
 _POST_DOC = """{
@@ -20,10 +21,8 @@ _POST_DOC = """{
     like_count: COUNT { (p)<-[:LIKED]-() }, comment_count: COUNT { (p)<-[:ON]-(:Comment) }
 }"""
 
-_USER_DOC = """{
-    id: u.id, username: u.username, display_name: u.display_name, private: u.private,
-    created_at: u.created_at, followers_count: COUNT { (u)<-[:FOLLOWS]-() }
-}"""
+# Everything a user search shows (search/documents.CARD_FIELDS), so it needs no graph read.
+_USER_DOC = USER_FIELDS
 
 
 async def posts_by_id(driver: AsyncDriver, post_ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -19,6 +19,13 @@ def post_document(post: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# The account as user search shows it (graph/users.USER_FIELDS), kept in the document's source but
+# not indexed (the mapping is `dynamic: false`): a user search reads its page's profiles and
+# counts from its own answer instead of the graph (usecases/seen_accounts.py says when it may).
+CARD_FIELDS = ("id", "username", "display_name", "bio", "private", "created_at", "avatar",
+               "followers_count", "following_count", "posts_count")
+
+
 def user_document(user: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": user["id"],
@@ -27,4 +34,5 @@ def user_document(user: dict[str, Any]) -> dict[str, Any]:
         "private": bool(user.get("private")),
         "followers_count": user.get("followers_count", 0),
         "created_at": user["created_at"],
+        "card": {k: user.get(k) for k in CARD_FIELDS},
     }

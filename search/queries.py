@@ -144,9 +144,11 @@ BEST_FIRST = [{"_score": "desc"}, {"id": "desc"}]
 POST_HIT_FIELDS = ["author_id", "author_private"]
 
 
-def _page(query: dict, sort: list[dict], *, size: int, after: tuple | None, fields: list[str] | None = None) -> dict:
-    """A page of ids only (hydration fetches the rest), continuing after ``after``'s sort values."""
-    body = {"query": query, "sort": sort, "size": size, "_source": False, "track_total_hits": False}
+def _page(query: dict, sort: list[dict], *, size: int, after: tuple | None, fields: list[str] | None = None,
+          source: list[str] | None = None) -> dict:
+    """A page of ids (hydration fetches the rest) or of ``source`` fields, continuing after
+    ``after``'s sort values."""
+    body = {"query": query, "sort": sort, "size": size, "_source": source or False, "track_total_hits": False}
     if fields:
         body["docvalue_fields"] = fields
     if after is not None:
@@ -156,7 +158,8 @@ def _page(query: dict, sort: list[dict], *, size: int, after: tuple | None, fiel
 
 def search_users(prefix: str, *, after: tuple[float, int] | None, size: int) -> dict:
     """Exact username first, then username prefixes, then display-name word prefixes; more
-    followers rank higher among similar matches."""
+    followers rank higher among similar matches. Each hit brings its document's ``card`` (the
+    account as search shows it, search/documents.py)."""
     return _page({"function_score": {
         "query": {"bool": {"should": [
             {"term": {"username": {"value": prefix, "boost": 10}}},
@@ -165,7 +168,7 @@ def search_users(prefix: str, *, after: tuple[float, int] | None, size: int) -> 
         ], "minimum_should_match": 1}},
         "field_value_factor": {"field": "followers_count", "modifier": "log2p", "missing": 0},
         "boost_mode": "multiply",
-    }}, BEST_FIRST, size=size, after=after)
+    }}, BEST_FIRST, size=size, after=after, source=["card"])
 
 
 # How many tags with recent posts are weighed against their baseline.

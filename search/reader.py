@@ -47,6 +47,21 @@ class PostHit:
         return self.sort[-1]
 
 
+@dataclass(frozen=True)
+class UserHit:
+    sort: list                  # its sort values; the last is the account id
+    card: dict | None           # the account as the index last wrote it (None: a document without one)
+
+    @property
+    def id(self) -> int:
+        return self.sort[-1]
+
+
+def user_hits(response: dict) -> list[UserHit]:
+    """The hits of ``queries.search_users``."""
+    return [UserHit(hit["sort"], (hit.get("_source") or {}).get("card")) for hit in response["hits"]["hits"]]
+
+
 def post_hits(response: dict) -> list[PostHit]:
     """The hits of a body built with ``queries.POST_HIT_FIELDS``."""
     out = []

@@ -83,6 +83,12 @@ class UserCards:
             pipe.mget([redis_keys.user_counts(i) for i in ids])
         return 2 if counts else 1
 
+    @staticmethod
+    def queue_forgotten_lately(pipe: Pipeline, ids: list[int]) -> None:
+        """Whether each of ``ids`` had its profile forgotten (changed) within ``GEN_TTL_S``, in a
+        caller's pipeline: one reply, a list with None for each account that had not."""
+        pipe.mget([redis_keys.user_card_gen(i) for i in ids])
+
     async def read_through(self, ids: list[int], replies: list, *, counts: bool = True) -> Users:
         profiles = replies[0]
         tallies = replies[1] if counts else [b"{}"] * len(ids)

@@ -61,7 +61,8 @@ def account_redis_keys(user_id: int) -> list[str]:
             redis_keys.export_state(user_id), redis_keys.export_lease(user_id), redis_keys.mastodon_markers(user_id),
             redis_keys.stream_slots(user_id), redis_keys.video_slots(user_id),
             redis_keys.deletion_attempts(str(user_id)), redis_keys.saved_posts(user_id),
-            redis_keys.saved_posts_gen(user_id), redis_keys.notifications_mark(user_id)]
+            redis_keys.saved_posts_gen(user_id), redis_keys.notifications_mark(user_id),
+            redis_keys.relations(user_id), redis_keys.relations_gen(user_id)]
 
 
 class AccountErasure:
@@ -157,9 +158,9 @@ class AccountErasure:
         while await erasure.notification_batch(self.driver, user_id, self.batch):
             pass
         while True:
-            removed, followees = await erasure.edge_batch(self.driver, user_id, self.batch)
-            for followee in followees:
-                await self.search.user_changed(followee)        # their follower count
+            removed, counted = await erasure.edge_batch(self.driver, user_id, self.batch)
+            for other in counted:
+                await self.search.user_changed(other)           # their follower or following count
             if not removed:
                 break
         await self.redis.delete(*account_redis_keys(user_id))

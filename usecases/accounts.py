@@ -66,6 +66,7 @@ class Accounts:
             # Every post of the account changes who may see and find it.
             await self.bodies.forget_author(user_id)
             await self.search.visibility_changed(user_id)
-        elif "display_name" in patch:
+        else:
+            # Its document: user search shows the account from it (usecases/seen_accounts.py).
             await self.search.user_changed(user_id)
         return user

@@ -20,6 +20,7 @@ from graph import users
 from media import storage
 from media.avatars import AVATAR_VARIANTS, avatar_key
 from media.process import ProcessedImage
+from search.port import OutboxSearchEffects
 from stores.post_bodies import PostBodies
 from stores.user_cards import UserCards
 
@@ -38,9 +39,9 @@ def _variants(avatar_id: int, image: ProcessedImage) -> list[Put]:
 
 class Avatars:
     def __init__(self, driver: AsyncDriver, ingest: MediaIngest, s3: Any, bucket: str, bodies: PostBodies,
-                 cards: UserCards) -> None:
+                 cards: UserCards, search: OutboxSearchEffects) -> None:
         self.driver, self.ingest, self.s3, self.bucket, self.bodies = driver, ingest, s3, bucket, bodies
-        self.cards = cards
+        self.cards, self.search = cards, search
 
     async def set(self, user_id: int, path: str, workdir: str) -> dict[str, Any]:
         """The profile with the photo received at ``path`` as its avatar."""
@@ -78,6 +79,8 @@ class Avatars:
     async def _after_change(self, user_id: int, old: list[str]) -> None:
         # Embedded accounts name the avatar too: forgotten before the old objects go.
         await self.cards.forget(user_id)
+        # User search shows the account from its index document (usecases/seen_accounts.py).
+        await self.search.user_changed(user_id)
         await self._delete(old)
         # Cached post bodies name the author's avatar; the next read takes the new one.
         await self.bodies.forget_author(user_id)

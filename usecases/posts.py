@@ -74,6 +74,7 @@ class Posts:
         await self.bodies.forget(post_id)
         await self.feed.unpublished(post_id, actor_id)
         await self.search.post_changed(post_id)
+        await self.search.user_changed(actor_id)                  # its post count in user search
         try:
             await storage.delete_keys(self.s3, self.bucket, keys)
         except Exception:

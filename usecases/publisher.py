@@ -56,6 +56,7 @@ class Announcer:
         await self.profile_marks.author_changed(post["author"]["id"])      # the profile grid shows it at once
         await self.feed.published(post)
         await self.search.post_changed(post["id"])
+        await self.search.user_changed(post["author"]["id"])       # its post count in user search
 
 
 class Publisher:

@@ -4,8 +4,9 @@ blocks and mutes.
 Each write changes the graph first (graph/blocks.py), then everything that follows from it, here
 and nowhere else: the pair's hidden-author sets (stores/hidden_authors.py, what every read path
 filters by), the timelines (the unfollow path: one call per shard), and the follower counts in
-search. The hidden sets are recomputed from the graph's edges after every write, block or not,
-so a retried request also repairs a set a crash left behind.
+search, and both accounts' relationships in Redis (stores/relations.py: user search's flags and
+block filter). The hidden sets are recomputed from the graph's edges, and the relationships
+dropped, after every write, block or not, so a retried request also repairs what a crash left.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from graph import blocks, follows
 from search.port import OutboxSearchEffects
 from stores.hidden_authors import HiddenAuthors
 from stores.profile_marks import ProfileMarks
+from stores.relations import Relations
 
 
 @dataclass(eq=False)
@@ -32,6 +34,7 @@ class Safety:
     search: OutboxSearchEffects
     hidden: HiddenAuthors
     profile_marks: ProfileMarks
+    relations: Relations
 
     async def block(self, viewer: int, username: str) -> int:
         """Block (idempotent): follows and requests both ways end, the two stop seeing each other;
@@ -72,7 +75,8 @@ class Safety:
     async def remove_follower(self, viewer: int, username: str) -> int:
         """``username`` stops following the viewer (idempotent); they may follow again."""
         follower, removed = await blocks.remove_follower(self.driver, viewer, username)
-        await self.profile_marks.pairs_changed([(viewer, follower)])     # every time: a retry repairs it
+        await self.relations.changed(viewer, follower)                   # every time: a retry repairs it
+        await self.profile_marks.pairs_changed([(viewer, follower)])
         if removed:
             await self.feed.unfollowed([follower], viewer)
             await self.search.user_changed(viewer)
@@ -89,4 +93,5 @@ class Safety:
         """The pair's hidden sets as the graph's edges say now."""
         a_hides_b, b_hides_a = hides(await blocks.pair_edges(self.driver, a, b))
         await self.hidden.set_pair(a, b, a_hides_b, b_hides_a)
+        await self.relations.changed(a, b)
         await self.profile_marks.pairs_changed([(a, b)])         # a block ends follows and hides grids

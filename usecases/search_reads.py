@@ -2,8 +2,8 @@
 
 Elasticsearch answers with ids in order, already filtered to what the caller may see; the posts
 themselves come from the same hydration as every other list (current counts, liked_by_me), which
-also drops anything deleted since it was indexed, and users from the graph (with the caller's
-relationship to each).
+also drops anything deleted since it was indexed, and users from the index's own answer with
+the caller's relationships from Redis (usecases/seen_accounts.py).
 
 Privacy is exact without a graph query per search. The filter's inputs come from Redis
 (search/visibility.py): the viewer's private followees (a cache) and the authors whose privacy
@@ -24,7 +24,6 @@ from neo4j import AsyncDriver
 from core import cursors
 from core.clock import now_ms
 from graph import search_source
-from graph import users as graph_users
 from search import queries, reader
 from search.indexes import POSTS, USERS, index_specs
 from search.reader import PostHit
@@ -33,6 +32,7 @@ from stores.search_visibility import SearchVisibility
 from stores.trending_cache import TrendingCache
 
 from .hydration import Hydrator
+from .seen_accounts import SeenAccounts
 
 Page = tuple[list[dict[str, Any]], str | None]     # items, and the next page's cursor if any
 
@@ -45,10 +45,10 @@ def _paged(hits: list, limit: int, cursor_of) -> tuple[list, str | None]:
 
 class SearchReads:
     def __init__(self, es: AsyncElasticsearch, driver: AsyncDriver, hydrator: Hydrator, trending_cache: TrendingCache,
-                 visibility: SearchVisibility, *, index_prefix: str, trending_window_s: int, trending_baseline_s: int,
-                 trending_min_authors: int) -> None:
+                 visibility: SearchVisibility, accounts: SeenAccounts, *, index_prefix: str, trending_window_s: int,
+                 trending_baseline_s: int, trending_min_authors: int) -> None:
         self.es, self.driver, self.hydrator, self.trending_cache = es, driver, hydrator, trending_cache
-        self.visibility = visibility
+        self.visibility, self.accounts = visibility, accounts
         specs = index_specs(index_prefix)
         self.posts_alias, self.users_alias = specs[POSTS].alias, specs[USERS].alias
         self.window_s, self.baseline_s, self.min_authors = trending_window_s, trending_baseline_s, trending_min_authors
@@ -69,9 +69,9 @@ class SearchReads:
         """Accounts whose username or display name starts with ``prefix``; exact usernames first."""
         after = (cursors.from_float_key(cursor[0]), cursor[1]) if cursor else None
         body = queries.search_users(prefix, after=after, size=limit + 1)
-        sorts = reader.hit_sorts(await reader.run(self.es, self.users_alias, body, cache=True))
-        page, nxt = _paged(sorts, limit, lambda s: (cursors.float_key(s[0]), s[1]))
-        return await graph_users.as_seen_by(self.driver, [s[1] for s in page], viewer_id), nxt
+        hits = reader.user_hits(await reader.run(self.es, self.users_alias, body, cache=True))
+        page, nxt = _paged(hits, limit, lambda h: (cursors.float_key(h.sort[0]), h.id))
+        return await self.accounts.page(viewer_id, page), nxt
 
     async def hashtag(self, viewer_id: int, tag: str, limit: int, cursor: tuple | None) -> Page:
         """Posts carrying the hashtag, newest first."""

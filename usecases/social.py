@@ -3,7 +3,11 @@ request when an account goes public.
 
 Whatever the path to "these accounts now follow that one" (a follow of a public account, an
 accepted request, going public), its consequences are written in one place, ``_now_followed``:
-the followers' timelines merge the account's posts, and its follower count changes in search.
+the followers' timelines merge the account's posts, and the counts change in search.
+
+Every write also drops both accounts' relationships in Redis (stores/relations.py) after the
+graph write, every time, changed or not: user search's flags are exact at once, and a retried
+request repairs a drop a failure skipped.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from core.ids import IdGenerator
 from graph import follows
 from search.port import OutboxSearchEffects
 from stores.profile_marks import ProfileMarks
+from stores.relations import Relations
 
 from .notify import Notifier
 
@@ -29,11 +34,13 @@ class Social:
     search: OutboxSearchEffects
     notifier: Notifier
     profile_marks: ProfileMarks
+    relations: Relations
 
     async def follow(self, follower_id: int, username: str) -> str:
         """Follow, or ask to follow a private account. Idempotent; the resulting state."""
         change = await follows.follow(self.driver, follower_id, username, edge_id=self.ids.next_id(),
                                       now_ms=now_ms())
+        await self.relations.changed(follower_id, change.target_id)
         if change.changed:
             if change.state == follows.FOLLOWING:
                 await self._now_followed(change.target_id, [follower_id])
@@ -46,15 +53,18 @@ class Social:
         """Unfollow, or withdraw a pending request. Idempotent."""
         change = await follows.unfollow(self.driver, follower_id, username)
         # Every time, not only on a change: a retry also repairs a mark a failure left unmoved.
+        await self.relations.changed(follower_id, change.target_id)
         await self.profile_marks.pairs_changed([(follower_id, change.target_id)])
         if change.was_following:
             await self.feed.unfollowed([follower_id], change.target_id)
             await self.search.user_changed(change.target_id)      # follower count
+            await self.search.user_changed(follower_id)           # following count
 
     async def answer_request(self, account_id: int, requester: str, *, accept: bool) -> None:
         """Accept or reject ``requester``'s pending request to follow ``account_id``."""
         requester_id = await follows.answer_request(self.driver, account_id, requester, accept=accept,
                                                     edge_id=self.ids.next_id(), now_ms=now_ms())
+        await self.relations.changed(account_id, requester_id)
         if accept:
             await self._now_followed(account_id, [requester_id])
             await self.search.followees_changed(requester_id)      # a new private followee for search
@@ -65,6 +75,7 @@ class Social:
         """The account went public: everyone who asked now follows it (without a notification
         each, as the owner approved no one in particular). The new followers."""
         approved = await follows.accept_all_requests(self.driver, account_id, now_ms())
+        await self.relations.changed(account_id, *approved)
         await self._now_followed(account_id, approved)
         return approved
 
@@ -75,3 +86,5 @@ class Social:
         await self.profile_marks.pairs_changed((f, account_id) for f in follower_ids)   # profile grids
         await self.feed.followed(follower_ids, account_id)        # backfill their timelines
         await self.search.user_changed(account_id)                # follower count
+        for follower in follower_ids:
+            await self.search.user_changed(follower)              # following count

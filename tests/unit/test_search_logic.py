@@ -322,6 +322,7 @@ def test_a_post_document_keeps_its_tags_privacy_and_counts():
 
 def test_a_user_document_shows_the_username_when_there_is_no_display_name():
     doc = user_document({"id": 9, "username": "ada", "display_name": "", "private": None, "created_at": 1})
+    del doc["card"]         # what is shown, not searched (the next tests)
     assert doc == {"id": 9, "username": "ada", "display_name": "ada", "private": False, "followers_count": 0,
                    "created_at": 1}
     assert user_document({"id": 9, "username": "ada", "display_name": "Ada L", "created_at": 1,
@@ -560,14 +561,35 @@ def test_hostile_cursors_are_a_clean_400(cursor):
     assert _code(exc) == "invalid_cursor"
 
 
-def test_a_user_search_row_reads_as_the_user_and_the_viewers_relationship():
-    from graph.users import user_from_row
-    row = [7, "ada", "Ada L", "hi", True, 1000, "avatars/7/a.jpg", 3, 2, 5]
-    user = user_from_row([*row, 1 | 4 | 16])
-    assert user == {"id": 7, "username": "ada", "display_name": "Ada L", "bio": "hi", "private": True,
-                    "created_at": 1000, "avatar": "avatars/7/a.jpg", "followers_count": 3, "following_count": 2,
-                    "posts_count": 5, "relationship": {"following": True, "requested": False, "followed_by": True,
-                                                       "blocking": False, "muting": True}}
-    assert user_from_row([*row, 2 | 8])["relationship"] == {"following": False, "requested": True,
-                                                            "followed_by": False, "blocking": True, "muting": False}
-    assert "relationship" not in user_from_row([*row, -1])      # the viewer themself
+def test_relationship_bits_read_as_the_contracts_flags_and_the_block_filter():
+    from core import relationship_bits as rb
+    assert rb.relationship(rb.FOLLOWING | rb.FOLLOWED_BY | rb.MUTING) == {
+        "following": True, "requested": False, "followed_by": True, "blocking": False, "muting": True}
+    assert rb.relationship(rb.REQUESTED | rb.BLOCKED_BY) == {
+        "following": False, "requested": True, "followed_by": False, "blocking": False, "muting": False}
+    assert rb.blocked(rb.BLOCKING) and rb.blocked(rb.BLOCKED_BY) and rb.blocked(rb.BLOCKING | rb.BLOCKED_BY)
+    assert not rb.blocked(rb.FOLLOWING | rb.REQUESTED | rb.FOLLOWED_BY | rb.MUTING)
+
+
+def test_relationships_packed_per_account_with_the_kinds_past_the_cap():
+    from core import relationship_bits as rb
+    bits, partial = rb.packed({"following": [1, 2], "followed_by": [2, 3], "blocked_by": [4], "muting": []}, cap=5)
+    assert bits == {1: rb.FOLLOWING, 2: rb.FOLLOWING | rb.FOLLOWED_BY, 3: rb.FOLLOWED_BY, 4: rb.BLOCKED_BY}
+    assert partial == 0
+    # A list read with a limit of cap + 1 that came back full: only the first `cap` are kept.
+    bits, partial = rb.packed({"followed_by": [7, 8, 9], "blocking": [1]}, cap=2)
+    assert bits == {7: rb.FOLLOWED_BY, 8: rb.FOLLOWED_BY, 1: rb.BLOCKING}
+    assert partial == rb.FOLLOWED_BY
+
+
+def test_a_user_document_carries_the_account_as_search_shows_it_and_hits_bring_it_back():
+    from search.documents import user_document
+    from search.reader import user_hits
+    user = {"id": 7, "username": "ada", "display_name": "", "bio": "hi", "private": True, "created_at": 1000,
+            "avatar": "avatars/7/a.jpg", "followers_count": 3, "following_count": 2, "posts_count": 5}
+    doc = user_document(user)
+    assert doc["display_name"] == "ada"          # what is searched
+    assert doc["card"] == user                   # what is shown: exactly the graph's record
+    hits = user_hits({"hits": {"hits": [{"sort": [1.5, 7], "_source": {"card": doc["card"]}},
+                                        {"sort": [1.0, 8]}]}})
+    assert [(h.id, h.card) for h in hits] == [(7, user), (8, None)]     # an older document: no card
