@@ -82,7 +82,9 @@ class IndexSpec:
 def index_specs(prefix: str) -> dict[str, IndexSpec]:
     return {
         POSTS: IndexSpec(POSTS, alias=f"{prefix}-posts", version=3, mappings=POSTS_MAPPINGS, settings=POSTS_SORT),
-        USERS: IndexSpec(USERS, alias=f"{prefix}-users", version=2, mappings=USERS_MAPPINGS),
+        # Version 3: the same mapping, but every document carries its card (search/documents.py),
+        # so a release rewrites the older documents (their searches fall back to the graph until then).
+        USERS: IndexSpec(USERS, alias=f"{prefix}-users", version=3, mappings=USERS_MAPPINGS),
     }
 
 
