@@ -45,3 +45,12 @@ def packed(edges: dict[str, Iterable[int]], cap: int) -> tuple[dict[int, int], i
         for i in ids:
             out[i] = out.get(i, 0) | bit
     return out, partial
+
+
+def unsettled(bits: dict[int, int], partial: int) -> list[int]:
+    """The accounts whose bits a capped hash cannot settle: for a kind past the cap (``partial``),
+    an account without that bit may still have it (it was not among those kept), whether or not
+    another kind put it in the hash. Only the graph knows them."""
+    if not partial:
+        return []
+    return [i for i, b in bits.items() if b & partial != partial]

@@ -5,8 +5,9 @@ asking Neo4j (core/relationship_bits.py says what the bits mean).
 ``rg:relations:<id>`` is a hash: the other account's id -> the bits, for every account the owner
 follows, asked to follow, blocks or mutes, and every account that follows or blocks the owner;
 plus the field ``built``, written with them, holding the kinds that went past ``CAP`` (a
-celebrity's million followers are not kept: for such a kind an account missing from the hash is
-asked of the graph, the rest still come from here). A hash that is missing (never built, expired,
+celebrity's million followers are not kept: for such a kind an account without its bit, in the
+hash for another kind or not at all, is asked of the graph (core/relationship_bits.unsettled);
+the rest still come from here). A hash that is missing (never built, expired,
 lost with Redis, dropped by a change) is rebuilt from the graph by the next read.
 
 Invariant: every use case that adds or removes a FOLLOWS, REQUESTED, BLOCKS or MUTES edge calls
@@ -23,7 +24,7 @@ from neo4j import AsyncDriver
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
-from core import redis_keys
+from core import redis_keys, relationship_bits
 from graph import relations
 
 BUILT = "built"
@@ -81,11 +82,10 @@ class Relations:
         if reply[0] is not None:
             partial = int(reply[0])
             bits = {i: int(b) if b is not None else 0 for i, b in zip(user_ids, reply[1:])}
-            unknown = [i for i, b in zip(user_ids, reply[1:]) if b is None] if partial else []
         else:
             every, partial = await self._rebuilt(viewer)
             bits = {i: every.get(i, 0) for i in user_ids}
-            unknown = [i for i in user_ids if i not in every] if partial else []
+        unknown = relationship_bits.unsettled(bits, partial)
         if unknown:
             # Past the cap (a celebrity viewer): the graph says, for these accounts only.
             bits.update(await relations.toward(self.driver, viewer, unknown))

@@ -32,7 +32,9 @@ async def _row(client, viewer, target) -> dict | None:
 async def _relationship(client, viewer, target) -> dict | None:
     first = await _row(client, viewer, target)
     second = await _row(client, viewer, target)             # from the cache the first one built
-    assert second == first
+    # Flags (or being left out) only: the counts in a row may move between the two reads, as the
+    # follow just made reaches the account's document (about 1 s later).
+    assert (second and second["relationship"]) == (first and first["relationship"])
     return first and first["relationship"]
 
 
@@ -127,11 +129,14 @@ async def test_past_the_cap_the_rest_is_asked_of_the_graph(world, client):
     star, fans = await world.signup("usfs"), [await world.signup(f"usf{i}") for i in range(3)]
     for fan in fans:
         await world.follow(fan, star)
-    await world.follow(star, fans[2])
+    # Each fan follows the star; she follows the first back. Whichever follower the capped
+    # rebuild kept, the one she follows is in her hash (as followed) either way: that it follows
+    # her too is still asked of the graph.
+    await world.follow(star, fans[0])
     relations = Relations(client.app[REDIS], client.app[NEO4J], cap=1)
     await relations.changed(int(star.id))
     ids = [int(f.id) for f in fans]
-    want = {ids[0]: rb.FOLLOWED_BY, ids[1]: rb.FOLLOWED_BY, ids[2]: rb.FOLLOWED_BY | rb.FOLLOWING}
+    want = {ids[0]: rb.FOLLOWED_BY | rb.FOLLOWING, ids[1]: rb.FOLLOWED_BY, ids[2]: rb.FOLLOWED_BY}
     assert await relations.toward(int(star.id), ids) == want                 # rebuilt (capped)
     assert await relations.toward(int(star.id), ids) == want                 # from the capped hash
     assert await client.app[REDIS].hget(redis_keys.relations(int(star.id)), "built") == str(rb.FOLLOWED_BY).encode()

@@ -582,6 +582,15 @@ def test_relationships_packed_per_account_with_the_kinds_past_the_cap():
     assert partial == rb.FOLLOWED_BY
 
 
+def test_past_the_cap_an_account_without_that_kind_is_unsettled_even_if_kept_for_another():
+    from core import relationship_bits as rb
+    # Followers past the cap: 1 is kept as a follower; 2 is kept only as someone the viewer
+    # blocks (it may follow the viewer too); 3 is not kept at all.
+    bits = {1: rb.FOLLOWED_BY, 2: rb.BLOCKING, 3: 0}
+    assert rb.unsettled(bits, rb.FOLLOWED_BY) == [2, 3]
+    assert rb.unsettled(bits, 0) == []                  # nothing past the cap: the hash is exact
+
+
 def test_a_user_document_carries_the_account_as_search_shows_it_and_hits_bring_it_back():
     from search.documents import user_document
     from search.reader import user_hits
